@@ -1,0 +1,41 @@
+"""Constants of the Carbon Tracker integration."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+DOMAIN: Final = "carbon_tracker"
+
+# Config entry data (what the node is wired to; changed by the reconfigure flow).
+CONF_SOURCE: Final = "source"
+# Config entry options (how it prices; changed by the options flow and the factor number).
+CONF_PORT: Final = "port"
+CONF_FACTOR_MODE: Final = "factor_mode"
+CONF_FACTOR_ID: Final = "factor_id"
+CONF_FACTOR_VALUE: Final = "factor_value"
+CONF_FACTOR_UNIT: Final = "factor_unit"
+CONF_INTENSITY_ENTITY: Final = "intensity_entity"
+CONF_MAX_DELTA_PER_HOUR: Final = "max_delta_per_hour"
+
+PORT_MIN: Final = 1
+PORT_MAX: Final = 65535
+FACTOR_MAX: Final = 1_000_000.0
+
+EVENT_FACTOR_CHANGED: Final = "carbon_tracker_factor_changed"
+
+
+class FactorMode(StrEnum):
+    """Where a node's emission factor comes from."""
+
+    LIBRARY = "library"
+    CUSTOM = "custom"
+    ENTITY = "entity"
+    # The source already measures carbon: factor 1 (after converting t or g to kg).
+    CARBON = "carbon"
+
+
+class NodeType(StrEnum):
+    """Kinds of config entry; only tracking nodes exist so far."""
+
+    TRACKING_NODE = "tracking_node"

@@ -1,0 +1,86 @@
+"""Parsing of carbon units ("kg CO2e") and intensity units ("gCO2eq/kWh"). No HA imports.
+
+Carbon is always accounted in kilograms CO2e; these helpers say how many kilograms one unit of a
+source or an intensity stands for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Kilograms in one unit of mass, for the mass part of carbon and intensity units.
+MASS_IN_KG: Final[dict[str, float]] = {
+    "mg": 1e-6,
+    "g": 1e-3,
+    "kg": 1.0,
+    "t": 1e3,
+    "kt": 1e6,
+    "lb": 0.45359237,
+}
+
+# The quantity units a factor can be priced per, grouped by what the HA layer converts between.
+FACTOR_PER_UNITS: Final = ("kWh", "MWh", "GJ", "MJ", "m³", "L", "gal", "kg", "t", "km", "mi")
+
+CARBON_UNIT: Final = "kg CO2e"
+
+_GAS = r"(?:co2|co₂)(?:[-_ ]?(?:e|eq|equivalent))?"
+_CARBON_RE: Final = re.compile(rf"^\s*(mg|g|kg|t|kt|lb)\s*{_GAS}\s*$", re.IGNORECASE)
+_INTENSITY_RE: Final = re.compile(
+    rf"^\s*(mg|g|kg|t|kt|lb)\s*(?:{_GAS})?\s*(?:/|per)\s*(.+?)\s*$", re.IGNORECASE
+)
+_PER_UNIT_ALIASES: Final[dict[str, str]] = {
+    "kwh": "kWh",
+    "mwh": "MWh",
+    "wh": "Wh",
+    "gj": "GJ",
+    "mj": "MJ",
+    "m3": "m³",
+    "m³": "m³",
+    "nm3": "m³",
+    "nm³": "m³",
+    "l": "L",
+    "litre": "L",
+    "liter": "L",
+    "gal": "gal",
+    "kg": "kg",
+    "t": "t",
+    "tonne": "t",
+    "km": "km",
+    "mi": "mi",
+}
+
+
+def carbon_unit_scale(unit: str | None) -> float | None:
+    """Kilograms CO2e in one unit of a source that already measures carbon, else None.
+
+    Plain mass units ("kg") are not carbon: a weighing scale reports material, which needs a factor.
+    """
+    if not unit:
+        return None
+    match = _CARBON_RE.match(unit)
+    if match is None:
+        return None
+    return MASS_IN_KG[match.group(1).lower()]
+
+
+def parse_intensity_unit(unit: str | None) -> tuple[float, str] | None:
+    """Split an intensity unit into (kg per its mass unit, the per-unit), or None if unknown.
+
+    "gCO2eq/kWh" -> (0.001, "kWh"); "t CO2/MWh" -> (1000.0, "MWh"); "kg CO2e/m³" -> (1.0, "m³").
+    """
+    if not unit:
+        return None
+    match = _INTENSITY_RE.match(unit)
+    if match is None:
+        return None
+    mass = match.group(1)
+    per = _PER_UNIT_ALIASES.get(match.group(2).lower())
+    if per is None:
+        return None
+    return MASS_IN_KG[mass.lower()], per
+
+
+def factor_unit_label(per_unit: str) -> str:
+    """How a factor priced per ``per_unit`` is written, e.g. "kg CO2e/kWh"."""
+    return f"{CARBON_UNIT}/{per_unit}"

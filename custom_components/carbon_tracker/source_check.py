@@ -1,0 +1,114 @@
+"""Checks the flows run on a chosen source, intensity entity and port."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from .const import CONF_PORT, DOMAIN, PORT_MAX, PORT_MIN
+from .factor_units import carbon_unit_scale, parse_intensity_unit
+from .units import reading_multiplier, unit_is_trackable
+
+ATTR_STATE_CLASS = "state_class"
+CUMULATIVE_STATE_CLASSES = frozenset((SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING))
+SOURCE_DEVICE_CLASSES = frozenset(
+    (
+        None,
+        SensorDeviceClass.ENERGY,
+        SensorDeviceClass.GAS,
+        SensorDeviceClass.WATER,
+        SensorDeviceClass.VOLUME,
+        SensorDeviceClass.VOLUME_STORAGE,
+        SensorDeviceClass.WEIGHT,
+        SensorDeviceClass.DISTANCE,
+    )
+)
+
+
+class SourceProblem(StrEnum):
+    """Why an entity cannot be a node's source or intensity; values are translated error keys."""
+
+    NOT_FOUND = "source_not_found"
+    OWN_ENTITY = "source_is_own_entity"
+    NOT_CUMULATIVE = "source_not_cumulative"
+    DEVICE_CLASS = "source_device_class_unsupported"
+    UNIT = "source_unit_unsupported"
+    NOT_NUMERIC = "source_not_numeric"
+    INTENSITY_NOT_FOUND = "intensity_not_found"
+    INTENSITY_UNIT = "intensity_unit_unsupported"
+    UNIT_INCOMPATIBLE = "unit_incompatible"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedSource:
+    """A usable source: the unit its readings come in, and whether it already is carbon."""
+
+    unit: str | None
+    is_carbon: bool
+
+
+def _is_own_entity(hass: HomeAssistant, entity_id: str) -> bool:
+    entry = er.async_get(hass).async_get(entity_id)
+    return entry is not None and entry.platform == DOMAIN
+
+
+def check_source(hass: HomeAssistant, entity_id: str) -> CheckedSource | SourceProblem:
+    """Accept a numeric cumulative sensor in a unit a factor can price (or a carbon unit)."""
+    state = hass.states.get(entity_id)
+    if state is None:
+        return SourceProblem.NOT_FOUND
+    if _is_own_entity(hass, entity_id):
+        return SourceProblem.OWN_ENTITY
+    attributes = state.attributes
+    if attributes.get(ATTR_STATE_CLASS) not in CUMULATIVE_STATE_CLASSES:
+        return SourceProblem.NOT_CUMULATIVE
+    if attributes.get(ATTR_DEVICE_CLASS) not in SOURCE_DEVICE_CLASSES:
+        return SourceProblem.DEVICE_CLASS
+    unit = attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    if not unit_is_trackable(unit):
+        return SourceProblem.UNIT
+    if state.state not in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        try:
+            float(state.state)
+        except ValueError:
+            return SourceProblem.NOT_NUMERIC
+    return CheckedSource(unit, carbon_unit_scale(unit) is not None)
+
+
+def check_intensity(
+    hass: HomeAssistant, entity_id: str, source_unit: str | None
+) -> SourceProblem | None:
+    """Accept an intensity entity whose unit (e.g. gCO2eq/kWh) prices the source's readings."""
+    state = hass.states.get(entity_id)
+    if state is None:
+        return SourceProblem.INTENSITY_NOT_FOUND
+    parsed = parse_intensity_unit(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
+    if parsed is None:
+        return SourceProblem.INTENSITY_UNIT
+    if reading_multiplier(source_unit, parsed[1]) is None:
+        return SourceProblem.UNIT_INCOMPATIBLE
+    return None
+
+
+def _ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[int]:
+    return {
+        int(entry.options[CONF_PORT])
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if CONF_PORT in entry.options and entry.entry_id != exclude_entry_id
+    }
+
+
+def port_in_use(hass: HomeAssistant, port: int, exclude_entry_id: str | None = None) -> bool:
+    """Whether another node already has this port."""
+    return port in _ports(hass, exclude_entry_id)
+
+
+def next_free_port(hass: HomeAssistant) -> int:
+    """The lowest port no node uses."""
+    used = _ports(hass)
+    return next(port for port in range(PORT_MIN, PORT_MAX + 1) if port not in used)

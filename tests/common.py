@@ -1,0 +1,68 @@
+"""Helpers for building tracking nodes in tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.carbon_tracker.const import (
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_FACTOR_VALUE,
+    CONF_PORT,
+    CONF_SOURCE,
+    DOMAIN,
+)
+
+SOURCE = "sensor.grid_energy"
+CARBON = "sensor.grid_energy_carbon_emissions"
+
+
+def meter_attributes(unit: str = "kWh", state_class: str = "total_increasing", **extra: Any) -> dict[str, Any]:
+    """Attributes of a cumulative meter."""
+    return {ATTR_UNIT_OF_MEASUREMENT: unit, "state_class": state_class, **extra}
+
+
+def set_meter(hass: HomeAssistant, value: Any, unit: str = "kWh", entity_id: str = SOURCE, **extra: Any) -> None:
+    """Write a meter reading into the state machine."""
+    hass.states.async_set(entity_id, str(value), meter_attributes(unit, **extra))
+
+
+def node_entry(
+    *,
+    source: str = SOURCE,
+    port: int = 1,
+    title: str = "Grid energy",
+    **options: Any,
+) -> MockConfigEntry:
+    """A tracking node entry with a custom factor of 0.5 kg CO2e/kWh unless told otherwise."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        data={CONF_SOURCE: source},
+        options={
+            CONF_PORT: port,
+            CONF_FACTOR_MODE: "custom",
+            CONF_FACTOR_VALUE: 0.5,
+            CONF_FACTOR_UNIT: "kWh",
+            **options,
+        },
+    )
+
+
+async def setup_node(hass: HomeAssistant, entry: MockConfigEntry) -> MockConfigEntry:
+    """Add and set up a node entry."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    return entry
+
+
+def carbon(hass: HomeAssistant, entity_id: str = "sensor.grid_energy_carbon_emissions") -> float:
+    """The carbon total shown in the state machine."""
+    state = hass.states.get(entity_id)
+    assert state is not None
+    return float(state.state)
