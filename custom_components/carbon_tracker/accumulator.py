@@ -49,6 +49,8 @@ class HeldSpike:
     reading: float
     delta: float
     at: float
+    # The source's last_reset that came with the reading, recorded once the spike is resolved.
+    last_reset: str | None = None
 
 
 class CarbonAccumulator:
@@ -130,7 +132,7 @@ class CarbonAccumulator:
             since = self.baseline_at
             hours = (at - since) / SECONDS_PER_HOUR if since is not None else 0.0
             if delta > limit * max(hours, 1.0 / 60.0):
-                self.held_spike = HeldSpike(value, delta, at)
+                self.held_spike = HeldSpike(value, delta, at, last_reset)
                 return Outcome.SPIKE
         self.held_spike = None
         self._add(delta * factor)
@@ -150,7 +152,7 @@ class CarbonAccumulator:
             return 0.0
         kilograms = spike.delta * factor
         self._add(kilograms)
-        self._set_baseline(spike.reading, spike.at, None)
+        self._set_baseline(spike.reading, spike.at, spike.last_reset)
         self.held_spike = None
         return kilograms
 
@@ -159,7 +161,7 @@ class CarbonAccumulator:
         spike = self.held_spike
         if spike is None:
             return
-        self._set_baseline(spike.reading, spike.at, None)
+        self._set_baseline(spike.reading, spike.at, spike.last_reset)
         self.held_spike = None
 
     def rebase(self) -> None:
@@ -179,7 +181,12 @@ class CarbonAccumulator:
             "last_reset": self.last_reset,
             "held_spike": None
             if spike is None
-            else {"reading": spike.reading, "delta": spike.delta, "at": spike.at},
+            else {
+                "reading": spike.reading,
+                "delta": spike.delta,
+                "at": spike.at,
+                "last_reset": spike.last_reset,
+            },
         }
 
     @classmethod
@@ -197,7 +204,10 @@ class CarbonAccumulator:
         spike = data.get("held_spike")
         if isinstance(spike, dict):
             accumulator.held_spike = HeldSpike(
-                float(spike["reading"]), float(spike["delta"]), float(spike["at"])
+                float(spike["reading"]),
+                float(spike["delta"]),
+                float(spike["at"]),
+                spike.get("last_reset"),
             )
         return accumulator
 

@@ -37,6 +37,7 @@ from .source_check import (
     SourceProblem,
     check_intensity,
     check_source,
+    factor_fit_problem,
     next_free_port,
     port_in_use,
 )
@@ -71,6 +72,11 @@ def _limit_field(default: float | None) -> dict[vol.Marker, Any]:
             selector.NumberSelectorConfig(min=0, step="any", mode=selector.NumberSelectorMode.BOX)
         )
     }
+
+
+def _offered(previous: str | None, offered: list[str]) -> str:
+    """The previous choice when it is still offered, else the first offer."""
+    return previous if previous in offered else offered[0]
 
 
 SOURCE_SELECTOR = selector.EntitySelector(selector.EntitySelectorConfig(domain="sensor"))
@@ -116,7 +122,10 @@ class FactorSteps:
         schema = vol.Schema(
             {
                 vol.Required(
-                    CONF_FACTOR_ID, default=self._entry_options.get(CONF_FACTOR_ID, fitting[0].id)
+                    CONF_FACTOR_ID,
+                    default=_offered(
+                        self._entry_options.get(CONF_FACTOR_ID), [f.id for f in fitting]
+                    ),
                 ): selector.SelectSelector(
                     selector.SelectSelectorConfig(
                         options=[
@@ -161,7 +170,7 @@ class FactorSteps:
                     )
                 ),
                 vol.Required(
-                    CONF_FACTOR_UNIT, default=defaults.get(CONF_FACTOR_UNIT, units[0])
+                    CONF_FACTOR_UNIT, default=_offered(defaults.get(CONF_FACTOR_UNIT), units)
                 ): selector.SelectSelector(
                     selector.SelectSelectorConfig(
                         options=[
@@ -289,8 +298,8 @@ class CarbonTrackerConfigFlow(FactorSteps, ConfigFlow, domain=DOMAIN):
                 errors[CONF_SOURCE] = "source_already_tracked"
             elif isinstance(checked, SourceProblem):
                 errors[CONF_SOURCE] = checked.value
-            elif not _fits_current_factor(self.hass, entry, checked.unit, checked.is_carbon):
-                errors[CONF_SOURCE] = "unit_incompatible"
+            elif (problem := factor_fit_problem(self.hass, entry.options, checked)) is not None:
+                errors[CONF_SOURCE] = problem.value
             else:
                 return self.async_update_and_abort(
                     entry, title=user_input[CONF_NAME], data={**entry.data, CONF_SOURCE: source}
@@ -307,23 +316,6 @@ class CarbonTrackerConfigFlow(FactorSteps, ConfigFlow, domain=DOMAIN):
             data_schema=self.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
         )
-
-
-def _fits_current_factor(
-    hass: HomeAssistant, entry: ConfigEntry, unit: str | None, is_carbon: bool
-) -> bool:
-    """Whether readings in ``unit`` can be priced by the entry's current factor."""
-    mode = FactorMode(entry.options[CONF_FACTOR_MODE])
-    if mode is FactorMode.CARBON or is_carbon:
-        return mode is FactorMode.CARBON and is_carbon
-    if mode is FactorMode.ENTITY:
-        return check_intensity(hass, entry.options[CONF_INTENSITY_ENTITY], unit) is None
-    per_unit = (
-        load_library()[entry.options[CONF_FACTOR_ID]].per_unit
-        if mode is FactorMode.LIBRARY
-        else entry.options[CONF_FACTOR_UNIT]
-    )
-    return reading_multiplier(unit, per_unit) is not None
 
 
 class CarbonTrackerOptionsFlow(FactorSteps, OptionsFlow):
@@ -347,14 +339,13 @@ class CarbonTrackerOptionsFlow(FactorSteps, OptionsFlow):
                 self._options[CONF_PORT] = port
                 if (limit := user_input.get(CONF_MAX_DELTA_PER_HOUR)) is not None:
                     self._options[CONF_MAX_DELTA_PER_HOUR] = float(limit)
-                if entry.options[CONF_FACTOR_MODE] == FactorMode.CARBON:
-                    return self.async_create_entry(data=self._options)
                 checked = check_source(self.hass, entry.data[CONF_SOURCE])
-                self._source_unit = (
-                    None if isinstance(checked, SourceProblem) else checked.unit
-                )
-                if self._source_unit is None:
+                if isinstance(checked, SourceProblem):
                     return self.async_abort(reason="source_unavailable")
+                if checked.is_carbon:
+                    # A source that measures carbon itself always counts 1:1.
+                    return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
+                self._source_unit = checked.unit
                 return await self.async_step_factor()
         schema = vol.Schema(
             {

@@ -13,7 +13,7 @@ from homeassistant.helpers import selector
 
 from .const import CONF_SOURCE, DOMAIN
 from .node import TrackingNodeConfigEntry
-from .source_check import SourceProblem, check_source
+from .source_check import SourceProblem, check_source, factor_fit_problem
 
 
 def _entry(hass: HomeAssistant, data: dict[str, Any] | None) -> TrackingNodeConfigEntry | None:
@@ -43,6 +43,8 @@ class SourceMissingRepairFlow(RepairsFlow):
             checked = check_source(self.hass, source)
             if isinstance(checked, SourceProblem):
                 errors[CONF_SOURCE] = checked.value
+            elif (problem := factor_fit_problem(self.hass, self._entry.options, checked)) is not None:
+                errors[CONF_SOURCE] = problem.value
             else:
                 self.hass.config_entries.async_update_entry(
                     self._entry, data={**self._entry.data, CONF_SOURCE: source}

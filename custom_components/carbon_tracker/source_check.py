@@ -2,15 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_PORT, DOMAIN, PORT_MAX, PORT_MIN
+from .const import (
+    CONF_FACTOR_ID,
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_INTENSITY_ENTITY,
+    CONF_PORT,
+    DOMAIN,
+    PORT_MAX,
+    PORT_MIN,
+    FactorMode,
+)
+from .factor_library import load_library
 from .factor_units import carbon_unit_scale, parse_intensity_unit
 from .units import reading_multiplier, unit_is_trackable
 
@@ -91,6 +109,26 @@ def check_intensity(
     if parsed is None:
         return SourceProblem.INTENSITY_UNIT
     if reading_multiplier(source_unit, parsed[1]) is None:
+        return SourceProblem.UNIT_INCOMPATIBLE
+    return None
+
+
+def factor_fit_problem(
+    hass: HomeAssistant, options: Mapping[str, Any], source: CheckedSource
+) -> SourceProblem | None:
+    """Why a node's current factor (its options) cannot price readings of ``source``, if it can't."""
+    mode = FactorMode(options[CONF_FACTOR_MODE])
+    if mode is FactorMode.CARBON or source.is_carbon:
+        both_carbon = mode is FactorMode.CARBON and source.is_carbon
+        return None if both_carbon else SourceProblem.UNIT_INCOMPATIBLE
+    if mode is FactorMode.ENTITY:
+        return check_intensity(hass, options[CONF_INTENSITY_ENTITY], source.unit)
+    per_unit = (
+        load_library()[options[CONF_FACTOR_ID]].per_unit
+        if mode is FactorMode.LIBRARY
+        else options[CONF_FACTOR_UNIT]
+    )
+    if reading_multiplier(source.unit, per_unit) is None:
         return SourceProblem.UNIT_INCOMPATIBLE
     return None
 
