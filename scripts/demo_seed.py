@@ -12,7 +12,10 @@ import sys
 
 from homeassistant import auth
 from homeassistant.auth.const import GROUP_ID_ADMIN
-from homeassistant.components.onboarding import STORAGE_KEY as ONBOARDING_KEY, STORAGE_VERSION as ONBOARDING_VERSION
+from homeassistant.components.onboarding import (
+    STORAGE_KEY as ONBOARDING_KEY,
+    STORAGE_VERSION as ONBOARDING_VERSION,
+)
 from homeassistant.components.onboarding.const import STEPS
 from homeassistant.config_entries import (
     STORAGE_KEY as ENTRIES_KEY,
@@ -28,14 +31,30 @@ DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
 
 NODES = [
-    ("Grid electricity", "sensor.demo_electricity_meter", 1,
-     {"factor_mode": "entity", "intensity_entity": "sensor.demo_grid_intensity"}),
-    ("Boiler gas", "sensor.demo_gas_meter", 2,
-     {"factor_mode": "library", "factor_id": "uk_desnz_2025_natural_gas_m3"}),
-    ("Generator diesel", "sensor.demo_fuel_meter", 3,
-     {"factor_mode": "library", "factor_id": "uk_desnz_2025_diesel"}),
-    ("Company car", "sensor.demo_odometer", 4,
-     {"factor_mode": "library", "factor_id": "uk_desnz_2025_car_petrol"}),
+    (
+        "Grid electricity",
+        "sensor.demo_electricity_meter",
+        1,
+        {"factor_mode": "entity", "intensity_entity": "sensor.demo_grid_intensity"},
+    ),
+    (
+        "Boiler gas",
+        "sensor.demo_gas_meter",
+        2,
+        {"factor_mode": "library", "factor_id": "uk_desnz_2025_natural_gas_m3"},
+    ),
+    (
+        "Generator diesel",
+        "sensor.demo_fuel_meter",
+        3,
+        {"factor_mode": "library", "factor_id": "uk_desnz_2025_diesel"},
+    ),
+    (
+        "Company car",
+        "sensor.demo_odometer",
+        4,
+        {"factor_mode": "library", "factor_id": "uk_desnz_2025_car_petrol"},
+    ),
 ]
 
 

@@ -21,12 +21,16 @@ SOURCE = "sensor.grid_energy"
 CARBON = "sensor.grid_energy_carbon_emissions"
 
 
-def meter_attributes(unit: str = "kWh", state_class: str = "total_increasing", **extra: Any) -> dict[str, Any]:
+def meter_attributes(
+    unit: str = "kWh", state_class: str = "total_increasing", **extra: Any
+) -> dict[str, Any]:
     """Attributes of a cumulative meter."""
     return {ATTR_UNIT_OF_MEASUREMENT: unit, "state_class": state_class, **extra}
 
 
-def set_meter(hass: HomeAssistant, value: Any, unit: str = "kWh", entity_id: str = SOURCE, **extra: Any) -> None:
+def set_meter(
+    hass: HomeAssistant, value: Any, unit: str = "kWh", entity_id: str = SOURCE, **extra: Any
+) -> None:
     """Write a meter reading into the state machine."""
     hass.states.async_set(entity_id, str(value), meter_attributes(unit, **extra))
 

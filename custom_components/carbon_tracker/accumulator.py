@@ -1,24 +1,24 @@
 """Carbon accumulator for one tracking node: cumulative meter readings in, kilograms CO2e out.
 
-Plain Python with no Home Assistant imports, so the arithmetic is tested on its own and runs in the
-benchmark without a running HA. Readings arrive already converted into the unit the factor is priced in
-(the HA layer does unit conversion), together with the factor in kg CO2e per that unit.
+Plain Python with no Home Assistant imports, so the arithmetic is tested on its own and runs in
+the benchmark without a running HA. Readings arrive already converted into the unit the factor is
+priced in (the HA layer does unit conversion), together with the factor in kg CO2e per that unit.
 
 Rules, in the order they are applied to a reading:
 
 * The first reading only sets the baseline.
-* A reading below 90 % of the baseline, or one that comes with a new ``last_reset`` of the source, is a
-  meter reset: the new reading counts from zero. The 90 % rule is the one HA's long-term statistics use,
-  so the node agrees with the Energy dashboard.
-* A smaller dip is jitter: nothing is counted and the baseline stays at the high-water mark, so the
-  recovery is not counted a second time.
-* With a plausibility limit, a delta larger than ``limit x hours since the last accepted reading`` is
-  held back, not counted, and the baseline stays; the user decides (count it, or discard it).
+* A reading below 90 % of the baseline, or one that comes with a new ``last_reset`` of the source,
+  is a meter reset: the new reading counts from zero. The 90 % rule is the one HA's long-term
+  statistics use, so the node agrees with the Energy dashboard.
+* A smaller dip is jitter: nothing is counted and the baseline stays at the high-water mark, so
+  the recovery is not counted a second time.
+* With a plausibility limit, a delta larger than ``limit x hours since the last accepted reading``
+  is held back, not counted, and the baseline stays; the user decides (count it, or discard it).
 * While the factor is unknown (a live intensity entity is unavailable) readings are held too: the
   baseline does not move, so the consumption is priced once the factor is known again.
 
-Missing readings (unknown/unavailable sources) never reach this class: skipping them is how an outage
-is bridged, because the next valid reading is compared with the last valid one.
+Missing readings (unknown/unavailable sources) never reach this class: skipping them is how an
+outage is bridged, because the next valid reading is compared with the last valid one.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class HeldSpike:
 class CarbonAccumulator:
     """Running kg CO2e total of one node.
 
-    The total is kept as a Neumaier-compensated sum so that millions of small deltas stay exact to far
-    below a gram.
+    The total is kept as a Neumaier-compensated sum so that millions of small deltas stay exact
+    to far below a gram.
     """
 
     __slots__ = (

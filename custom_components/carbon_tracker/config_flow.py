@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
 from homeassistant.config_entries import (
     ConfigEntry,
     ConfigFlow,
@@ -14,6 +12,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import selector
+import voluptuous as vol
 
 from .const import (
     CONF_FACTOR_ID,
@@ -143,7 +142,9 @@ class FactorSteps:
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Type a factor in, with the unit it is priced per."""
-        units = [u for u in FACTOR_PER_UNITS if reading_multiplier(self._source_unit, u) is not None]
+        units = [
+            u for u in FACTOR_PER_UNITS if reading_multiplier(self._source_unit, u) is not None
+        ]
         errors: dict[str, str] = {}
         if user_input is not None:
             value = float(user_input[CONF_FACTOR_VALUE])
@@ -291,9 +292,7 @@ class CarbonTrackerConfigFlow(FactorSteps, ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             source = user_input[CONF_SOURCE]
             checked = check_source(self.hass, source)
-            other_nodes = [
-                e for e in self._async_current_entries() if e.entry_id != entry.entry_id
-            ]
+            other_nodes = [e for e in self._async_current_entries() if e.entry_id != entry.entry_id]
             if any(e.data.get(CONF_SOURCE) == source for e in other_nodes):
                 errors[CONF_SOURCE] = "source_already_tracked"
             elif isinstance(checked, SourceProblem):

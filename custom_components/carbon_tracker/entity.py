@@ -17,9 +17,7 @@ class TrackingNodeEntity(Entity):
     _attr_has_entity_name = True
     _attr_should_poll = False
 
-    def __init__(
-        self, hass: HomeAssistant, entry: TrackingNodeConfigEntry, key: str
-    ) -> None:
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry, key: str) -> None:
         """Name the entity by its translation key and tie it to the entry."""
         self._node: TrackingNode = entry.runtime_data
         self._attr_translation_key = key

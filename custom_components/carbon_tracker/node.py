@@ -52,7 +52,7 @@ class NodeSettings:
         per_unit: str | None = None
         factor_id = options.get(CONF_FACTOR_ID)
         if mode is FactorMode.LIBRARY:
-            factor = load_library()[factor_id]
+            factor = load_library()[str(factor_id)]
             static_factor, per_unit = factor.value, factor.per_unit
         elif mode is FactorMode.CUSTOM:
             static_factor = float(options[CONF_FACTOR_VALUE])

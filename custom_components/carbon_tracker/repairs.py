@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import voluptuous as vol
-
-from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
+from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow, RepairsFlowResult
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowResult
 from homeassistant.helpers import selector
+import voluptuous as vol
 
 from .const import CONF_SOURCE, DOMAIN
 from .node import TrackingNodeConfigEntry
@@ -29,13 +27,13 @@ class SourceMissingRepairFlow(RepairsFlow):
         """Remember the node."""
         self._entry = entry
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """Start at the only step."""
         return await self.async_step_pick_source()
 
     async def async_step_pick_source(
         self, user_input: dict[str, Any] | None = None
-    ) -> FlowResult:
+    ) -> RepairsFlowResult:
         """Choose the replacement meter."""
         errors: dict[str, str] = {}
         if user_input is not None:
@@ -43,7 +41,9 @@ class SourceMissingRepairFlow(RepairsFlow):
             checked = check_source(self.hass, source)
             if isinstance(checked, SourceProblem):
                 errors[CONF_SOURCE] = checked.value
-            elif (problem := factor_fit_problem(self.hass, self._entry.options, checked)) is not None:
+            elif (
+                problem := factor_fit_problem(self.hass, self._entry.options, checked)
+            ) is not None:
                 errors[CONF_SOURCE] = problem.value
             else:
                 self.hass.config_entries.async_update_entry(
@@ -74,22 +74,27 @@ class ImplausibleJumpRepairFlow(RepairsFlow):
         """Remember the node."""
         self._entry = entry
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """Offer the two answers."""
         return self.async_show_menu(step_id="init", menu_options=["count", "discard"])
 
-    async def async_step_count(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_count(self, user_input: dict[str, Any] | None = None) -> RepairsFlowResult:
         """Count the jump at the factor in force."""
         return self._resolve(count=True)
 
-    async def async_step_discard(self, user_input: dict[str, Any] | None = None) -> FlowResult:
+    async def async_step_discard(
+        self, user_input: dict[str, Any] | None = None
+    ) -> RepairsFlowResult:
         """Do not count it; the next delta is measured from the new reading."""
         return self._resolve(count=False)
 
-    def _resolve(self, count: bool) -> FlowResult:
+    def _resolve(self, count: bool) -> RepairsFlowResult:
         sensor = self._entry.runtime_data.carbon_sensor
         if sensor is None or sensor.accumulator.held_spike is None:
             return self.async_abort(reason="nothing_held")
+        if count and sensor.factor is None:
+            # Counting needs a price; the jump stays held until the live intensity is back.
+            return self.async_abort(reason="factor_unknown")
         sensor.async_resolve_spike(count)
         return self.async_create_entry(data={})
 

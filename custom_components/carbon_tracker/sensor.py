@@ -122,7 +122,7 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
 
     @property
     def factor(self) -> float | None:
-        """kg CO2e per factor unit in force now, None while a live intensity is unknown."""
+        """Kg CO2e per factor unit in force now, None while a live intensity is unknown."""
         return self._factor
 
     @property
@@ -327,7 +327,8 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
     def async_resolve_spike(self, count: bool) -> None:
         """The user's answer to a held spike: count it, or start again from it."""
         accumulator = self._accumulator
-        if count and self._factor is not None:
+        if count:
+            assert self._factor is not None
             accumulator.accept_held_spike(self._factor)
         else:
             accumulator.discard_held_spike()
@@ -387,13 +388,13 @@ class FactorInForceSensor(_NodeDiagnosticSensor):
 
     @property
     def native_value(self) -> float | None:
-        """kg CO2e per factor unit."""
+        """Kg CO2e per factor unit."""
         sensor = self._node.carbon_sensor
         return None if sensor is None else sensor.factor
 
     @property
     def native_unit_of_measurement(self) -> str | None:
-        """kg CO2e per the unit the factor is priced in."""
+        """Kg CO2e per the unit the factor is priced in."""
         sensor = self._node.carbon_sensor
         if sensor is None or self._node.settings.mode is FactorMode.CARBON:
             return None

@@ -63,7 +63,8 @@ def async_apply_factor(
     old = node.settings
     node.settings = new
     changed_by, node.changed_by = node.changed_by, None
-    assert new.static_factor is not None and new.per_unit is not None
+    assert new.static_factor is not None
+    assert new.per_unit is not None
     if node.carbon_sensor is not None:
         node.carbon_sensor.async_set_static_factor(new.static_factor)
     async_dispatcher_send(hass, signal_factor_changed(entry.entry_id))

@@ -116,7 +116,7 @@ def check_intensity(
 def factor_fit_problem(
     hass: HomeAssistant, options: Mapping[str, Any], source: CheckedSource
 ) -> SourceProblem | None:
-    """Why a node's current factor (its options) cannot price readings of ``source``, if it can't."""
+    """Why the node's current factor (its options) cannot price ``source``, or None if it can."""
     mode = FactorMode(options[CONF_FACTOR_MODE])
     if mode is FactorMode.CARBON or source.is_carbon:
         both_carbon = mode is FactorMode.CARBON and source.is_carbon
