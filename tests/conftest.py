@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
-
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(
-    enable_custom_integrations: None,
-) -> Generator[None]:
+def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let HA load custom_components/carbon_tracker in every test."""
-    yield

@@ -6,13 +6,12 @@ import math
 from typing import Any
 from unittest.mock import patch
 
-import pytest
-
 from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.carbon_tracker.config_flow import (
@@ -655,9 +654,7 @@ async def test_options_switch_to_factor_one_when_meter_now_reports_carbon(
     entry.add_to_hass(hass)
     add_meter(hass, unit="kg CO2e")
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {CONF_PORT: 1}
-    )
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_PORT: 1})
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {CONF_PORT: 1, CONF_FACTOR_MODE: "carbon"}
 
@@ -667,9 +664,7 @@ async def test_library_step_aborts_when_the_table_has_nothing_for_the_unit(
 ) -> None:
     """Every unit the flow accepts has a table factor today; an empty table aborts cleanly."""
     add_meter(hass)
-    with patch(
-        "custom_components.carbon_tracker.config_flow.load_library", return_value={}
-    ):
+    with patch("custom_components.carbon_tracker.config_flow.load_library", return_value={}):
         result = await hass.config_entries.flow.async_init(
             DOMAIN, context={"source": config_entries.SOURCE_USER}
         )

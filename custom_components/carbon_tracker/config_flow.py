@@ -39,6 +39,7 @@ from .source_check import (
     factor_fit_problem,
     next_free_port,
     port_in_use,
+    tracked_by_other_node,
 )
 from .units import reading_multiplier
 
@@ -292,8 +293,7 @@ class CarbonTrackerConfigFlow(FactorSteps, ConfigFlow, domain=DOMAIN):
         if user_input is not None:
             source = user_input[CONF_SOURCE]
             checked = check_source(self.hass, source)
-            other_nodes = [e for e in self._async_current_entries() if e.entry_id != entry.entry_id]
-            if any(e.data.get(CONF_SOURCE) == source for e in other_nodes):
+            if tracked_by_other_node(self.hass, source, entry.entry_id):
                 errors[CONF_SOURCE] = "source_already_tracked"
             elif isinstance(checked, SourceProblem):
                 errors[CONF_SOURCE] = checked.value

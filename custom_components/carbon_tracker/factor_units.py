@@ -14,6 +14,9 @@ MASS_IN_KG: Final[dict[str, float]] = {
     "mg": 1e-6,
     "g": 1e-3,
     "kg": 1.0,
+    "Kg": 1.0,
+    "KG": 1.0,
+    "Mg": 1e3,
     "t": 1e3,
     "kt": 1e6,
     "lb": 0.45359237,
@@ -24,21 +27,27 @@ FACTOR_PER_UNITS: Final = ("kWh", "MWh", "GJ", "MJ", "m³", "L", "gal", "kg", "t
 
 CARBON_UNIT: Final = "kg CO2e"
 
-_GAS = r"(?:co2|co₂)(?:[-_ ]?(?:e|eq|equivalent))?"
-_CARBON_RE: Final = re.compile(rf"^\s*(mg|g|kg|t|kt|lb)\s*{_GAS}\s*$", re.IGNORECASE)
-_INTENSITY_RE: Final = re.compile(
-    rf"^\s*(mg|g|kg|t|kt|lb)\s*(?:{_GAS})?\s*(?:/|per)\s*(.+?)\s*$", re.IGNORECASE
-)
+# Mass prefixes are matched case-sensitively: "Mg" is a megagram (a tonne), "mg" a milligram.
+_MASS = "(" + "|".join(sorted(MASS_IN_KG, key=len, reverse=True)) + ")"
+_GAS = r"(?i:co2|co₂)(?i:[-_ ]?(?:e|eq|equivalent))?"
+_CARBON_RE: Final = re.compile(rf"^\s*{_MASS}\s*{_GAS}\s*$")
+_INTENSITY_RE: Final = re.compile(rf"^\s*{_MASS}\s*(?:{_GAS})?\s*(?i:/|per)\s*(.+?)\s*$")
+# Spelled exactly: case matters for prefixes ("mWh" is a milliwatt-hour, "MWh" a megawatt-hour).
 _PER_UNIT_ALIASES: Final[dict[str, str]] = {
+    "kWh": "kWh",
     "kwh": "kWh",
-    "mwh": "MWh",
-    "wh": "Wh",
-    "gj": "GJ",
-    "mj": "MJ",
-    "m3": "m³",
+    "KWh": "kWh",
+    "KWH": "kWh",
+    "MWh": "MWh",
+    "MWH": "MWh",
+    "Wh": "Wh",
+    "GJ": "GJ",
+    "MJ": "MJ",
     "m³": "m³",
-    "nm3": "m³",
-    "nm³": "m³",
+    "m3": "m³",
+    "Nm³": "m³",
+    "Nm3": "m³",
+    "L": "L",
     "l": "L",
     "litre": "L",
     "liter": "L",
@@ -61,7 +70,7 @@ def carbon_unit_scale(unit: str | None) -> float | None:
     match = _CARBON_RE.match(unit)
     if match is None:
         return None
-    return MASS_IN_KG[match.group(1).lower()]
+    return MASS_IN_KG[match.group(1)]
 
 
 def parse_intensity_unit(unit: str | None) -> tuple[float, str] | None:
@@ -75,10 +84,10 @@ def parse_intensity_unit(unit: str | None) -> tuple[float, str] | None:
     if match is None:
         return None
     mass = match.group(1)
-    per = _PER_UNIT_ALIASES.get(match.group(2).lower())
+    per = _PER_UNIT_ALIASES.get(match.group(2))
     if per is None:
         return None
-    return MASS_IN_KG[mass.lower()], per
+    return MASS_IN_KG[mass], per
 
 
 def factor_unit_label(per_unit: str) -> str:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from homeassistant.components.number import NumberEntity, NumberMode
-from homeassistant.const import EntityCategory
+from homeassistant.const import EntityCategory, Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from .const import FACTOR_MAX, FactorMode
+from .const import DOMAIN, FACTOR_MAX, FactorMode
 from .entity import TrackingNodeEntity
 from .factor_units import factor_unit_label
 from .node import TrackingNodeConfigEntry
 from .settings_update import async_set_node_factor, signal_factor_changed
 
 PARALLEL_UPDATES = 0
+FACTOR_NUMBER_KEY = "emission_factor"
 
 
 async def async_setup_entry(
@@ -25,6 +27,14 @@ async def async_setup_entry(
     """Create the factor number for nodes whose factor is a fixed value."""
     if entry.runtime_data.settings.mode in (FactorMode.LIBRARY, FactorMode.CUSTOM):
         async_add_entities([EmissionFactorNumber(hass, entry)])
+        return
+    # The factor follows a live entity or the source now: a number left from before is stale.
+    registry = er.async_get(hass)
+    stale = registry.async_get_entity_id(
+        Platform.NUMBER, DOMAIN, f"{entry.entry_id}_{FACTOR_NUMBER_KEY}"
+    )
+    if stale is not None:
+        registry.async_remove(stale)
 
 
 class EmissionFactorNumber(TrackingNodeEntity, NumberEntity):
@@ -38,7 +48,7 @@ class EmissionFactorNumber(TrackingNodeEntity, NumberEntity):
 
     def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
         """Show the factor in force with its unit."""
-        super().__init__(hass, entry, "emission_factor")
+        super().__init__(hass, entry, FACTOR_NUMBER_KEY)
         self._entry = entry
         settings = self._node.settings
         assert settings.per_unit is not None

@@ -11,7 +11,12 @@ import voluptuous as vol
 
 from .const import CONF_SOURCE, DOMAIN
 from .node import TrackingNodeConfigEntry
-from .source_check import SourceProblem, check_source, factor_fit_problem
+from .source_check import (
+    SourceProblem,
+    check_source,
+    factor_fit_problem,
+    tracked_by_other_node,
+)
 
 
 def _entry(hass: HomeAssistant, data: dict[str, Any] | None) -> TrackingNodeConfigEntry | None:
@@ -39,7 +44,9 @@ class SourceMissingRepairFlow(RepairsFlow):
         if user_input is not None:
             source = user_input[CONF_SOURCE]
             checked = check_source(self.hass, source)
-            if isinstance(checked, SourceProblem):
+            if tracked_by_other_node(self.hass, source, self._entry.entry_id):
+                errors[CONF_SOURCE] = "source_already_tracked"
+            elif isinstance(checked, SourceProblem):
                 errors[CONF_SOURCE] = checked.value
             elif (
                 problem := factor_fit_problem(self.hass, self._entry.options, checked)

@@ -22,7 +22,7 @@ from homeassistant.const import (
     UnitOfMass,
 )
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from homeassistant.helpers.event import async_track_state_change_event
 
@@ -65,11 +65,18 @@ class NodeStoredData(SensorExtraStoredData):
     accumulator: dict[str, Any]
     source: str
     per_unit: str | None
+    # The source's entity registry id: the same meter after a rename of its entity id.
+    source_uid: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """Serialise for the restore-state store."""
         data = super().as_dict()
-        data.update(accumulator=self.accumulator, source=self.source, per_unit=self.per_unit)
+        data.update(
+            accumulator=self.accumulator,
+            source=self.source,
+            per_unit=self.per_unit,
+            source_uid=self.source_uid,
+        )
         return data
 
     @classmethod
@@ -84,6 +91,7 @@ class NodeStoredData(SensorExtraStoredData):
             restored["accumulator"],
             str(restored.get("source", "")),
             restored.get("per_unit"),
+            restored.get("source_uid"),
         )
 
 
@@ -111,6 +119,7 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         # Multiplier of a reading in a source unit into the factor's unit; None = unusable unit.
         self._multipliers: dict[str | None, float | None] = {}
         self._source_missing = False
+        self._source_uid: str | None = None
         self._spike_issue_open = False
         self.last_reading: float | None = None
         self.last_reading_unit: str | None = None
@@ -139,6 +148,7 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             self._accumulator.as_dict(),
             self._source,
             self._per_unit,
+            self._source_uid,
         )
 
     async def async_added_to_hass(self) -> None:
@@ -146,8 +156,13 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         await super().async_added_to_hass()
         self._node.carbon_sensor = self
         self.async_on_remove(self._forget_node)
+        source_entry = er.async_get(self.hass).async_get(self._source)
+        self._source_uid = None if source_entry is None else source_entry.id
         if (last := await self.async_get_last_extra_data()) is not None:
             self._restore(last.as_dict())
+        if self._accumulator.held_spike is not None:
+            # The user has not answered yet: ask again after the restart.
+            self._open_spike_issue()
         if self._mode is FactorMode.ENTITY:
             intensity = self._node.settings.intensity_entity
             assert intensity is not None
@@ -170,10 +185,19 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         stored = NodeStoredData.from_dict(restored)
         if stored is None:
             return
-        accumulator = CarbonAccumulator.from_dict(
-            stored.accumulator, self._node.settings.max_delta_per_hour
+        try:
+            accumulator = CarbonAccumulator.from_dict(
+                stored.accumulator, self._node.settings.max_delta_per_hour
+            )
+        except (KeyError, TypeError, ValueError) as err:
+            _LOGGER.warning(
+                "Stored state of %s is unreadable (%s); starting from zero", self.entity_id, err
+            )
+            return
+        same_meter = stored.source == self._source or (
+            stored.source_uid is not None and stored.source_uid == self._source_uid
         )
-        if stored.source != self._source:
+        if not same_meter:
             # Another meter now: its numbering has nothing to do with the old baseline.
             accumulator.rebase()
         self._accumulator = accumulator

@@ -9,6 +9,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.dispatcher import async_dispatcher_send
 
 from .const import (
+    CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
@@ -42,16 +43,18 @@ def async_set_node_factor(
         raise ServiceValidationError(
             translation_domain=DOMAIN, translation_key="factor_not_settable"
         )
-    entry.runtime_data.changed_by = entity_id
-    hass.config_entries.async_update_entry(
-        entry,
-        options={
-            **entry.options,
+    options = {k: v for k, v in entry.options.items() if k != CONF_FACTOR_ID}
+    options.update(
+        {
             CONF_FACTOR_MODE: FactorMode.CUSTOM.value,
             CONF_FACTOR_VALUE: value,
             CONF_FACTOR_UNIT: settings.per_unit,
-        },
+        }
     )
+    if options == entry.options:
+        return
+    entry.runtime_data.changed_by = entity_id
+    hass.config_entries.async_update_entry(entry, options=options)
 
 
 @callback

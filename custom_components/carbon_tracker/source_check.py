@@ -23,6 +23,7 @@ from .const import (
     CONF_FACTOR_UNIT,
     CONF_INTENSITY_ENTITY,
     CONF_PORT,
+    CONF_SOURCE,
     DOMAIN,
     PORT_MAX,
     PORT_MIN,
@@ -131,6 +132,14 @@ def factor_fit_problem(
     if reading_multiplier(source.unit, per_unit) is None:
         return SourceProblem.UNIT_INCOMPATIBLE
     return None
+
+
+def tracked_by_other_node(hass: HomeAssistant, source: str, entry_id: str) -> bool:
+    """Whether a node other than ``entry_id`` already counts this source (it would count twice)."""
+    return any(
+        entry.data.get(CONF_SOURCE) == source and entry.entry_id != entry_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+    )
 
 
 def _ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[int]:
