@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 
+from .device_factor import find_device_factor_entity
 from .node import TrackingNodeConfigEntry
 
 
@@ -36,4 +37,5 @@ async def async_get_config_entry_diagnostics(
             "accumulator": sensor.accumulator.as_dict(),
         },
         "source_state": None if source_state is None else source_state.as_dict(),
+        "device_factor_entity": find_device_factor_entity(hass, settings.source),
     }

@@ -28,6 +28,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 
 from .accumulator import CarbonAccumulator, Outcome
 from .const import DOMAIN, FactorMode
+from .device_factor import find_device_factor_entity
 from .entity import TrackingNodeEntity
 from .factor_units import carbon_unit_scale, factor_unit_label, parse_intensity_unit
 from .node import TrackingNodeConfigEntry
@@ -404,21 +405,55 @@ class _NodeDiagnosticSensor(TrackingNodeEntity, SensorEntity):
 
 
 class FactorInForceSensor(_NodeDiagnosticSensor):
-    """The factor readings are priced at right now, and where it comes from."""
+    """The factor readings are priced at right now, and where it comes from.
+
+    For a source that measures carbon itself (an ESPHome node), that is the factor the device
+    converts with: its own factor number, when the device has one.
+    """
 
     def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
         """Set up the factor diagnostic."""
         super().__init__(hass, entry, "factor_in_force")
+        self._device_factor: str | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the node, and the device's factor for a carbon-measuring source."""
+        await super().async_added_to_hass()
+        settings = self._node.settings
+        if settings.mode is FactorMode.CARBON:
+            self._device_factor = find_device_factor_entity(self.hass, settings.source)
+        if self._device_factor is not None:
+            self.async_on_remove(
+                async_track_state_change_event(
+                    self.hass, self._device_factor, self._on_device_factor
+                )
+            )
+
+    @callback
+    def _on_device_factor(self, event: Event[EventStateChangedData]) -> None:
+        self.async_write_ha_state()
+
+    def _device_factor_state(self) -> State | None:
+        return None if self._device_factor is None else self.hass.states.get(self._device_factor)
 
     @property
     def native_value(self) -> float | None:
-        """Kg CO2e per factor unit."""
+        """The factor, in kg CO2e per factor unit."""
+        if self._device_factor is not None:
+            state = self._device_factor_state()
+            try:
+                return None if state is None else float(state.state)
+            except ValueError:
+                return None
         sensor = self._node.carbon_sensor
         return None if sensor is None else sensor.factor
 
     @property
     def native_unit_of_measurement(self) -> str | None:
-        """Kg CO2e per the unit the factor is priced in."""
+        """The unit: kg CO2e per the unit the factor is priced in."""
+        if self._device_factor is not None:
+            state = self._device_factor_state()
+            return None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
         sensor = self._node.carbon_sensor
         if sensor is None or self._node.settings.mode is FactorMode.CARBON:
             return None
@@ -433,6 +468,7 @@ class FactorInForceSensor(_NodeDiagnosticSensor):
             "mode": settings.mode.value,
             "factor_id": settings.factor_id,
             "intensity_entity": settings.intensity_entity,
+            "device_factor_entity": self._device_factor,
         }
 
 
