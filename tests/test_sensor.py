@@ -727,7 +727,8 @@ async def test_unloading_forgets_the_carbon_sensor(hass: HomeAssistant) -> None:
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert node.carbon_sensor is None
-    assert not node.has_listeners
+    assert not node.reading_listeners
+    assert not node.factor_listeners
 
 
 # ------------------------------------------------------------------------------------------------
@@ -788,3 +789,30 @@ async def test_entities_get_the_node_device_without_a_source_device(
         f"{entry.entry_id}_{key}"
         for key in ("emissions", "factor_in_force", "last_reading", "port", "emission_factor")
     }
+
+
+async def test_diagnostics_are_written_only_when_what_they_show_changes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A reading rewrites the last-reading diagnostic, not the port or factor ones."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    registry = er.async_get(hass)
+    ids = {
+        key: registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_{key}")
+        for key in ("port", "factor_in_force", "last_reading")
+    }
+    for entity_id in ids.values():
+        registry.async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    before = {key: hass.states.get(entity_id).last_reported for key, entity_id in ids.items()}
+
+    freezer.tick(timedelta(minutes=1))
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    after = {key: hass.states.get(entity_id).last_reported for key, entity_id in ids.items()}
+    assert after["port"] == before["port"]
+    assert after["factor_in_force"] == before["factor_in_force"]
+    assert after["last_reading"] > before["last_reading"]
+    assert float(hass.states.get(ids["last_reading"]).state) == 110.0

@@ -82,6 +82,37 @@ class NodeSettings:
         return same_rest == self
 
 
+class Listeners:
+    """Callbacks of the entities that follow one kind of change of a node."""
+
+    __slots__ = ("_updates",)
+
+    def __init__(self) -> None:
+        """Start with nobody listening."""
+        self._updates: list[Callable[[], None]] = []
+
+    def __bool__(self) -> bool:
+        """Whether anyone listens: checked on the hot path before doing any work."""
+        return bool(self._updates)
+
+    @callback
+    def async_add(self, update: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``update`` on each change; returns the remover."""
+        self._updates.append(update)
+
+        @callback
+        def remove() -> None:
+            self._updates.remove(update)
+
+        return remove
+
+    @callback
+    def async_notify(self) -> None:
+        """Tell the listening entities."""
+        for update in tuple(self._updates):
+            update()
+
+
 @dataclass(slots=True)
 class TrackingNode:
     """What the entities of one node share."""
@@ -90,26 +121,6 @@ class TrackingNode:
     carbon_sensor: CarbonEmissionsSensor | None = None
     # The entity that asked for the next factor change, for the confirmation event.
     changed_by: str | None = None
-    _listeners: list[Callable[[], None]] = field(default_factory=list)
-
-    @property
-    def has_listeners(self) -> bool:
-        """Whether any secondary entity wants to hear about readings (kept cheap on purpose)."""
-        return bool(self._listeners)
-
-    @callback
-    def async_add_listener(self, update: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``update`` after each reading or factor change; returns the remover."""
-        self._listeners.append(update)
-
-        @callback
-        def remove() -> None:
-            self._listeners.remove(update)
-
-        return remove
-
-    @callback
-    def async_notify(self) -> None:
-        """Tell the listening entities that something changed."""
-        for update in tuple(self._listeners):
-            update()
+    # Kept apart so that an entity is written only when what it shows can have changed.
+    reading_listeners: Listeners = field(default_factory=Listeners)
+    factor_listeners: Listeners = field(default_factory=Listeners)

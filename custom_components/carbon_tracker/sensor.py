@@ -266,8 +266,8 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
                 self._close_spike_issue()
         elif outcome is Outcome.SPIKE:
             self._open_spike_issue()
-        if self._node.has_listeners:
-            self._node.async_notify()
+        if self._node.reading_listeners:
+            self._node.reading_listeners.async_notify()
 
     def _skip(self, state: State) -> None:
         """A missing or non-numeric reading: skipped, the baseline stays (logged once)."""
@@ -313,12 +313,11 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         if self._factor is not None and (state := self.hass.states.get(self._source)):
             # A reading held while the intensity was unknown is priced now.
             self._take(state)
-        elif self._node.has_listeners:
-            self._node.async_notify()
 
     def _set_intensity(self, state: State | None) -> None:
         """Take a live intensity as the factor; unknown or unusable makes the factor None."""
         factor: float | None = None
+        old_per_unit = self._per_unit
         if state is not None and state.state not in _MISSING_STATES:
             parsed = parse_intensity_unit(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
             try:
@@ -339,14 +338,17 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
                     state.state,
                     state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
                 )
-        self._factor = factor
+        if factor != self._factor or self._per_unit != old_per_unit:
+            self._factor = factor
+            if self._node.factor_listeners:
+                self._node.factor_listeners.async_notify()
 
     @callback
     def async_set_static_factor(self, factor: float) -> None:
         """Use a new factor from now on; earlier readings keep the factor they were priced at."""
         self._factor = factor
-        if self._node.has_listeners:
-            self._node.async_notify()
+        if self._node.factor_listeners:
+            self._node.factor_listeners.async_notify()
 
     @callback
     def async_resolve_spike(self, count: bool) -> None:
@@ -394,14 +396,10 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
 
 
 class _NodeDiagnosticSensor(TrackingNodeEntity, SensorEntity):
-    """A diagnostic that follows the node's readings; disabled until the user wants it."""
+    """A diagnostic of the node; disabled until the user wants it."""
 
     _attr_entity_category = EntityCategory.DIAGNOSTIC
     _attr_entity_registry_enabled_default = False
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the node."""
-        self.async_on_remove(self._node.async_add_listener(self.async_write_ha_state))
 
 
 class FactorInForceSensor(_NodeDiagnosticSensor):
@@ -417,8 +415,8 @@ class FactorInForceSensor(_NodeDiagnosticSensor):
         self._device_factor: str | None = None
 
     async def async_added_to_hass(self) -> None:
-        """Follow the node, and the device's factor for a carbon-measuring source."""
-        await super().async_added_to_hass()
+        """Follow factor changes, and the device's factor for a carbon-measuring source."""
+        self.async_on_remove(self._node.factor_listeners.async_add(self.async_write_ha_state))
         settings = self._node.settings
         if settings.mode is FactorMode.CARBON:
             self._device_factor = find_device_factor_entity(self.hass, settings.source)
@@ -478,6 +476,10 @@ class LastReadingSensor(_NodeDiagnosticSensor):
     def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
         """Set up the last-reading diagnostic."""
         super().__init__(hass, entry, "last_reading")
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the readings."""
+        self.async_on_remove(self._node.reading_listeners.async_add(self.async_write_ha_state))
 
     @property
     def native_value(self) -> float | None:

@@ -1,0 +1,1 @@
+"""Benchmarks of the Carbon Tracker integration (run with scripts/bench)."""
