@@ -6,6 +6,8 @@ from typing import Any
 
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import (
@@ -70,3 +72,20 @@ def carbon(hass: HomeAssistant, entity_id: str = "sensor.grid_energy_carbon_emis
     state = hass.states.get(entity_id)
     assert state is not None
     return float(state.state)
+
+
+def approx(value: float) -> object:
+    """Equal to the gram and far below: carbon totals are compared to 1e-9 kg."""
+    return pytest.approx(value, abs=1e-9)
+
+
+def register_source(hass: HomeAssistant, entity_id: str = SOURCE) -> er.RegistryEntry:
+    """Put the source in the entity registry, as an entity of another integration."""
+    meter_entry = MockConfigEntry(domain="test")
+    meter_entry.add_to_hass(hass)
+    object_id = entity_id.split(".", 1)[1]
+    entity = er.async_get(hass).async_get_or_create(
+        "sensor", "test", object_id, suggested_object_id=object_id, config_entry=meter_entry
+    )
+    assert entity.entity_id == entity_id
+    return entity

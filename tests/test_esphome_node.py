@@ -6,21 +6,18 @@ from homeassistant import config_entries
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import device_registry as dr, entity_registry as er
-import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.device_factor import find_device_factor_entity
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
 
+from .common import approx
+
 NODE_CARBON = "sensor.carbon_node_pulse_carbon_emissions"
 NODE_FACTOR = "number.carbon_node_pulse_emission_factor"
 TRACKED = "sensor.carbon_node_pulse_carbon_emissions_2"
 FACTOR_IN_FORCE = "sensor.carbon_node_pulse_factor_in_force"
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, abs=1e-9)
 
 
 def add_esphome_node(hass: HomeAssistant, *, with_factor: bool = True) -> dr.DeviceEntry:

@@ -10,7 +10,6 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
-import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -20,14 +19,19 @@ from custom_components.carbon_tracker import source_missing_issue_id
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED, FactorMode
 from custom_components.carbon_tracker.node import NodeSettings
 
-from .common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+from .common import (
+    CARBON,
+    SOURCE,
+    approx,
+    carbon,
+    node_entry,
+    register_source,
+    set_meter,
+    setup_node,
+)
 
 NUMBER = "number.grid_energy_emission_factor"
 RENAMED = "sensor.main_meter"
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, abs=1e-9)
 
 
 def create_issue(hass: HomeAssistant, issue_id: str, entry: MockConfigEntry) -> None:
@@ -39,14 +43,6 @@ def create_issue(hass: HomeAssistant, issue_id: str, entry: MockConfigEntry) -> 
         is_fixable=True,
         severity=ir.IssueSeverity.WARNING,
         translation_key="implausible_jump",
-    )
-
-
-def register_source(hass: HomeAssistant) -> None:
-    meter_entry = MockConfigEntry(domain="test")
-    meter_entry.add_to_hass(hass)
-    er.async_get(hass).async_get_or_create(
-        "sensor", "test", "grid", suggested_object_id="grid_energy", config_entry=meter_entry
     )
 
 

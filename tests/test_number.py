@@ -29,14 +29,10 @@ from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED
 from custom_components.carbon_tracker.logbook import async_describe_events
 from custom_components.carbon_tracker.settings_update import async_set_node_factor
 
-from .common import carbon, node_entry, set_meter, setup_node
+from .common import approx, carbon, node_entry, set_meter, setup_node
 
 NUMBER = "number.grid_energy_emission_factor"
 INTENSITY = "sensor.grid_intensity"
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, abs=1e-9)
 
 
 async def set_factor(hass: HomeAssistant, value: float) -> None:

@@ -27,31 +27,24 @@ from custom_components.carbon_tracker.repairs import (
     async_create_fix_flow,
 )
 
-from .common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+from .common import (
+    CARBON,
+    SOURCE,
+    approx,
+    carbon,
+    node_entry,
+    register_source,
+    set_meter,
+    setup_node,
+)
 
 NEW_SOURCE = "sensor.new_meter"
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, abs=1e-9)
 
 
 def manager(hass: HomeAssistant) -> RepairsFlowManager:
     flows = repairs_flow_manager(hass)
     assert flows is not None
     return flows
-
-
-def register_source(hass: HomeAssistant, entity_id: str = SOURCE) -> er.RegistryEntry:
-    """Put the source in the entity registry, as an entity of another integration."""
-    meter_entry = MockConfigEntry(domain="test")
-    meter_entry.add_to_hass(hass)
-    object_id = entity_id.split(".", 1)[1]
-    entity = er.async_get(hass).async_get_or_create(
-        "sensor", "test", object_id, suggested_object_id=object_id, config_entry=meter_entry
-    )
-    assert entity.entity_id == entity_id
-    return entity
 
 
 async def start_fix(hass: HomeAssistant, issue_id: str) -> dict[str, Any]:

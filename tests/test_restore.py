@@ -19,13 +19,9 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.sensor import NodeStoredData
 
-from .common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+from .common import CARBON, SOURCE, approx, carbon, node_entry, set_meter, setup_node
 
 INTENSITY = "sensor.grid_intensity"
-
-
-def approx(value: float) -> object:
-    return pytest.approx(value, abs=1e-9)
 
 
 def stored(
