@@ -366,13 +366,15 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
     def _open_spike_issue(self) -> None:
         spike = self._accumulator.held_spike
         assert spike is not None
-        _LOGGER.warning(
-            "%s held back a jump of %s %s from %s: above the plausibility limit",
-            self.entity_id,
-            spike.delta,
-            self._per_unit or "kg CO2e",
-            self._source,
-        )
+        if not self._spike_issue_open:
+            # Logged once; later readings while it is held only update the repair's figures.
+            _LOGGER.warning(
+                "%s held back a jump of %s %s from %s: above the plausibility limit",
+                self.entity_id,
+                spike.delta,
+                self._per_unit or "kg CO2e",
+                self._source,
+            )
         self._spike_issue_open = True
         ir.async_create_issue(
             self.hass,
