@@ -315,3 +315,17 @@ def test_differs_only_in_factor() -> None:
     )
     assert not base.differs_only_in_factor(entity)
     assert not entity.differs_only_in_factor(base)
+
+
+async def test_unknown_library_factor_fails_setup_with_a_translated_error(
+    hass: HomeAssistant,
+) -> None:
+    set_meter(hass, 100)
+    entry = node_entry(factor_mode="library", factor_id="no_longer_in_the_table")
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    assert entry.reason == (
+        "The factor no_longer_in_the_table is not in the built-in table any more. "
+        "Choose another factor in the node's options"
+    )

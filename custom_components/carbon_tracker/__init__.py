@@ -6,6 +6,7 @@ import logging
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.device import async_entity_id_to_device_id
 from homeassistant.helpers.helper_integration import async_handle_source_entity_changes
@@ -30,7 +31,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: TrackingNodeConfigEntry)
     """Set up one tracking node."""
     # The factor table is read from disk once, off the event loop.
     await hass.async_add_executor_job(load_library)
-    settings = NodeSettings.from_entry(entry)
+    try:
+        settings = NodeSettings.from_entry(entry)
+    except KeyError as err:
+        # A factor id the built-in table no longer has: the user must pick another factor.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_library_factor",
+            translation_placeholders={"factor_id": str(err.args[0])},
+        ) from err
     entry.runtime_data = TrackingNode(settings)
 
     @callback
