@@ -858,3 +858,67 @@ async def test_reconfigure_onto_another_nodes_source(hass: HomeAssistant) -> Non
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_SOURCE: "source_already_tracked"}
     assert entry.data == {CONF_SOURCE: SOURCE}
+
+
+@pytest.mark.parametrize(
+    ("unit", "device_class", "offered", "not_offered"),
+    [
+        # A gas meter's m³ are natural gas: never litres of LPG, never diesel.
+        (
+            "m³",
+            "gas",
+            {"uk_desnz_2025_natural_gas_m3", "ipcc2006_natural_gas_m3"},
+            {"ipcc2006_lpg_l", "uk_desnz_2025_diesel"},
+        ),
+        # A fuel tank's litres: liquid fuels, not natural gas.
+        (
+            "L",
+            "volume",
+            {"uk_desnz_2025_diesel", "uk_desnz_2025_lpg"},
+            {"uk_desnz_2025_natural_gas_m3"},
+        ),
+        # An odometer: vehicles only.
+        ("km", "distance", {"uk_desnz_2025_car_petrol"}, set()),
+        # No device class: every factor whose unit fits.
+        ("m³", None, {"uk_desnz_2025_natural_gas_m3", "ipcc2006_lpg_l"}, set()),
+    ],
+)
+async def test_library_offers_factors_that_fit_what_the_meter_measures(
+    hass: HomeAssistant,
+    unit: str,
+    device_class: str | None,
+    offered: set[str],
+    not_offered: set[str],
+) -> None:
+    attributes = {} if device_class is None else {ATTR_DEVICE_CLASS: device_class}
+    add_meter(hass, unit=unit, **attributes)
+    if device_class is None:
+        hass.states.async_set(
+            SOURCE, "12.5", {"state_class": "total_increasing", ATTR_UNIT_OF_MEASUREMENT: unit}
+        )
+    result = await submit_node(hass)
+    result = await choose(hass, result, "factor_library")
+    ids = set(select_options(result, CONF_FACTOR_ID))
+    assert offered <= ids
+    assert not ids & not_offered
+    if device_class == "distance":
+        assert all("_car_" in factor_id for factor_id in ids)
+
+
+async def test_water_meter_has_no_table_factor_and_can_type_one(hass: HomeAssistant) -> None:
+    """The table has no water-supply factor: the library step says so; a typed factor works."""
+    add_meter(hass, unit="m³", **{ATTR_DEVICE_CLASS: "water"})
+    result = await submit_node(hass)
+    menu = result
+    result = await hass.config_entries.flow.async_configure(
+        menu["flow_id"], {"next_step_id": "factor_library"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_library_factor"
+    result = await submit_node(hass)
+    result = await choose(hass, result, "factor_custom")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 0.344, CONF_FACTOR_UNIT: "m³"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_FACTOR_VALUE] == 0.344

@@ -30,7 +30,7 @@ from .const import (
     FactorMode,
     NodeType,
 )
-from .factor_library import load_library
+from .factor_library import fits_device_class, load_library
 from .factor_units import FACTOR_PER_UNITS, factor_unit_label
 from .source_check import (
     SourceProblem,
@@ -89,6 +89,7 @@ class FactorSteps:
     """
 
     _source_unit: str | None
+    _source_device_class: str | None = None
     _entry_options: dict[str, Any]
     hass: HomeAssistant
 
@@ -108,6 +109,7 @@ class FactorSteps:
             factor
             for factor in library.values()
             if reading_multiplier(self._source_unit, factor.per_unit) is not None
+            and fits_device_class(factor, self._source_device_class)
         ]
         if not fitting:
             return self.async_abort(reason="no_library_factor")  # type: ignore[attr-defined,no-any-return]
@@ -262,6 +264,7 @@ class CarbonTrackerConfigFlow(FactorSteps, ConfigFlow, domain=DOMAIN):
                 if (limit := user_input.get(CONF_MAX_DELTA_PER_HOUR)) is not None:
                     self._options[CONF_MAX_DELTA_PER_HOUR] = float(limit)
                 self._source_unit = checked.unit
+                self._source_device_class = checked.device_class
                 if checked.is_carbon:
                     return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
                 return await self.async_step_factor()
@@ -345,6 +348,7 @@ class CarbonTrackerOptionsFlow(FactorSteps, OptionsFlow):
                     # A source that measures carbon itself always counts 1:1.
                     return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
                 self._source_unit = checked.unit
+                self._source_device_class = checked.device_class
                 return await self.async_step_factor()
         schema = vol.Schema(
             {

@@ -30,12 +30,35 @@ class LibraryFactor:
     source: str
     status: str
     scope: str
+    # What is burnt or bought: electricity, heat, gas, liquid_fuel, solid_fuel, road_vehicle.
+    activity: str
 
     def label(self, language: str) -> str:
         """What the factor picker shows, in the user's language where the table has it."""
         name = self.name_zh if language.lower().startswith("zh") else self.name
         unverified = " [U]" if self.status == "U" else ""
         return f"{name}: {self.value:g} kg {self.gas}/{self.per_unit}{unverified}"
+
+
+# Which activities a meter of each HA sensor device class can be priced by; a unit alone is not
+# enough (a water meter counts m³ like a gas meter, and m³ of gas are not litres of LPG).
+_ACTIVITIES_BY_DEVICE_CLASS: dict[str, frozenset[str]] = {
+    "energy": frozenset({"electricity", "heat", "gas", "liquid_fuel", "solid_fuel"}),
+    "gas": frozenset({"gas"}),
+    "water": frozenset(),
+    # HA gives gas meters the gas class; a plain volume meter is a fuel tank or pump.
+    "volume": frozenset({"liquid_fuel"}),
+    "volume_storage": frozenset({"liquid_fuel"}),
+    "weight": frozenset({"gas", "liquid_fuel", "solid_fuel"}),
+    "distance": frozenset({"road_vehicle"}),
+}
+
+
+def fits_device_class(factor: LibraryFactor, device_class: str | None) -> bool:
+    """Whether a meter of this device class (None: unknown) can be priced by the factor."""
+    if device_class is None or device_class not in _ACTIVITIES_BY_DEVICE_CLASS:
+        return True
+    return factor.activity in _ACTIVITIES_BY_DEVICE_CLASS[device_class]
 
 
 @cache
@@ -55,6 +78,7 @@ def load_library() -> dict[str, LibraryFactor]:
             source=row["source"],
             status=row["status"],
             scope=row["scope"],
+            activity=row["activity"],
         )
         for row in raw["factors"]
     }

@@ -69,6 +69,7 @@ class CheckedSource:
 
     unit: str | None
     is_carbon: bool
+    device_class: str | None = None
 
 
 def _is_own_entity(hass: HomeAssistant, entity_id: str) -> bool:
@@ -96,7 +97,9 @@ def check_source(hass: HomeAssistant, entity_id: str) -> CheckedSource | SourceP
             float(state.state)
         except ValueError:
             return SourceProblem.NOT_NUMERIC
-    return CheckedSource(unit, carbon_unit_scale(unit) is not None)
+    return CheckedSource(
+        unit, carbon_unit_scale(unit) is not None, attributes.get(ATTR_DEVICE_CLASS)
+    )
 
 
 def check_intensity(
