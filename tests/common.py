@@ -7,6 +7,8 @@ from typing import Any
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import async_get_platforms
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -14,6 +16,7 @@ from custom_components.carbon_tracker.const import (
     CONF_FACTOR_MODE,
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
+    CONF_KIND,
     CONF_PORT,
     CONF_SOURCE,
     DOMAIN,
@@ -42,13 +45,16 @@ def node_entry(
     source: str = SOURCE,
     port: int = 1,
     title: str = "Grid energy",
+    entry_id: str | None = None,
     **options: Any,
 ) -> MockConfigEntry:
     """A tracking node entry with a custom factor of 0.5 kg CO2e/kWh unless told otherwise."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=title,
-        data={CONF_SOURCE: source},
+        data={CONF_KIND: "tracking_node", CONF_SOURCE: source},
+        minor_version=2,
+        entry_id=entry_id,
         options={
             CONF_PORT: port,
             CONF_FACTOR_MODE: "custom",
@@ -89,3 +95,11 @@ def register_source(hass: HomeAssistant, entity_id: str = SOURCE) -> er.Registry
     )
     assert entity.entity_id == entity_id
     return entity
+
+
+def entity_object(hass: HomeAssistant, entity_id: str) -> Entity:
+    """The entity object behind an entity id, as the integration's platform holds it."""
+    for platform in async_get_platforms(hass, DOMAIN):
+        if entity_id in platform.entities:
+            return platform.entities[entity_id]
+    raise AssertionError(f"{entity_id} is not an entity of {DOMAIN}")

@@ -1,114 +1,123 @@
-"""Carbon Tracker: meters become carbon streams at the source; HA adds them up."""
+"""Carbon Tracker: meters become carbon streams at the source; HA adds them up.
+
+Every config entry has a kind (``kinds.py``); setup, platforms, diagnostics and repairs dispatch
+on it to the kind's own subpackage.
+"""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryError
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
-from homeassistant.helpers.device import async_entity_id_to_device_id
-from homeassistant.helpers.helper_integration import async_handle_source_entity_changes
-from homeassistant.helpers.start import async_at_started
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.typing import ConfigType
 
-from .const import CONF_SOURCE, DOMAIN
-from .factor_library import load_library
-from .node import NodeSettings, TrackingNode, TrackingNodeConfigEntry
-from .settings_update import async_apply_factor
+from .const import (
+    CONF_FACTOR_ID,
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_INTENSITY_ENTITY,
+    CONF_KIND,
+    CONF_MAX_DELTA_PER_HOUR,
+    CONF_MAX_DELTA_UNIT,
+    DOMAIN,
+    FactorMode,
+)
+from .core.carbon_units import CARBON_UNIT, parse_intensity_unit
+from .core.library_store import FactorTable, async_load_factor_table
+from .issues import async_clear_all
+from .kinds import EntryKind, entry_kind
+from .nodes.setup import NODE_PLATFORMS, async_setup_node
+from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
 
-PLATFORMS = [Platform.NUMBER, Platform.SENSOR]
+CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
+
+PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
+    EntryKind.TRACKING_NODE: NODE_PLATFORMS,
+}
 
 
-def source_missing_issue_id(entry_id: str) -> str:
-    """Repair issue raised when a node's source is gone."""
-    return f"source_missing_{entry_id}"
-
-
-async def async_setup_entry(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> bool:
-    """Set up one tracking node."""
-    # The factor table is read from disk once, off the event loop.
-    await hass.async_add_executor_job(load_library)
-    try:
-        settings = NodeSettings.from_entry(entry)
-    except KeyError as err:
-        # A factor id the built-in table no longer has: the user must pick another factor.
-        raise ConfigEntryError(
-            translation_domain=DOMAIN,
-            translation_key="unknown_library_factor",
-            translation_placeholders={"factor_id": str(err.args[0])},
-        ) from err
-    entry.runtime_data = TrackingNode(settings)
-
-    @callback
-    def set_source(source: str) -> None:
-        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_SOURCE: source})
-
-    async def source_removed() -> None:
-        _raise_source_missing(hass, entry)
-
-    entry.async_on_unload(
-        async_handle_source_entity_changes(
-            hass,
-            helper_config_entry_id=entry.entry_id,
-            set_source_entity_id_or_uuid=set_source,
-            source_device_id=async_entity_id_to_device_id(hass, settings.source),
-            source_entity_id_or_uuid=settings.source,
-            source_entity_removed=source_removed,
-        )
-    )
-
-    @callback
-    def check_source_exists(_: HomeAssistant) -> None:
-        if (
-            hass.states.get(settings.source) is None
-            and er.async_get(hass).async_get(settings.source) is None
-        ):
-            _raise_source_missing(hass, entry)
-        else:
-            ir.async_delete_issue(hass, DOMAIN, source_missing_issue_id(entry.entry_id))
-
-    entry.async_on_unload(async_at_started(hass, check_source_exists))
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
-    await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
+    """Read the factor table once, off the event loop, and register the actions."""
+    await async_load_factor_table(hass)
+    async_setup_services(hass)
     return True
 
 
-def _raise_source_missing(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-    source = entry.runtime_data.settings.source
-    _LOGGER.warning("Source %s of tracking node %s no longer exists", source, entry.title)
-    ir.async_create_issue(
-        hass,
-        DOMAIN,
-        source_missing_issue_id(entry.entry_id),
-        data={"entry_id": entry.entry_id},
-        is_fixable=True,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key="source_missing",
-        translation_placeholders={"name": entry.title, "source": source},
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Set up one entry of whatever kind it is."""
+    match entry_kind(entry.data):
+        case EntryKind.TRACKING_NODE:
+            await async_setup_node(hass, entry)
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Unload an entry's platforms."""
+    return await hass.config_entries.async_unload_platforms(
+        entry, PLATFORMS_BY_KIND[entry_kind(entry.data)]
     )
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-    """Apply a factor change in place; anything else reloads the node (state is restored)."""
-    node = entry.runtime_data
-    new = NodeSettings.from_entry(entry)
-    if new == node.settings:
-        return
-    if node.settings.differs_only_in_factor(new):
-        async_apply_factor(hass, entry, new)
-        return
-    await hass.config_entries.async_reload(entry.entry_id)
+async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """Drop the entry's repair issues with it."""
+    async_clear_all(hass, entry.entry_id)
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> bool:
-    """Unload a tracking node."""
-    return await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
+async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Bring an entry written by an older version up to date; never break a node."""
+    if entry.version > 1:
+        # Written by a newer version: it cannot be read back safely.
+        return False
+    if entry.minor_version < 2:
+        table = await async_load_factor_table(hass)
+        hass.config_entries.async_update_entry(
+            entry,
+            data={**entry.data, CONF_KIND: EntryKind.TRACKING_NODE.value},
+            options=_node_options_v1_2(hass, dict(entry.options), table),
+            minor_version=2,
+        )
+        _LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    return True
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-    """Drop the node's repair issues with it."""
-    ir.async_delete_issue(hass, DOMAIN, source_missing_issue_id(entry.entry_id))
-    ir.async_delete_issue(hass, DOMAIN, f"spike_{entry.entry_id}")
+def _node_options_v1_2(
+    hass: HomeAssistant, options: dict[str, Any], table: FactorTable
+) -> dict[str, Any]:
+    """Options of a 1.1 node: retired factor ids replaced, the limit's unit written down."""
+    factor_id = options.get(CONF_FACTOR_ID)
+    if factor_id in table.retired:
+        options[CONF_FACTOR_ID] = table.retired[factor_id]
+    if options.get(CONF_MAX_DELTA_PER_HOUR) is not None and CONF_MAX_DELTA_UNIT not in options:
+        # Until 1.2 the limit was a bare number in the unit readings were priced per.
+        unit = _priced_unit_v1_1(hass, options, table)
+        if unit is not None:
+            options[CONF_MAX_DELTA_UNIT] = unit
+    return options
+
+
+def _priced_unit_v1_1(
+    hass: HomeAssistant, options: dict[str, Any], table: FactorTable
+) -> str | None:
+    mode = FactorMode(options[CONF_FACTOR_MODE])
+    if mode is FactorMode.CARBON:
+        return CARBON_UNIT
+    if mode is FactorMode.CUSTOM:
+        return str(options[CONF_FACTOR_UNIT])
+    if mode is FactorMode.LIBRARY:
+        factor = table.factors.get(str(options.get(CONF_FACTOR_ID)))
+        return None if factor is None else factor.per_unit
+    # A live intensity: the unit it is priced per now. Unknown yet (its integration has not
+    # started), the limit stays as it was read until now: in the unit readings are priced per.
+    intensity = hass.states.get(str(options.get(CONF_INTENSITY_ENTITY)))
+    parsed = (
+        None
+        if intensity is None
+        else parse_intensity_unit(intensity.attributes.get("unit_of_measurement"))
+    )
+    return None if parsed is None else parsed.per_unit

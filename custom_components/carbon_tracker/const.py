@@ -7,7 +7,9 @@ from typing import Final
 
 DOMAIN: Final = "carbon_tracker"
 
-# Config entry data (what the node is wired to; changed by the reconfigure flow).
+# Config entry data: every entry says what kind it is (see kinds.py).
+CONF_KIND: Final = "kind"
+# Node data (what the node is wired to; changed by the reconfigure flow).
 CONF_SOURCE: Final = "source"
 # Config entry options (how it prices; changed by the options flow and the factor number).
 CONF_PORT: Final = "port"
@@ -17,6 +19,9 @@ CONF_FACTOR_VALUE: Final = "factor_value"
 CONF_FACTOR_UNIT: Final = "factor_unit"
 CONF_INTENSITY_ENTITY: Final = "intensity_entity"
 CONF_MAX_DELTA_PER_HOUR: Final = "max_delta_per_hour"
+# The unit the plausibility limit is in (the meter's unit when it was set), kept with it so that
+# changing the factor's unit never changes what the limit allows.
+CONF_MAX_DELTA_UNIT: Final = "max_delta_unit"
 
 PORT_MIN: Final = 1
 PORT_MAX: Final = 65535
@@ -33,9 +38,3 @@ class FactorMode(StrEnum):
     ENTITY = "entity"
     # The source already measures carbon: factor 1 (after converting t or g to kg).
     CARBON = "carbon"
-
-
-class NodeType(StrEnum):
-    """Kinds of config entry; only tracking nodes exist so far."""
-
-    TRACKING_NODE = "tracking_node"

@@ -1,0 +1,76 @@
+"""Repair issues of Carbon Tracker: their ids, and raising and clearing them, in one place."""
+
+from __future__ import annotations
+
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers import issue_registry as ir
+
+from .const import DOMAIN
+
+SOURCE_MISSING = "source_missing"
+IMPLAUSIBLE_JUMP = "implausible_jump"
+# Every issue kind an entry can have; all of them go when the entry is removed.
+ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP)
+
+
+def issue_id(kind: str, entry_id: str) -> str:
+    """The id of an entry's issue of this kind."""
+    return f"{kind}_{entry_id}"
+
+
+def parse_issue_id(issue: str) -> tuple[str, str] | None:
+    """The (kind, entry id) an issue id was made from, or None if it is not one of ours."""
+    for kind in ENTRY_ISSUES:
+        if issue.startswith(f"{kind}_"):
+            return kind, issue[len(kind) + 1 :]
+    return None
+
+
+@callback
+def async_raise_source_missing(hass: HomeAssistant, entry_id: str, name: str, source: str) -> None:
+    """A node's meter is gone: the user picks another in the repair flow."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(SOURCE_MISSING, entry_id),
+        data={"entry_id": entry_id},
+        is_fixable=True,
+        severity=ir.IssueSeverity.ERROR,
+        translation_key=SOURCE_MISSING,
+        translation_placeholders={"name": name, "source": source},
+    )
+
+
+@callback
+def async_raise_implausible_jump(
+    hass: HomeAssistant, entry_id: str, name: str, *, source: str, delta: float, unit: str
+) -> None:
+    """A jump above the plausibility limit is held: the user counts or discards it."""
+    ir.async_create_issue(
+        hass,
+        DOMAIN,
+        issue_id(IMPLAUSIBLE_JUMP, entry_id),
+        data={"entry_id": entry_id},
+        is_fixable=True,
+        severity=ir.IssueSeverity.WARNING,
+        translation_key=IMPLAUSIBLE_JUMP,
+        translation_placeholders={
+            "name": name,
+            "source": source,
+            "delta": f"{delta:g}",
+            "unit": unit,
+        },
+    )
+
+
+@callback
+def async_clear(hass: HomeAssistant, kind: str, entry_id: str) -> None:
+    """The problem is gone."""
+    ir.async_delete_issue(hass, DOMAIN, issue_id(kind, entry_id))
+
+
+@callback
+def async_clear_all(hass: HomeAssistant, entry_id: str) -> None:
+    """The entry is removed: so are its issues."""
+    for kind in ENTRY_ISSUES:
+        async_clear(hass, kind, entry_id)

@@ -1,0 +1,332 @@
+"""Entities of a tracking node. They render what the node's runtime holds and restore its state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+import logging
+from typing import Any, Self
+
+from homeassistant.components.number import NumberEntity, NumberMode
+from homeassistant.components.sensor import (
+    RestoreSensor,
+    SensorDeviceClass,
+    SensorEntity,
+    SensorExtraStoredData,
+    SensorStateClass,
+)
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, EntityCategory, Platform, UnitOfMass
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.device import async_entity_id_to_device
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.event import async_track_state_change_event
+
+from ..const import DOMAIN, FACTOR_MAX, FactorMode
+from ..core.carbon_units import factor_unit_label
+from .device_factor import find_device_factor_entity
+from .factor_change import async_set_node_factor
+from .runtime import NodeRuntime, NodeSnapshot, TrackingNodeConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+FACTOR_NUMBER_KEY = "emission_factor"
+
+
+class TrackingNodeEntity(Entity):
+    """An entity of a node, shown on the source's device when it has one, else on the node's own."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry, key: str) -> None:
+        """Name the entity by its translation key and tie it to the entry."""
+        self._node: NodeRuntime = entry.runtime_data
+        self._attr_translation_key = key
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        settings = self._node.settings
+        device = async_entity_id_to_device(hass, settings.source)
+        if device is not None:
+            self.device_entry = device
+        else:
+            self._attr_device_info = DeviceInfo(
+                identifiers={(DOMAIN, entry.entry_id)},
+                name=entry.title,
+                manufacturer="Carbon Tracker",
+                model="Tracking node",
+                serial_number=f"port {settings.port}",
+            )
+
+
+@callback
+def async_node_sensors(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> list[SensorEntity]:
+    """The node's sensors: the carbon total, and diagnostics that start disabled."""
+    return [
+        CarbonEmissionsSensor(hass, entry),
+        FactorInForceSensor(hass, entry),
+        LastReadingSensor(hass, entry),
+        PortSensor(hass, entry),
+    ]
+
+
+@callback
+def async_node_numbers(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> list[NumberEntity]:
+    """The factor number, for a node whose factor is a fixed value."""
+    if entry.runtime_data.settings.mode in (FactorMode.LIBRARY, FactorMode.CUSTOM):
+        return [EmissionFactorNumber(hass, entry)]
+    # The factor follows a live entity or the source now: a number left from before is stale.
+    registry = er.async_get(hass)
+    stale = registry.async_get_entity_id(
+        Platform.NUMBER, DOMAIN, f"{entry.entry_id}_{FACTOR_NUMBER_KEY}"
+    )
+    if stale is not None:
+        registry.async_remove(stale)
+    return []
+
+
+@dataclass
+class NodeStoredData(SensorExtraStoredData):
+    """What a node must remember across restarts besides its state."""
+
+    accumulator: dict[str, Any]
+    source: str
+    per_unit: str | None
+    # The source's entity registry id: the same meter after a rename of its entity id.
+    source_uid: str | None = None
+    # The config entry the data belongs to: a new node never takes over a deleted node's total.
+    entry_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Serialise for the restore-state store."""
+        data = super().as_dict()
+        data.update(
+            accumulator=self.accumulator,
+            source=self.source,
+            per_unit=self.per_unit,
+            source_uid=self.source_uid,
+            entry_id=self.entry_id,
+        )
+        return data
+
+    @classmethod
+    def from_dict(cls, restored: dict[str, Any]) -> Self | None:
+        """Rebuild from the store; None if it was not written by this class."""
+        sensor_data = SensorExtraStoredData.from_dict(restored)
+        if sensor_data is None or not isinstance(restored.get("accumulator"), dict):
+            return None
+        return cls(
+            sensor_data.native_value,
+            sensor_data.native_unit_of_measurement,
+            restored["accumulator"],
+            str(restored.get("source", "")),
+            restored.get("per_unit"),
+            restored.get("source_uid"),
+            restored.get("entry_id"),
+        )
+
+    def belongs_to(self, entry_id: str, entry_created: datetime, saved: datetime | None) -> bool:
+        """Whether this data was written by the node of ``entry_id``.
+
+        Data written before entries were named in it counts when it was saved after the entry
+        was created: an older save belonged to a node deleted before this one was added.
+        """
+        if self.entry_id is not None:
+            return self.entry_id == entry_id
+        return saved is not None and saved >= entry_created
+
+
+class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
+    """Cumulative kg CO2e of a node's source: each new reading adds delta x factor."""
+
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+        """Start empty; the total and baseline are restored when added."""
+        super().__init__(hass, entry, "emissions")
+        self._entry_id = entry.entry_id
+        self._entry_created = entry.created_at
+        self._attr_native_value = 0.0
+
+    @property
+    def extra_restore_state_data(self) -> NodeStoredData:
+        """Persist total, baseline and the unit the baseline is expressed in."""
+        snapshot = self._node.snapshot()
+        return NodeStoredData(
+            self._attr_native_value,
+            self._attr_native_unit_of_measurement,
+            snapshot.accumulator,
+            snapshot.source,
+            snapshot.per_unit,
+            snapshot.source_uid,
+            self._entry_id,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Restore, then let the runtime follow the source and write each new total."""
+        await super().async_added_to_hass()
+        node = self._node
+        if (stored := await self._async_stored_node()) is not None:
+            node.async_restore(
+                NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
+            )
+        self._attr_native_value = node.total
+        self.async_on_remove(node.total_listeners.async_add(self._on_total))
+        self.async_on_remove(node.async_start())
+
+    async def _async_stored_node(self) -> NodeStoredData | None:
+        if (extra := await self.async_get_last_extra_data()) is None:
+            return None
+        stored = NodeStoredData.from_dict(extra.as_dict())
+        if stored is None:
+            return None
+        last_state = await self.async_get_last_state()
+        saved = None if last_state is None else last_state.last_updated
+        if not stored.belongs_to(self._entry_id, self._entry_created, saved):
+            _LOGGER.debug("%s: stored state of a removed node ignored", self.entity_id)
+            return None
+        return stored
+
+    @callback
+    def _on_total(self) -> None:
+        self._attr_native_value = self._node.total
+        self.async_write_ha_state()
+
+
+class _NodeDiagnosticSensor(TrackingNodeEntity, SensorEntity):
+    """A diagnostic of the node; disabled until the user wants it."""
+
+    _attr_entity_category = EntityCategory.DIAGNOSTIC
+    _attr_entity_registry_enabled_default = False
+
+
+class FactorInForceSensor(_NodeDiagnosticSensor):
+    """The factor readings are priced at right now, and where it comes from.
+
+    For a source that measures carbon itself (an ESPHome node), that is the factor the device
+    converts with: its own factor number, when the device has one.
+    """
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+        """Set up the factor diagnostic."""
+        super().__init__(hass, entry, "factor_in_force")
+        self._device_factor: str | None = None
+
+    async def async_added_to_hass(self) -> None:
+        """Follow factor changes, and the device's factor for a carbon-measuring source."""
+        self.async_on_remove(self._node.factor_listeners.async_add(self.async_write_ha_state))
+        settings = self._node.settings
+        if settings.mode is FactorMode.CARBON:
+            self._device_factor = find_device_factor_entity(self.hass, settings.source)
+        if self._device_factor is not None:
+            self.async_on_remove(
+                async_track_state_change_event(
+                    self.hass, self._device_factor, self._on_device_factor
+                )
+            )
+
+    @callback
+    def _on_device_factor(self, event: Event[EventStateChangedData]) -> None:
+        self.async_write_ha_state()
+
+    def _device_factor_state(self) -> State | None:
+        return None if self._device_factor is None else self.hass.states.get(self._device_factor)
+
+    @property
+    def native_value(self) -> float | None:
+        """The factor, in kg of its gas per factor unit."""
+        if self._device_factor is not None:
+            state = self._device_factor_state()
+            try:
+                return None if state is None else float(state.state)
+            except ValueError:
+                return None
+        return self._node.factor
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """The unit: kg of the factor's gas per the unit the factor is priced in."""
+        if self._device_factor is not None:
+            state = self._device_factor_state()
+            return None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        return self._node.factor_label
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """Where the factor comes from."""
+        settings = self._node.settings
+        return {
+            "mode": settings.mode.value,
+            "factor_id": settings.factor_id,
+            "intensity_entity": settings.intensity_entity,
+            "device_factor_entity": self._device_factor,
+        }
+
+
+class LastReadingSensor(_NodeDiagnosticSensor):
+    """The last valid reading of the source, in the source's own unit."""
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+        """Set up the last-reading diagnostic."""
+        super().__init__(hass, entry, "last_reading")
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the readings."""
+        self.async_on_remove(self._node.reading_listeners.async_add(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> float | None:
+        """The reading."""
+        return self._node.last_reading
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """The source's unit."""
+        return self._node.last_reading_unit
+
+
+class PortSensor(_NodeDiagnosticSensor):
+    """The node's port number."""
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+        """Set up the port diagnostic."""
+        super().__init__(hass, entry, "port")
+        self._attr_native_value = self._node.settings.port
+
+
+class EmissionFactorNumber(TrackingNodeEntity, NumberEntity):
+    """kg per unit of the source; a new value applies from the moment it is set."""
+
+    _attr_entity_category = EntityCategory.CONFIG
+    _attr_mode = NumberMode.BOX
+    _attr_native_min_value = 0.0
+    _attr_native_max_value = FACTOR_MAX
+    _attr_native_step = 0.00001
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+        """Show the factor in force with its unit."""
+        super().__init__(hass, entry, FACTOR_NUMBER_KEY)
+        self._entry = entry
+
+    async def async_added_to_hass(self) -> None:
+        """Show each factor change."""
+        self.async_on_remove(self._node.factor_listeners.async_add(self.async_write_ha_state))
+
+    @property
+    def native_value(self) -> float | None:
+        """The factor in force."""
+        return self._node.settings.static_factor
+
+    @property
+    def native_unit_of_measurement(self) -> str | None:
+        """Kg of the factor's own gas per the unit it is priced in."""
+        settings = self._node.settings
+        assert settings.per_unit is not None
+        return factor_unit_label(settings.per_unit, settings.gas)
+
+    async def async_set_native_value(self, value: float) -> None:
+        """Persist the new factor; the update listener applies it and confirms it."""
+        async_set_node_factor(self.hass, self._entry, value, self.entity_id)

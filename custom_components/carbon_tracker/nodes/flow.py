@@ -1,0 +1,393 @@
+"""Flows of a tracking node: the steps that add one, its options and its reconfiguration."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from ..const import (
+    CONF_FACTOR_ID,
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_FACTOR_VALUE,
+    CONF_INTENSITY_ENTITY,
+    CONF_KIND,
+    CONF_MAX_DELTA_PER_HOUR,
+    CONF_MAX_DELTA_UNIT,
+    CONF_PORT,
+    CONF_SOURCE,
+    FACTOR_MAX,
+    PORT_MAX,
+    PORT_MIN,
+    FactorMode,
+)
+from ..core.carbon_units import (
+    CARBON_UNIT,
+    FACTOR_PER_UNITS,
+    carbon_unit_scale,
+    factor_unit_label,
+)
+from ..core.factor_library import fits_device_class
+from ..core.library_store import async_load_factor_table
+from ..core.units import reading_multiplier
+from ..kinds import EntryKind
+from .source_checks import (
+    SourceProblem,
+    SourceRefusal,
+    check_intensity,
+    check_node_source,
+    check_source,
+    next_free_port,
+    port_in_use,
+)
+
+CONF_NAME = "name"
+FACTOR_MENU = [
+    f"factor_{FactorMode.LIBRARY}",
+    f"factor_{FactorMode.CUSTOM}",
+    f"factor_{FactorMode.ENTITY}",
+]
+
+
+def _port_field(default: int) -> dict[vol.Marker, Any]:
+    return {
+        vol.Required(CONF_PORT, default=default): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=PORT_MIN, max=PORT_MAX, step=1, mode=selector.NumberSelectorMode.BOX
+            )
+        )
+    }
+
+
+def _limit_field(default: float | None) -> dict[vol.Marker, Any]:
+    marker = (
+        vol.Optional(CONF_MAX_DELTA_PER_HOUR)
+        if default is None
+        else vol.Optional(CONF_MAX_DELTA_PER_HOUR, description={"suggested_value": default})
+    )
+    return {
+        marker: selector.NumberSelector(
+            selector.NumberSelectorConfig(min=0, step="any", mode=selector.NumberSelectorMode.BOX)
+        )
+    }
+
+
+def _offered(previous: str | None, offered: list[str]) -> str:
+    """The previous choice when it is still offered, else the first offer."""
+    return previous if previous in offered else offered[0]
+
+
+SOURCE_SELECTOR = selector.EntitySelector(selector.EntitySelectorConfig(domain="sensor"))
+
+
+class FactorSteps:
+    """The factor steps, shared by the config flow and the options flow.
+
+    A subclass provides ``_source_unit`` (the unit readings come in) and ``_finish``.
+    """
+
+    _source_unit: str | None
+    _source_device_class: str | None = None
+    _entry_options: dict[str, Any]
+    hass: HomeAssistant
+
+    def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
+        raise NotImplementedError
+
+    async def async_step_factor(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Choose where the factor comes from."""
+        return self.async_show_menu(step_id="factor", menu_options=FACTOR_MENU)  # type: ignore[attr-defined,no-any-return]
+
+    async def async_step_factor_library(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick a factor from the built-in table (only ones that fit the source's unit)."""
+        table = await async_load_factor_table(self.hass)
+        fitting = [
+            factor
+            for factor in table.factors.values()
+            if reading_multiplier(self._source_unit, factor.per_unit) is not None
+            and fits_device_class(factor, self._source_device_class)
+        ]
+        if not fitting:
+            return self.async_abort(reason="no_library_factor")  # type: ignore[attr-defined,no-any-return]
+        if user_input is not None:
+            return self._finish(
+                {
+                    CONF_FACTOR_MODE: FactorMode.LIBRARY.value,
+                    CONF_FACTOR_ID: user_input[CONF_FACTOR_ID],
+                }
+            )
+        language = self.hass.config.language
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_FACTOR_ID,
+                    default=_offered(
+                        self._entry_options.get(CONF_FACTOR_ID), [f.id for f in fitting]
+                    ),
+                ): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=[
+                            selector.SelectOptionDict(value=f.id, label=f.label(language))
+                            for f in fitting
+                        ],
+                        mode=selector.SelectSelectorMode.DROPDOWN,
+                    )
+                )
+            }
+        )
+        return self.async_show_form(step_id="factor_library", data_schema=schema)  # type: ignore[attr-defined,no-any-return]
+
+    async def async_step_factor_custom(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Type a factor in, with the unit it is priced per."""
+        units = [
+            u for u in FACTOR_PER_UNITS if reading_multiplier(self._source_unit, u) is not None
+        ]
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            value = float(user_input[CONF_FACTOR_VALUE])
+            if user_input[CONF_FACTOR_UNIT] not in units:
+                errors[CONF_FACTOR_UNIT] = "unit_incompatible"
+            elif not 0.0 <= value <= FACTOR_MAX:
+                errors[CONF_FACTOR_VALUE] = "factor_out_of_range"
+            else:
+                return self._finish(
+                    {
+                        CONF_FACTOR_MODE: FactorMode.CUSTOM.value,
+                        CONF_FACTOR_VALUE: value,
+                        CONF_FACTOR_UNIT: user_input[CONF_FACTOR_UNIT],
+                    }
+                )
+        defaults = self._entry_options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_FACTOR_VALUE, default=defaults.get(CONF_FACTOR_VALUE, vol.UNDEFINED)
+                ): selector.NumberSelector(
+                    selector.NumberSelectorConfig(
+                        min=0, max=FACTOR_MAX, step="any", mode=selector.NumberSelectorMode.BOX
+                    )
+                ),
+                vol.Required(
+                    CONF_FACTOR_UNIT, default=_offered(defaults.get(CONF_FACTOR_UNIT), units)
+                ): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=[
+                            selector.SelectOptionDict(value=u, label=factor_unit_label(u))
+                            for u in units
+                        ],
+                        mode=selector.SelectSelectorMode.DROPDOWN,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id="factor_custom", data_schema=schema, errors=errors
+        )
+
+    async def async_step_factor_entity(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Follow a live carbon-intensity entity."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            intensity = user_input[CONF_INTENSITY_ENTITY]
+            problem = check_intensity(self.hass, intensity, self._source_unit)
+            if problem is None:
+                return self._finish(
+                    {
+                        CONF_FACTOR_MODE: FactorMode.ENTITY.value,
+                        CONF_INTENSITY_ENTITY: intensity,
+                    }
+                )
+            errors[CONF_INTENSITY_ENTITY] = problem.value
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_INTENSITY_ENTITY,
+                    default=self._entry_options.get(CONF_INTENSITY_ENTITY, vol.UNDEFINED),
+                ): SOURCE_SELECTOR
+            }
+        )
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id="factor_entity", data_schema=schema, errors=errors
+        )
+
+
+def _refusal_errors(refusal: SourceRefusal) -> tuple[dict[str, str], dict[str, str]]:
+    """The form errors (and the placeholders they name) for a refused meter."""
+    placeholders = {"node": refusal.node} if refusal.node is not None else {}
+    return {CONF_SOURCE: refusal.problem.value}, placeholders
+
+
+def _limit_options(user_input: dict[str, Any], unit: str | None) -> dict[str, Any]:
+    """The plausibility limit with the unit it is in: the meter's own."""
+    if (limit := user_input.get(CONF_MAX_DELTA_PER_HOUR)) is None:
+        return {}
+    return {CONF_MAX_DELTA_PER_HOUR: float(limit), CONF_MAX_DELTA_UNIT: unit or CARBON_UNIT}
+
+
+def _limit_in(options: Mapping[str, Any], unit: str) -> float | None:
+    """The stored plausibility limit expressed in ``unit`` (the meter's unit now)."""
+    limit = options.get(CONF_MAX_DELTA_PER_HOUR)
+    if limit is None:
+        return None
+    stored_unit = options.get(CONF_MAX_DELTA_UNIT) or unit
+    if stored_unit == unit:
+        return float(limit)
+    multiplier = carbon_unit_scale(stored_unit)
+    if multiplier is not None and (target := carbon_unit_scale(unit)) is not None:
+        return float(limit) * multiplier / target
+    multiplier = reading_multiplier(stored_unit, unit)
+    return None if multiplier is None else float(limit) * multiplier
+
+
+class NodeConfigSteps(FactorSteps):
+    """The config flow's steps for a tracking node; mixed into the integration's config flow."""
+
+    _data: dict[str, Any]
+    _options: dict[str, Any]
+    _title: str
+
+    async def async_step_tracking_node(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the node, pick its meter and its port."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            source = user_input[CONF_SOURCE]
+            port = int(user_input[CONF_PORT])
+            checked = check_node_source(self.hass, source)
+            if isinstance(checked, SourceRefusal):
+                errors, placeholders = _refusal_errors(checked)
+            elif port_in_use(self.hass, port):
+                errors[CONF_PORT] = "port_in_use"
+            else:
+                self._title = user_input[CONF_NAME]
+                self._data = {CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source}
+                self._options = {CONF_PORT: port, **_limit_options(user_input, checked.unit)}
+                self._source_unit = checked.unit
+                self._source_device_class = checked.device_class
+                if checked.is_carbon:
+                    return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
+                return await self.async_step_factor()
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME): selector.TextSelector(),
+                vol.Required(CONF_SOURCE): SOURCE_SELECTOR,
+                **_port_field(next_free_port(self.hass)),
+                **_limit_field(None),
+            }
+        )
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id="tracking_node",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),  # type: ignore[attr-defined]
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+    def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
+        return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
+            title=self._title, data=self._data, options={**self._options, **options}
+        )
+
+    async def async_reconfigure_node(
+        self, entry: ConfigEntry, user_input: dict[str, Any] | None
+    ) -> ConfigFlowResult:
+        """Point a node at another meter; the total carries on, the new meter gets a baseline."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        if user_input is not None:
+            source = user_input[CONF_SOURCE]
+            # The node's library factor must be looked up to check the new meter against it.
+            await async_load_factor_table(self.hass)
+            checked = check_node_source(
+                self.hass, source, entry_id=entry.entry_id, options=entry.options
+            )
+            if isinstance(checked, SourceRefusal):
+                errors, placeholders = _refusal_errors(checked)
+            else:
+                return self.async_update_and_abort(  # type: ignore[attr-defined,no-any-return]
+                    entry, title=user_input[CONF_NAME], data={**entry.data, CONF_SOURCE: source}
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME): selector.TextSelector(),
+                vol.Required(CONF_SOURCE): SOURCE_SELECTOR,
+            }
+        )
+        suggested = user_input or {CONF_NAME: entry.title, CONF_SOURCE: entry.data[CONF_SOURCE]}
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id="reconfigure",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),  # type: ignore[attr-defined]
+            errors=errors,
+            description_placeholders=placeholders,
+        )
+
+
+class NodeOptionsFlow(FactorSteps, OptionsFlow):
+    """Port, plausibility limit and factor of a node."""
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Port and plausibility limit first, then the factor (unless the source is carbon)."""
+        entry = self.config_entry
+        self._entry_options = dict(entry.options)
+        checked = check_source(self.hass, entry.data[CONF_SOURCE])
+        if isinstance(checked, SourceProblem):
+            return self.async_abort(reason="source_unavailable")
+        limit_unit = checked.unit or CARBON_UNIT
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            port = int(user_input[CONF_PORT])
+            if port_in_use(self.hass, port, exclude_entry_id=entry.entry_id):
+                errors[CONF_PORT] = "port_in_use"
+            else:
+                self._options = {
+                    k: v
+                    for k, v in entry.options.items()
+                    if k not in (CONF_PORT, CONF_MAX_DELTA_PER_HOUR, CONF_MAX_DELTA_UNIT)
+                }
+                self._options[CONF_PORT] = port
+                self._options.update(_limit_options(user_input, checked.unit))
+                if checked.is_carbon:
+                    # A source that measures carbon itself always counts 1:1.
+                    return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
+                self._source_unit = checked.unit
+                self._source_device_class = checked.device_class
+                return await self.async_step_factor()
+        schema = vol.Schema(
+            {
+                **_port_field(entry.options[CONF_PORT]),
+                **_limit_field(_limit_in(entry.options, limit_unit)),
+            }
+        )
+        return self.async_show_form(
+            step_id="init",
+            data_schema=self.add_suggested_values_to_schema(schema, user_input),
+            errors=errors,
+            description_placeholders={"limit_unit": limit_unit},
+        )
+
+    def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
+        kept = {
+            k: v
+            for k, v in self._options.items()
+            if k
+            not in (
+                CONF_FACTOR_MODE,
+                CONF_FACTOR_ID,
+                CONF_FACTOR_VALUE,
+                CONF_FACTOR_UNIT,
+                CONF_INTENSITY_ENTITY,
+            )
+        }
+        return self.async_create_entry(data={**kept, **options})

@@ -1,0 +1,68 @@
+"""Finding nodes among the integration's entries: by port, by config entry id, by source.
+
+Groups and reports refer to a node by its config entry id, which never changes; the port is the
+number people use and can be edited, so it is only ever translated to the id at the edge.
+"""
+
+from __future__ import annotations
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
+
+from ..const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN
+from ..kinds import EntryKind
+
+
+def node_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    """Every tracking node entry, loaded or not."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) == EntryKind.TRACKING_NODE
+    ]
+
+
+def node_entry_id_for_port(hass: HomeAssistant, port: int) -> str | None:
+    """The config entry id of the node with this port, if any."""
+    return next(
+        (entry.entry_id for entry in node_entries(hass) if entry.options.get(CONF_PORT) == port),
+        None,
+    )
+
+
+def node_port(hass: HomeAssistant, entry_id: str) -> int | None:
+    """The port of the node with this config entry id, if it is a node."""
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry not in node_entries(hass):
+        return None
+    return int(entry.options[CONF_PORT])
+
+
+def node_tracking_source(
+    hass: HomeAssistant, source: str, exclude_entry_id: str | None = None
+) -> ConfigEntry | None:
+    """The node (other than ``exclude_entry_id``) that already counts this source."""
+    return next(
+        (
+            entry
+            for entry in node_entries(hass)
+            if entry.data.get(CONF_SOURCE) == source and entry.entry_id != exclude_entry_id
+        ),
+        None,
+    )
+
+
+def used_ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[int]:
+    """Ports taken by nodes (other than ``exclude_entry_id``)."""
+    return {
+        int(entry.options[CONF_PORT])
+        for entry in node_entries(hass)
+        if CONF_PORT in entry.options and entry.entry_id != exclude_entry_id
+    }
+
+
+def emissions_entity_id(hass: HomeAssistant, entry_id: str) -> str | None:
+    """The entity id of a node's carbon sensor."""
+    return er.async_get(hass).async_get_entity_id(Platform.SENSOR, DOMAIN, f"{entry_id}_emissions")

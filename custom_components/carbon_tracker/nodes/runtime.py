@@ -1,0 +1,542 @@
+"""The engine of one tracking node: its settings, its accumulator and the factor in force.
+
+The runtime object lives in the config entry's ``runtime_data``. It follows the source (and a live
+intensity), prices each reading and owns the held-jump lifecycle. Entities only render what it
+holds and hand it what they restored: it knows nothing of them, it only calls the listeners they
+registered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+import logging
+from math import isfinite
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.event import async_track_state_change_event
+
+from ..const import (
+    CONF_FACTOR_ID,
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_FACTOR_VALUE,
+    CONF_INTENSITY_ENTITY,
+    CONF_MAX_DELTA_PER_HOUR,
+    CONF_MAX_DELTA_UNIT,
+    CONF_PORT,
+    CONF_SOURCE,
+    FactorMode,
+)
+from ..core.carbon_units import (
+    CARBON_UNIT,
+    GAS_CO2E,
+    carbon_unit_scale,
+    factor_unit_label,
+    parse_intensity_unit,
+)
+from ..core.library_store import FactorTable
+from ..core.units import reading_multiplier
+from ..issues import IMPLAUSIBLE_JUMP, async_clear, async_raise_implausible_jump
+from .accumulator import CarbonAccumulator, Outcome
+
+_LOGGER = logging.getLogger(__name__)
+
+ATTR_LAST_RESET = "last_reset"
+_MISSING_STATES = frozenset((STATE_UNAVAILABLE, STATE_UNKNOWN))
+_TOTAL_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET))
+
+type TrackingNodeConfigEntry = ConfigEntry[NodeRuntime]
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSettings:
+    """Everything a node needs from its config entry, validated by the flows."""
+
+    source: str
+    port: int
+    mode: FactorMode
+    # kg of ``gas`` per one per_unit, for library and custom factors.
+    static_factor: float | None
+    # The unit the factor is priced per; for a live intensity it comes from that entity's unit.
+    per_unit: str | None
+    # The factor's gas basis, "CO2" or "CO2e", shown with it everywhere.
+    gas: str
+    factor_id: str | None
+    intensity_entity: str | None
+    max_delta_per_hour: float | None
+    # The unit the limit is in, per hour; None means the factor's unit (never stored that way now).
+    max_delta_unit: str | None
+
+    @classmethod
+    def from_entry(cls, entry: ConfigEntry[Any], table: FactorTable) -> NodeSettings:
+        """Resolve the entry's data and options, looking library factors up in the table.
+
+        Raises KeyError with the factor id when the table no longer has the node's factor.
+        """
+        options = entry.options
+        mode = FactorMode(options[CONF_FACTOR_MODE])
+        static_factor: float | None = None
+        per_unit: str | None = None
+        gas = GAS_CO2E
+        factor_id = options.get(CONF_FACTOR_ID)
+        if mode is FactorMode.LIBRARY:
+            factor = table.factors[str(factor_id)]
+            static_factor, per_unit, gas = factor.value, factor.per_unit, factor.gas
+        elif mode is FactorMode.CUSTOM:
+            static_factor = float(options[CONF_FACTOR_VALUE])
+            per_unit = options[CONF_FACTOR_UNIT]
+        max_delta = options.get(CONF_MAX_DELTA_PER_HOUR)
+        return cls(
+            source=entry.data[CONF_SOURCE],
+            port=int(options[CONF_PORT]),
+            mode=mode,
+            static_factor=static_factor,
+            per_unit=per_unit,
+            gas=gas,
+            factor_id=factor_id,
+            intensity_entity=options.get(CONF_INTENSITY_ENTITY),
+            max_delta_per_hour=None if max_delta is None else float(max_delta),
+            max_delta_unit=options.get(CONF_MAX_DELTA_UNIT),
+        )
+
+    def differs_only_in_factor(self, other: NodeSettings) -> bool:
+        """True when ``other`` changes just the static factor's value (or its origin).
+
+        That change is applied in place, from this moment on; anything else reloads the node.
+        """
+        if self.static_factor is None or other.static_factor is None:
+            return False
+        same_rest = replace(
+            other,
+            static_factor=self.static_factor,
+            mode=self.mode,
+            factor_id=self.factor_id,
+            gas=self.gas,
+        )
+        return same_rest == self
+
+    def factor_differs(self, other: NodeSettings) -> bool:
+        """Whether ``other`` prices readings differently: that change is announced."""
+        return (
+            self.mode,
+            self.static_factor,
+            self.per_unit,
+            self.gas,
+            self.factor_id,
+            self.intensity_entity,
+        ) != (
+            other.mode,
+            other.static_factor,
+            other.per_unit,
+            other.gas,
+            other.factor_id,
+            other.intensity_entity,
+        )
+
+
+class Listeners:
+    """Callbacks that follow one kind of change of a node."""
+
+    __slots__ = ("_updates",)
+
+    def __init__(self) -> None:
+        """Start with nobody listening."""
+        self._updates: list[Callable[[], None]] = []
+
+    def __bool__(self) -> bool:
+        """Whether anyone listens: checked on the hot path before doing any work."""
+        return bool(self._updates)
+
+    @callback
+    def async_add(self, update: Callable[[], None]) -> CALLBACK_TYPE:
+        """Call ``update`` on each change; returns the remover."""
+        self._updates.append(update)
+
+        @callback
+        def remove() -> None:
+            self._updates.remove(update)
+
+        return remove
+
+    @callback
+    def async_notify(self) -> None:
+        """Tell everyone listening."""
+        for update in tuple(self._updates):
+            update()
+
+
+@dataclass(frozen=True, slots=True)
+class NodeSnapshot:
+    """What a node must remember across restarts, besides its total."""
+
+    accumulator: dict[str, Any]
+    source: str
+    per_unit: str | None
+    # The source's entity registry id: the same meter after a rename of its entity id.
+    source_uid: str | None
+
+
+class NodeRuntime:
+    """One node's engine: readings in, kilograms out, factor in force, held jumps."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, name: str, settings: NodeSettings
+    ) -> None:
+        """Start with an empty total; the carbon sensor hands over what it restored."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self.name = name
+        self.settings = settings
+        self.accumulator = CarbonAccumulator()
+        self.factor: float | None = (
+            1.0 if settings.mode is FactorMode.CARBON else settings.static_factor
+        )
+        # The unit readings are priced per; for a carbon source, kilograms of carbon.
+        self.per_unit: str | None = settings.per_unit
+        self.gas = settings.gas
+        self.last_reading: float | None = None
+        self.last_reading_unit: str | None = None
+        self.source_uid: str | None = None
+        # The entity that asked for the next factor change, for the confirmation event.
+        self.changed_by: str | None = None
+        # Kept apart so that an entity is written only when what it shows can have changed.
+        self.total_listeners = Listeners()
+        self.reading_listeners = Listeners()
+        self.factor_listeners = Listeners()
+        # Multiplier of a reading in a source unit into the factor's unit; None = unusable unit.
+        self._multipliers: dict[str | None, float | None] = {}
+        self._source_missing = False
+        self._jump_issue_open = False
+        self._apply_limit()
+
+    @property
+    def total(self) -> float:
+        """Cumulative kilograms."""
+        return self.accumulator.total
+
+    @property
+    def factor_label(self) -> str | None:
+        """The factor's unit as shown: "kg CO2/kWh"; None for a carbon source or while unknown."""
+        if self.settings.mode is FactorMode.CARBON or self.per_unit is None:
+            return None
+        return factor_unit_label(self.per_unit, self.gas)
+
+    @property
+    def jump_unit(self) -> str:
+        """The unit a held jump is measured in."""
+        return self.per_unit or CARBON_UNIT
+
+    def _apply_limit(self) -> None:
+        """Express the plausibility limit in the unit readings are priced in now."""
+        settings = self.settings
+        limit = settings.max_delta_per_hour
+        if limit is None:
+            self.accumulator.max_delta_per_hour = None
+            return
+        unit = settings.max_delta_unit
+        multiplier: float | None
+        if unit is None:
+            multiplier = 1.0
+        elif settings.mode is FactorMode.CARBON:
+            multiplier = carbon_unit_scale(unit)
+        elif self.per_unit is None:
+            multiplier = None
+        else:
+            multiplier = reading_multiplier(unit, self.per_unit)
+        if multiplier is None:
+            _LOGGER.debug(
+                "Plausibility limit of %s in %s per hour does not apply to readings per %s",
+                self.name,
+                unit,
+                self.per_unit,
+            )
+        self.accumulator.max_delta_per_hour = None if multiplier is None else limit * multiplier
+
+    # --- restore --------------------------------------------------------------------------
+
+    def snapshot(self) -> NodeSnapshot:
+        """What the carbon sensor stores for the next start."""
+        return NodeSnapshot(
+            self.accumulator.as_dict(), self.settings.source, self.per_unit, self.source_uid
+        )
+
+    @callback
+    def async_restore(self, stored: NodeSnapshot) -> None:
+        """Take over the total and baseline the carbon sensor restored (before starting)."""
+        try:
+            accumulator = CarbonAccumulator.from_dict(stored.accumulator)
+        except (KeyError, TypeError, ValueError) as err:
+            _LOGGER.warning(
+                "Stored state of %s is unreadable (%s); starting from zero", self.name, err
+            )
+            return
+        if not isfinite(accumulator.total):
+            _LOGGER.warning("Stored total of %s is not finite; starting from zero", self.name)
+            return
+        self._look_up_source_uid()
+        same_meter = stored.source == self.settings.source or (
+            stored.source_uid is not None and stored.source_uid == self.source_uid
+        )
+        if not same_meter:
+            # Another meter now: its numbering has nothing to do with the old baseline.
+            _LOGGER.debug("%s now reads %s: new baseline", self.name, self.settings.source)
+            accumulator.rebase()
+        self.accumulator = accumulator
+        if self.settings.mode is FactorMode.ENTITY:
+            # The baseline stays in the intensity's last unit until the intensity says otherwise.
+            self.per_unit = stored.per_unit
+        else:
+            self._per_unit_changed(stored.per_unit, self.per_unit)
+        self._apply_limit()
+
+    def _look_up_source_uid(self) -> None:
+        source_entry = er.async_get(self.hass).async_get(self.settings.source)
+        self.source_uid = None if source_entry is None else source_entry.id
+
+    def _per_unit_changed(self, old: str | None, new: str | None) -> None:
+        """Re-express the baseline when the factor's unit changes, so no jump is counted."""
+        self._multipliers.clear()
+        if old == new or self.settings.mode is FactorMode.CARBON:
+            return
+        ratio = None if old is None or new is None else reading_multiplier(old, new)
+        self.accumulator.reexpress(ratio)
+
+    # --- following the source -------------------------------------------------------------
+
+    @callback
+    def async_start(self) -> CALLBACK_TYPE:
+        """Follow the source (and live intensity) and take the current reading; returns the stop."""
+        hass = self.hass
+        settings = self.settings
+        if self.source_uid is None:
+            self._look_up_source_uid()
+        if self.accumulator.held_spike is not None:
+            # The user has not answered yet: ask again after the restart.
+            self._raise_jump_issue()
+        stops: list[CALLBACK_TYPE] = []
+        if settings.mode is FactorMode.ENTITY:
+            intensity = settings.intensity_entity
+            assert intensity is not None
+            stops.append(async_track_state_change_event(hass, intensity, self._on_intensity))
+            self._set_intensity(hass.states.get(intensity))
+        stops.append(async_track_state_change_event(hass, settings.source, self._on_source))
+        if (state := hass.states.get(settings.source)) is not None:
+            self._take(state)
+
+        @callback
+        def stop() -> None:
+            for unsubscribe in stops:
+                unsubscribe()
+
+        return stop
+
+    @callback
+    def _on_source(self, event: Event[EventStateChangedData]) -> None:
+        if (new_state := event.data["new_state"]) is not None:
+            self._take(new_state)
+
+    @callback
+    def _take(self, state: State) -> None:
+        """Turn one source state into carbon: the hot path of the integration."""
+        try:
+            raw = float(state.state)
+        except ValueError:
+            self._skip(state)
+            return
+        if not isfinite(raw) or raw < 0.0:
+            self._skip(state)
+            return
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        try:
+            multiplier = self._multipliers[unit]
+        except KeyError:
+            multiplier = self._multipliers[unit] = self._multiplier_for(unit)
+        if multiplier is None:
+            return
+        if self._source_missing:
+            self._source_missing = False
+            _LOGGER.info("Source %s of %s is back", self.settings.source, self.name)
+        accumulator = self.accumulator
+        outcome = accumulator.reading(
+            raw * multiplier,
+            state.last_updated_timestamp,
+            self.factor,
+            state.attributes.get(ATTR_LAST_RESET),
+        )
+        if outcome is Outcome.REFUSED:
+            self._refuse(state)
+            return
+        self.last_reading = raw
+        self.last_reading_unit = unit
+        if outcome in _TOTAL_CHANGED:
+            self.total_listeners.async_notify()
+            if self._jump_issue_open:
+                self._clear_jump_issue()
+        elif outcome is Outcome.SPIKE:
+            self._raise_jump_issue()
+        if self.reading_listeners:
+            self.reading_listeners.async_notify()
+
+    def _skip(self, state: State) -> None:
+        """A missing or non-numeric reading: skipped, the baseline stays (logged once)."""
+        if self._source_missing:
+            return
+        self._source_missing = True
+        if state.state in _MISSING_STATES:
+            _LOGGER.info(
+                "Source %s of %s is %s; readings resume from the last valid one",
+                self.settings.source,
+                self.name,
+                state.state,
+            )
+        else:
+            _LOGGER.warning(
+                "Source %s of %s reported %r, which is not a cumulative reading; skipped",
+                self.settings.source,
+                self.name,
+                state.state,
+            )
+
+    def _refuse(self, state: State) -> None:
+        """A reading whose carbon is not a finite number: refused, nothing counted."""
+        _LOGGER.warning(
+            "Source %s of %s reported %s %s, which gives no finite amount of carbon; refused",
+            self.settings.source,
+            self.name,
+            state.state,
+            state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+        )
+
+    def _multiplier_for(self, unit: str | None) -> float | None:
+        if self.settings.mode is FactorMode.CARBON:
+            multiplier = carbon_unit_scale(unit)
+        elif self.per_unit is None:
+            # A live intensity that has not said what it is priced per yet: no usable unit.
+            return None
+        else:
+            multiplier = reading_multiplier(unit, self.per_unit)
+        if multiplier is None:
+            _LOGGER.warning(
+                "Source %s of %s is in %r, which cannot be priced per %r; readings skipped",
+                self.settings.source,
+                self.name,
+                unit,
+                self.per_unit,
+            )
+        return multiplier
+
+    # --- the factor -----------------------------------------------------------------------
+
+    @callback
+    def _on_intensity(self, event: Event[EventStateChangedData]) -> None:
+        self._set_intensity(event.data["new_state"])
+        if self.factor is not None and (state := self.hass.states.get(self.settings.source)):
+            # A reading held while the intensity was unknown is priced now.
+            self._take(state)
+
+    def _set_intensity(self, state: State | None) -> None:
+        """Take a live intensity as the factor; unknown or unusable makes the factor None."""
+        factor: float | None = None
+        old = (self.factor, self.per_unit, self.gas)
+        if state is not None and state.state not in _MISSING_STATES:
+            parsed = parse_intensity_unit(state.attributes.get(ATTR_UNIT_OF_MEASUREMENT))
+            try:
+                value = float(state.state)
+            except ValueError:
+                value = -1.0
+            if parsed is not None and isfinite(value) and value >= 0.0:
+                factor = value * parsed.kg_per_mass
+                self.gas = parsed.gas
+                if parsed.per_unit != self.per_unit:
+                    self._per_unit_changed(self.per_unit, parsed.per_unit)
+                    self.per_unit = parsed.per_unit
+                    self._apply_limit()
+            else:
+                _LOGGER.warning(
+                    "Intensity %s of %s is %r %s, not a usable factor; readings are held",
+                    state.entity_id,
+                    self.name,
+                    state.state,
+                    state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+                )
+        self.factor = factor
+        if (factor, self.per_unit, self.gas) != old and self.factor_listeners:
+            self.factor_listeners.async_notify()
+
+    @callback
+    def async_apply_factor(self, new: NodeSettings) -> None:
+        """A factor-only change: used from now on; earlier readings keep their price."""
+        assert new.static_factor is not None
+        self.settings = new
+        self.factor = new.static_factor
+        self.gas = new.gas
+        self.factor_listeners.async_notify()
+
+    # --- held jumps -----------------------------------------------------------------------
+
+    @property
+    def has_held_jump(self) -> bool:
+        """Whether a jump waits for the user's decision."""
+        return self.accumulator.held_spike is not None
+
+    @callback
+    def async_resolve_jump(self, count: bool) -> None:
+        """The user's answer to a held jump: count it at the factor in force, or start from it."""
+        accumulator = self.accumulator
+        if count:
+            assert self.factor is not None
+            accumulator.accept_held_spike(self.factor)
+        else:
+            accumulator.discard_held_spike()
+        self.total_listeners.async_notify()
+        self._clear_jump_issue()
+
+    def _raise_jump_issue(self) -> None:
+        spike = self.accumulator.held_spike
+        assert spike is not None
+        if not self._jump_issue_open:
+            # Logged once; later readings while it is held only update the repair's figures.
+            _LOGGER.warning(
+                "%s held back a jump of %s %s from %s: above the plausibility limit",
+                self.name,
+                spike.delta,
+                self.jump_unit,
+                self.settings.source,
+            )
+        self._jump_issue_open = True
+        async_raise_implausible_jump(
+            self.hass,
+            self.entry_id,
+            self.name,
+            source=self.settings.source,
+            delta=spike.delta,
+            unit=self.jump_unit,
+        )
+
+    def _clear_jump_issue(self) -> None:
+        self._jump_issue_open = False
+        async_clear(self.hass, IMPLAUSIBLE_JUMP, self.entry_id)
+
+    def describe(self) -> Mapping[str, Any]:
+        """The engine's state, for diagnostics."""
+        return {
+            "factor_in_force": self.factor,
+            "per_unit": self.per_unit,
+            "gas": self.gas,
+            "last_reading": self.last_reading,
+            "last_reading_unit": self.last_reading_unit,
+            "limit_per_hour_in_factor_unit": self.accumulator.max_delta_per_hour,
+            "accumulator": self.accumulator.as_dict(),
+        }

@@ -1,0 +1,127 @@
+"""Setting up, changing and removing one tracking node entry."""
+
+from __future__ import annotations
+
+import logging
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.exceptions import ConfigEntryError
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.helpers.device import async_entity_id_to_device_id
+from homeassistant.helpers.helper_integration import (
+    async_handle_source_entity_changes,
+    async_remove_helper_devices,
+)
+from homeassistant.helpers.start import async_at_started
+
+from ..const import CONF_SOURCE, DOMAIN
+from ..core.library_store import factor_table
+from ..issues import SOURCE_MISSING, async_clear, async_raise_source_missing
+from .factor_change import async_announce_factor_change
+from .runtime import NodeRuntime, NodeSettings, TrackingNodeConfigEntry
+
+_LOGGER = logging.getLogger(__name__)
+
+NODE_PLATFORMS = (Platform.NUMBER, Platform.SENSOR)
+
+
+def node_settings(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> NodeSettings:
+    """The entry's settings; a factor gone from the table fails setup with a translated error."""
+    try:
+        return NodeSettings.from_entry(entry, factor_table(hass))
+    except KeyError as err:
+        # A factor id the built-in table no longer has: the user must pick another factor.
+        raise ConfigEntryError(
+            translation_domain=DOMAIN,
+            translation_key="unknown_library_factor",
+            translation_placeholders={"factor_id": str(err.args[0])},
+        ) from err
+
+
+async def async_setup_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    """Build the node's runtime, follow its source's registry changes, forward the platforms."""
+    settings = node_settings(hass, entry)
+    entry.runtime_data = NodeRuntime(hass, entry.entry_id, entry.title, settings)
+    source_device_id = async_entity_id_to_device_id(hass, settings.source)
+    _remove_stale_devices(hass, entry, source_device_id)
+
+    @callback
+    def set_source(source: str) -> None:
+        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_SOURCE: source})
+
+    async def source_removed() -> None:
+        _raise_source_missing(hass, entry)
+
+    entry.async_on_unload(
+        async_handle_source_entity_changes(
+            hass,
+            helper_config_entry_id=entry.entry_id,
+            set_source_entity_id_or_uuid=set_source,
+            source_device_id=source_device_id,
+            source_entity_id_or_uuid=settings.source,
+            source_entity_removed=source_removed,
+        )
+    )
+
+    @callback
+    def check_source_exists(_: HomeAssistant) -> None:
+        if (
+            hass.states.get(settings.source) is None
+            and er.async_get(hass).async_get(settings.source) is None
+        ):
+            _raise_source_missing(hass, entry)
+        else:
+            async_clear(hass, SOURCE_MISSING, entry.entry_id)
+
+    entry.async_on_unload(async_at_started(hass, check_source_exists))
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, NODE_PLATFORMS)
+
+
+def _remove_stale_devices(
+    hass: HomeAssistant, entry: TrackingNodeConfigEntry, source_device_id: str | None
+) -> None:
+    """Keep only the device the node's entities show on.
+
+    With a source device the entities sit on it, and a device the node made for itself earlier
+    (when its meter had none) is left without entities: it goes. Without one the node keeps its
+    own device.
+    """
+    if source_device_id is None:
+        own = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+        keep = () if own is None else (own.id,)
+    else:
+        keep = ()
+    async_remove_helper_devices(
+        hass,
+        helper_config_entry_id=entry.entry_id,
+        source_device_id=source_device_id,
+        remove_all_devices=True,
+        keep_device_ids=keep,
+    )
+
+
+def _raise_source_missing(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    source = entry.runtime_data.settings.source
+    _LOGGER.warning("Source %s of tracking node %s no longer exists", source, entry.title)
+    async_raise_source_missing(hass, entry.entry_id, entry.title, source)
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    """Announce a factor change once; apply it in place, or reload for anything else."""
+    runtime = entry.runtime_data
+    old = runtime.settings
+    new = node_settings(hass, entry)
+    changed_by, runtime.changed_by = runtime.changed_by, None
+    # A new title is only a name in logs and repairs: nothing to restart for.
+    runtime.name = entry.title
+    if new == old:
+        return
+    if old.factor_differs(new):
+        async_announce_factor_change(hass, entry, old, new, changed_by)
+    if old.differs_only_in_factor(new):
+        _LOGGER.debug("%s: factor %s applied in place", entry.title, new.static_factor)
+        runtime.async_apply_factor(new)
+        return
+    await hass.config_entries.async_reload(entry.entry_id)

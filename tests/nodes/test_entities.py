@@ -1,0 +1,826 @@
+"""Tests of the node's sensors: the carbon total and the diagnostics that start disabled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import (
+    ATTR_DEVICE_CLASS,
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.nodes.entities import (
+    FactorInForceSensor,
+    LastReadingSensor,
+)
+
+from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+
+INTENSITY = "sensor.grid_intensity"
+FACTOR_IN_FORCE = "sensor.grid_energy_factor_in_force"
+LAST_READING = "sensor.grid_energy_last_source_reading"
+PORT = "sensor.grid_energy_port"
+ABS = 1e-9
+
+
+def approx(value: float) -> object:
+    return pytest.approx(value, abs=ABS)
+
+
+def set_intensity(hass: HomeAssistant, value: object, unit: str = "gCO2eq/kWh") -> None:
+    hass.states.async_set(INTENSITY, str(value), {ATTR_UNIT_OF_MEASUREMENT: unit})
+
+
+def entity_mode_entry(**options: object) -> MockConfigEntry:
+    return node_entry(factor_mode="entity", intensity_entity=INTENSITY, **options)
+
+
+def accumulator_of(entry: MockConfigEntry):
+    sensor = entry.runtime_data
+    assert sensor is not None
+    return sensor.accumulator
+
+
+def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if text in r.getMessage()]
+
+
+# ------------------------------------------------------------------------------------------------
+# The carbon total
+# ------------------------------------------------------------------------------------------------
+
+
+async def test_first_reading_is_the_baseline_then_delta_times_factor(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+
+    state = hass.states.get(CARBON)
+    assert state is not None
+    assert float(state.state) == 0.0
+    assert state.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg"
+    assert state.attributes[ATTR_DEVICE_CLASS] == SensorDeviceClass.WEIGHT
+    assert state.attributes["state_class"] == SensorStateClass.TOTAL_INCREASING
+    assert accumulator_of(entry).baseline == 100.0
+
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+    set_meter(hass, 112.5)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(6.25)
+    assert accumulator_of(entry).baseline == 112.5
+
+
+async def test_source_without_state_at_start_sets_baseline_on_its_first_reading(
+    hass: HomeAssistant,
+) -> None:
+    entry = await setup_node(hass, node_entry())
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline is None
+
+    set_meter(hass, 1000)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline == 1000.0
+
+    set_meter(hass, 1004)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+
+
+async def test_unchanged_reading_with_new_attributes_counts_nothing(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    await setup_node(hass, node_entry())
+    set_meter(hass, 100, friendly_name="Grid")
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+
+
+async def test_source_unit_switches_from_kwh_to_wh_without_a_jump(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+    # The same meter now reports in Wh: 110 000 Wh is no consumption at all.
+    set_meter(hass, 110000, unit="Wh")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+    assert accumulator_of(entry).baseline == approx(110.0)
+
+    set_meter(hass, 110500, unit="Wh")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.25)
+
+    # And back to kWh.
+    set_meter(hass, 111.5)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.75)
+
+
+async def test_factor_in_mwh_prices_kwh_readings(hass: HomeAssistant) -> None:
+    set_meter(hass, 1000)
+    await setup_node(hass, node_entry(factor_value=400.0, factor_unit="MWh"))
+    set_meter(hass, 1250)
+    await hass.async_block_till_done()
+    # 250 kWh = 0.25 MWh at 400 kg/MWh.
+    assert carbon(hass) == approx(100.0)
+
+
+async def test_meter_reset_counts_from_zero(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 120)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(10.0)
+
+    # Below 90 % of 120: the meter was reset and has counted 30 since.
+    set_meter(hass, 30)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(25.0)
+    assert accumulator_of(entry).baseline == 30.0
+
+    set_meter(hass, 40)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(30.0)
+
+
+async def test_jitter_dip_is_not_counted_and_recovery_not_counted_twice(
+    hass: HomeAssistant,
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+
+    set_meter(hass, 95)  # 95 % of the baseline: jitter, not a reset.
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline == 100.0
+
+    set_meter(hass, 100)  # Recovery to the high-water mark: nothing new.
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+
+    set_meter(hass, 102)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(1.0)
+
+
+@pytest.mark.parametrize("bad", [STATE_UNAVAILABLE, STATE_UNKNOWN, "abc", "-5", "nan", "inf"])
+async def test_invalid_state_is_skipped_without_moving_the_baseline(
+    hass: HomeAssistant, bad: str
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 104)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+
+    set_meter(hass, bad)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+    assert accumulator_of(entry).baseline == 104.0
+
+    # The consumption during the outage is counted once, when the meter returns.
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+    set_meter(hass, 110, friendly_name="again")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+
+async def test_outage_is_logged_once_and_the_return_too(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="custom_components.carbon_tracker")
+    set_meter(hass, 100)
+    await setup_node(hass, node_entry())
+
+    for bad in (STATE_UNAVAILABLE, STATE_UNKNOWN, "abc", "nan", "-1", STATE_UNAVAILABLE):
+        set_meter(hass, bad)
+        await hass.async_block_till_done()
+    assert len(messages(caplog, "readings resume from the last valid one")) == 1
+    assert messages(caplog, "not a cumulative reading") == []
+    assert carbon(hass) == 0.0
+
+    set_meter(hass, 120)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(10.0)
+    assert len(messages(caplog, "is back")) == 1
+
+    # A second outage, starting with a non-numeric state, is logged again, as a warning.
+    set_meter(hass, "garbage")
+    await hass.async_block_till_done()
+    set_meter(hass, STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    warnings = [r for r in caplog.records if "not a cumulative reading" in r.getMessage()]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    assert "'garbage'" in warnings[0].getMessage()
+    assert len(messages(caplog, "readings resume from the last valid one")) == 1
+
+    set_meter(hass, 130)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(15.0)
+    assert len(messages(caplog, "is back")) == 2
+
+
+async def test_unavailable_source_at_start_then_first_reading_is_baseline(
+    hass: HomeAssistant,
+) -> None:
+    set_meter(hass, STATE_UNAVAILABLE)
+    entry = await setup_node(hass, node_entry())
+    assert accumulator_of(entry).baseline is None
+    set_meter(hass, 200)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    set_meter(hass, 210)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+
+async def test_new_last_reset_of_the_source_is_a_reset(hass: HomeAssistant) -> None:
+    set_meter(hass, 100, state_class="total", last_reset="2025-01-01T00:00:00+00:00")
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 150, state_class="total", last_reset="2025-01-01T00:00:00+00:00")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(25.0)
+
+    # 140 is above 90 % of 150, but the source says it started again: 140 new kWh.
+    set_meter(hass, 140, state_class="total", last_reset="2025-02-01T00:00:00+00:00")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(95.0)
+    assert accumulator_of(entry).last_reset == "2025-02-01T00:00:00+00:00"
+
+    set_meter(hass, 146, state_class="total", last_reset="2025-02-01T00:00:00+00:00")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(98.0)
+
+
+async def test_source_in_an_incompatible_unit_is_skipped(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+
+    set_meter(hass, 500, unit="m³")
+    await hass.async_block_till_done()
+    set_meter(hass, 600, unit="m³")
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline == 100.0
+    # Warned once per unit (the verdict is cached).
+    assert len(messages(caplog, "cannot be priced per 'kWh'")) == 1
+
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+
+async def test_source_without_unit_is_skipped(hass: HomeAssistant) -> None:
+    hass.states.async_set(SOURCE, "100", {"state_class": "total_increasing"})
+    entry = await setup_node(hass, node_entry())
+    assert accumulator_of(entry).baseline is None
+    hass.states.async_set(SOURCE, "110", {"state_class": "total_increasing"})
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline is None
+
+
+@pytest.mark.parametrize(
+    ("unit", "first", "second", "expected"),
+    [
+        ("kg CO2e", 10.0, 12.5, 2.5),
+        ("t CO2e", 1.0, 1.5, 500.0),
+        ("g CO2e", 1000.0, 1500.0, 0.5),
+    ],
+)
+async def test_carbon_source_counts_one_to_one(
+    hass: HomeAssistant, unit: str, first: float, second: float, expected: float
+) -> None:
+    set_meter(hass, first, unit=unit)
+    entry = await setup_node(hass, node_entry(factor_mode="carbon"))
+    sensor = entry.runtime_data
+    assert sensor.factor == 1.0
+    assert sensor.per_unit is None
+    set_meter(hass, second, unit=unit)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(expected)
+
+
+async def test_carbon_source_switching_from_kg_to_t_has_no_jump(hass: HomeAssistant) -> None:
+    set_meter(hass, 1500, unit="kg CO2e")
+    await setup_node(hass, node_entry(factor_mode="carbon"))
+    set_meter(hass, 1.5, unit="t CO2e")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(0.0)
+    set_meter(hass, 1.75, unit="t CO2e")
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(250.0)
+
+
+async def test_carbon_node_skips_a_source_in_kwh(hass: HomeAssistant) -> None:
+    set_meter(hass, 10, unit="kg CO2e")
+    entry = await setup_node(hass, node_entry(factor_mode="carbon"))
+    set_meter(hass, 20, unit="kWh")
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline == 10.0
+
+
+async def test_library_factor(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(
+        hass, node_entry(factor_mode="library", factor_id="uk_desnz_2025_electricity")
+    )
+    assert entry.runtime_data.settings.static_factor == 0.177
+    assert entry.runtime_data.settings.per_unit == "kWh"
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(1.77)
+
+
+# ------------------------------------------------------------------------------------------------
+# Live intensity
+# ------------------------------------------------------------------------------------------------
+
+
+async def test_each_delta_is_priced_at_the_intensity_in_force(hass: HomeAssistant) -> None:
+    set_intensity(hass, 200)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    sensor = entry.runtime_data
+    assert sensor.factor == approx(0.2)
+    assert sensor.per_unit == "kWh"
+
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+
+    set_intensity(hass, 400)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+
+    set_meter(hass, 115)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(4.0)
+
+
+@pytest.mark.parametrize("gone", [STATE_UNAVAILABLE, STATE_UNKNOWN, "abc", "-3"])
+async def test_consumption_is_held_while_the_intensity_is_unknown(
+    hass: HomeAssistant, gone: str
+) -> None:
+    set_intensity(hass, 200)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+
+    set_intensity(hass, gone)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.factor is None
+
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    set_meter(hass, 120)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    assert accumulator_of(entry).baseline == 100.0
+
+    # Priced the moment the intensity returns, at the returning intensity.
+    set_intensity(hass, 300)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(6.0)
+    assert accumulator_of(entry).baseline == 120.0
+
+    set_meter(hass, 121)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(6.3)
+
+
+async def test_intensity_with_an_unusable_unit_holds_readings(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_intensity(hass, 200)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    set_intensity(hass, 200, unit="furlongs")
+    await hass.async_block_till_done()
+    assert entry.runtime_data.factor is None
+    assert messages(caplog, "not a usable factor; readings are held")
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    set_intensity(hass, 100)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(1.0)
+
+
+async def test_intensity_unit_change_from_kwh_to_mwh(hass: HomeAssistant) -> None:
+    set_intensity(hass, 200)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+
+    # The same 0.3 kg/kWh, now said per MWh: the baseline is re-expressed, nothing jumps.
+    set_intensity(hass, 300, unit="kg CO2e/MWh")
+    await hass.async_block_till_done()
+    sensor = entry.runtime_data
+    assert sensor.per_unit == "MWh"
+    assert sensor.factor == approx(300.0)
+    assert accumulator_of(entry).baseline == approx(0.11)
+    assert carbon(hass) == approx(2.0)
+
+    set_meter(hass, 120)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+    # And back to a per-kWh unit.
+    set_intensity(hass, 100)
+    await hass.async_block_till_done()
+    assert sensor.per_unit == "kWh"
+    assert accumulator_of(entry).baseline == approx(120.0)
+    set_meter(hass, 130)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(6.0)
+
+
+async def test_intensity_unknown_at_start_then_first_reading_is_the_baseline(
+    hass: HomeAssistant,
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    sensor = entry.runtime_data
+    assert sensor.factor is None
+    assert sensor.per_unit is None
+    set_meter(hass, 105)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+
+    set_intensity(hass, 500)
+    await hass.async_block_till_done()
+    assert sensor.per_unit == "kWh"
+    assert accumulator_of(entry).baseline == 105.0
+    set_meter(hass, 107)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(1.0)
+
+
+async def test_intensity_removed_from_the_state_machine_holds_readings(
+    hass: HomeAssistant,
+) -> None:
+    set_intensity(hass, 200)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    hass.states.async_remove(INTENSITY)
+    await hass.async_block_till_done()
+    assert entry.runtime_data.factor is None
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    set_intensity(hass, 250)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.5)
+
+
+# ------------------------------------------------------------------------------------------------
+# Plausibility limit
+# ------------------------------------------------------------------------------------------------
+
+
+async def test_spike_is_held_and_raised_then_a_normal_reading_closes_it(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(max_delta_per_hour=10))
+    issue_id = f"implausible_jump_{entry.entry_id}"
+    issues = ir.async_get(hass)
+
+    freezer.tick(timedelta(hours=1))
+    set_meter(hass, 105)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.5)
+
+    freezer.tick(timedelta(hours=1))
+    set_meter(hass, 200)  # 95 kWh in an hour, with a limit of 10 per hour.
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.5)
+    accumulator = accumulator_of(entry)
+    assert accumulator.baseline == 105.0
+    assert accumulator.held_spike is not None
+    assert accumulator.held_spike.delta == 95.0
+    issue = issues.async_get_issue(DOMAIN, issue_id)
+    assert issue is not None
+    assert issue.is_fixable
+    assert issue.severity is ir.IssueSeverity.WARNING
+    assert issue.translation_key == "implausible_jump"
+    assert issue.data == {"entry_id": entry.entry_id}
+    assert issue.translation_placeholders == {
+        "entity": CARBON,
+        "source": SOURCE,
+        "delta": "95",
+        "unit": "kWh",
+    }
+    assert len(messages(caplog, "above the plausibility limit")) == 1
+
+    # Still implausible: the repair shows the newest figures, the log does not repeat itself.
+    freezer.tick(timedelta(minutes=1))
+    set_meter(hass, 300)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.5)
+    assert issues.async_get_issue(DOMAIN, issue_id).translation_placeholders["delta"] == "195"
+    assert len(messages(caplog, "above the plausibility limit")) == 1
+
+    # The meter was wrong; its next reading is plausible again and is counted, closing the issue.
+    freezer.tick(timedelta(minutes=30))
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+    assert accumulator.held_spike is None
+    assert issues.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_plausible_reading_without_open_issue_creates_none(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(max_delta_per_hour=10))
+    freezer.tick(timedelta(hours=2))
+    set_meter(hass, 120)  # 20 in two hours: exactly at the limit.
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(10.0)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}") is None
+
+
+async def test_spike_on_a_carbon_source_names_kg_co2e(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    set_meter(hass, 10, unit="kg CO2e")
+    entry = await setup_node(hass, node_entry(factor_mode="carbon", max_delta_per_hour=1))
+    freezer.tick(timedelta(hours=1))
+    set_meter(hass, 60, unit="kg CO2e")
+    await hass.async_block_till_done()
+    assert carbon(hass) == 0.0
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}")
+    assert issue is not None
+    assert issue.translation_placeholders["unit"] == "kg CO2e"
+    assert issue.translation_placeholders["delta"] == "50"
+
+
+# ------------------------------------------------------------------------------------------------
+# Diagnostic sensors
+# ------------------------------------------------------------------------------------------------
+
+
+async def _enable_diagnostics(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    registry = er.async_get(hass)
+    for entity_id in (FACTOR_IN_FORCE, LAST_READING, PORT):
+        registry.async_update_entity(entity_id, disabled_by=None)
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+
+
+async def test_diagnostic_sensors_are_disabled_by_default(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    await setup_node(hass, node_entry())
+    registry = er.async_get(hass)
+    for entity_id in (FACTOR_IN_FORCE, LAST_READING, PORT):
+        entity = registry.async_get(entity_id)
+        assert entity is not None, entity_id
+        assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+        assert entity.entity_category == "diagnostic"
+        assert hass.states.get(entity_id) is None
+    carbon_entity = registry.async_get(CARBON)
+    assert carbon_entity is not None
+    assert carbon_entity.disabled_by is None
+
+
+async def test_diagnostic_sensors_when_enabled(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(port=7))
+    await _enable_diagnostics(hass, entry)
+    assert entry.state is ConfigEntryState.LOADED
+
+    factor = hass.states.get(FACTOR_IN_FORCE)
+    assert factor is not None
+    assert float(factor.state) == 0.5
+    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/kWh"
+    assert factor.attributes["mode"] == "custom"
+    assert factor.attributes["factor_id"] is None
+    assert factor.attributes["intensity_entity"] is None
+
+    last = hass.states.get(LAST_READING)
+    assert last is not None
+    assert float(last.state) == 100.0
+    assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kWh"
+
+    port = hass.states.get(PORT)
+    assert port is not None
+    assert port.state == "7"
+
+    set_meter(hass, 123.5)
+    await hass.async_block_till_done()
+    assert float(hass.states.get(LAST_READING).state) == 123.5
+    assert carbon(hass) == approx(11.75)
+
+    # A skipped reading leaves the last valid one.
+    set_meter(hass, STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    assert float(hass.states.get(LAST_READING).state) == 123.5
+
+    # The reading in Wh is shown in Wh.
+    set_meter(hass, 124000, unit="Wh")
+    await hass.async_block_till_done()
+    last = hass.states.get(LAST_READING)
+    assert float(last.state) == 124000.0
+    assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "Wh"
+    assert carbon(hass) == approx(12.0)
+
+
+async def test_factor_in_force_follows_a_live_intensity(hass: HomeAssistant) -> None:
+    set_intensity(hass, 200)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    await _enable_diagnostics(hass, entry)
+
+    factor = hass.states.get(FACTOR_IN_FORCE)
+    assert float(factor.state) == approx(0.2)
+    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/kWh"
+    assert factor.attributes["mode"] == "entity"
+    assert factor.attributes["intensity_entity"] == INTENSITY
+
+    set_intensity(hass, 0.5, unit="t CO2/MWh")
+    await hass.async_block_till_done()
+    factor = hass.states.get(FACTOR_IN_FORCE)
+    assert float(factor.state) == approx(500.0)
+    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/MWh"
+
+    # While the intensity is unknown the factor in force is unknown (listeners still hear it).
+    set_intensity(hass, STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    assert hass.states.get(FACTOR_IN_FORCE).state == STATE_UNKNOWN
+
+
+async def test_factor_in_force_unknown_before_the_intensity_ever_had_a_unit(
+    hass: HomeAssistant,
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, entity_mode_entry())
+    await _enable_diagnostics(hass, entry)
+    factor = hass.states.get(FACTOR_IN_FORCE)
+    assert factor.state == STATE_UNKNOWN
+    assert ATTR_UNIT_OF_MEASUREMENT not in factor.attributes
+
+
+async def test_factor_in_force_of_a_carbon_source_has_no_unit(hass: HomeAssistant) -> None:
+    set_meter(hass, 10, unit="t CO2e")
+    entry = await setup_node(hass, node_entry(factor_mode="carbon"))
+    await _enable_diagnostics(hass, entry)
+    factor = hass.states.get(FACTOR_IN_FORCE)
+    assert float(factor.state) == 1.0
+    assert ATTR_UNIT_OF_MEASUREMENT not in factor.attributes
+    assert factor.attributes["mode"] == "carbon"
+    last = hass.states.get(LAST_READING)
+    assert float(last.state) == 10.0
+    assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "t CO2e"
+
+
+async def test_factor_in_force_of_a_library_factor(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(
+        hass, node_entry(factor_mode="library", factor_id="uk_desnz_2025_electricity")
+    )
+    await _enable_diagnostics(hass, entry)
+    factor = hass.states.get(FACTOR_IN_FORCE)
+    assert float(factor.state) == 0.177
+    assert factor.attributes["mode"] == "library"
+    assert factor.attributes["factor_id"] == "uk_desnz_2025_electricity"
+
+
+async def test_diagnostic_sensors_without_a_carbon_sensor(hass: HomeAssistant) -> None:
+    """The diagnostics read the carbon sensor through the node; without one they are empty."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    entry.runtime_data = None
+    factor = FactorInForceSensor(hass, entry)
+    last = LastReadingSensor(hass, entry)
+    assert factor.native_value is None
+    assert factor.native_unit_of_measurement is None
+    assert last.native_value is None
+    assert last.native_unit_of_measurement is None
+
+
+async def test_unloading_forgets_the_carbon_sensor(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    node = entry.runtime_data
+    assert node.carbon_sensor is not None
+    assert await hass.config_entries.async_unload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert node.carbon_sensor is None
+    assert not node.reading_listeners
+    assert not node.factor_listeners
+
+
+# ------------------------------------------------------------------------------------------------
+# Device
+# ------------------------------------------------------------------------------------------------
+
+
+async def test_entities_attach_to_the_source_device(hass: HomeAssistant) -> None:
+    meter_entry = MockConfigEntry(domain="test")
+    meter_entry.add_to_hass(hass)
+    devices = dr.async_get(hass)
+    entities = er.async_get(hass)
+    device = devices.async_get_or_create(
+        config_entry_id=meter_entry.entry_id,
+        identifiers={("test", "meter-1")},
+        name="Smart meter",
+    )
+    source = entities.async_get_or_create(
+        "sensor",
+        "test",
+        "meter-1-energy",
+        suggested_object_id="grid_energy",
+        device_id=device.id,
+        config_entry=meter_entry,
+    )
+    assert source.entity_id == SOURCE
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+
+    own = er.async_entries_for_config_entry(entities, entry.entry_id)
+    assert len(own) == 5
+    assert {e.device_id for e in own} == {device.id}
+    assert dr.async_entries_for_config_entry(devices, entry.entry_id) == []
+
+    carbon_id = entities.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_emissions")
+    assert carbon_id == "sensor.smart_meter_carbon_emissions"
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass, carbon_id) == approx(5.0)
+
+
+async def test_entities_get_the_node_device_without_a_source_device(
+    hass: HomeAssistant,
+) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(port=42))
+    devices = dr.async_get(hass)
+    device = devices.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id)
+    assert device is not None
+    assert device.name == "Grid energy"
+    assert device.manufacturer == "Carbon Tracker"
+    assert device.model == "Tracking node"
+    assert device.serial_number == "port 42"
+
+    own = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert {e.device_id for e in own} == {device.id}
+    assert {e.unique_id for e in own} == {
+        f"{entry.entry_id}_{key}"
+        for key in ("emissions", "factor_in_force", "last_reading", "port", "emission_factor")
+    }
+
+
+async def test_diagnostics_are_written_only_when_what_they_show_changes(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A reading rewrites the last-reading diagnostic, not the port or factor ones."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    registry = er.async_get(hass)
+    ids = {
+        key: registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_{key}")
+        for key in ("port", "factor_in_force", "last_reading")
+    }
+    for entity_id in ids.values():
+        registry.async_update_entity(entity_id, disabled_by=None)
+    await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    before = {key: hass.states.get(entity_id).last_reported for key, entity_id in ids.items()}
+
+    freezer.tick(timedelta(minutes=1))
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    after = {key: hass.states.get(entity_id).last_reported for key, entity_id in ids.items()}
+    assert after["port"] == before["port"]
+    assert after["factor_in_force"] == before["factor_in_force"]
+    assert after["last_reading"] > before["last_reading"]
+    assert float(hass.states.get(ids["last_reading"]).state) == 110.0

@@ -1,0 +1,959 @@
+"""Tests for the config, options and reconfigure flows (config_flow.py and source_check.py)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant import config_entries
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+
+from custom_components.carbon_tracker.config_flow import CarbonTrackerConfigFlow
+from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
+from custom_components.carbon_tracker.const import (
+    CONF_FACTOR_ID,
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_FACTOR_VALUE,
+    CONF_INTENSITY_ENTITY,
+    CONF_KIND,
+    CONF_MAX_DELTA_PER_HOUR,
+    CONF_MAX_DELTA_UNIT,
+    CONF_PORT,
+    CONF_SOURCE,
+    DOMAIN,
+    EVENT_FACTOR_CHANGED,
+)
+from custom_components.carbon_tracker.core.factor_library import load_library
+from custom_components.carbon_tracker.core.library_store import FactorTable
+
+from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+
+OTHER = "sensor.other_meter"
+GAS = "sensor.gas_meter"
+INTENSITY = "sensor.grid_intensity"
+ELECTRICITY = "uk_desnz_2025_electricity"
+NATURAL_GAS_M3 = "uk_desnz_2025_natural_gas_m3"
+DIESEL = "uk_desnz_2025_diesel"
+NUMBER = "number.grid_energy_emission_factor"
+
+KWH = {ATTR_UNIT_OF_MEASUREMENT: "kWh"}
+DEVICE_CLASS_ERROR = "source_device_class_unsupported"
+CUSTOM_KWH = {CONF_FACTOR_MODE: "custom", CONF_FACTOR_VALUE: 0.5, CONF_FACTOR_UNIT: "kWh"}
+DEVICE_CLASS_OF_UNIT = {"kWh": "energy", "MWh": "energy", "GJ": "energy", "m³": "gas"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def add_meter(
+    hass: HomeAssistant,
+    entity_id: str = SOURCE,
+    state: str = "12.5",
+    unit: str | None = "kWh",
+    **attributes: Any,
+) -> None:
+    """A cumulative meter (device class derived from the unit unless given)."""
+    attrs: dict[str, Any] = {"state_class": "total_increasing"}
+    if unit is not None:
+        attrs[ATTR_UNIT_OF_MEASUREMENT] = unit
+    if unit in DEVICE_CLASS_OF_UNIT:
+        attrs[ATTR_DEVICE_CLASS] = DEVICE_CLASS_OF_UNIT[unit]
+    attrs.update(attributes)
+    hass.states.async_set(entity_id, state, attrs)
+
+
+def add_intensity(hass: HomeAssistant, unit: str | None = "gCO2eq/kWh", state: str = "200") -> None:
+    """A live carbon-intensity sensor."""
+    attrs = {} if unit is None else {ATTR_UNIT_OF_MEASUREMENT: unit}
+    hass.states.async_set(INTENSITY, state, attrs)
+
+
+def make_entry(
+    *, source: str = SOURCE, title: str = "Grid energy", port: int = 1, **options: Any
+) -> MockConfigEntry:
+    """A node entry with exactly the given options (plus the port)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        data={CONF_KIND: "tracking_node", CONF_SOURCE: source},
+        options={CONF_PORT: port, **options},
+        minor_version=2,
+    )
+
+
+def custom_entry(**kwargs: Any) -> MockConfigEntry:
+    """A node with a custom factor of 0.5 kg CO2e/kWh."""
+    return make_entry(**CUSTOM_KWH, **kwargs)
+
+
+def schema_field(result: FlowResult, name: str) -> tuple[Any, Any]:
+    """The marker and the validator of one field of a form."""
+    for marker, validator in result["data_schema"].schema.items():
+        if str(marker) == name:
+            return marker, validator
+    raise AssertionError(f"{name} is not in the form")
+
+
+def default_of(result: FlowResult, name: str) -> Any:
+    """The default a form field falls back to."""
+    return schema_field(result, name)[0].default()
+
+
+def suggested_of(result: FlowResult, name: str) -> Any:
+    """The value a form field is pre-filled with."""
+    description = schema_field(result, name)[0].description
+    return None if description is None else description.get("suggested_value")
+
+
+def select_options(result: FlowResult, name: str) -> dict[str, str]:
+    """Value -> label of a select field."""
+    return {o["value"]: o["label"] for o in schema_field(result, name)[1].config["options"]}
+
+
+async def start_node_flow(hass: HomeAssistant) -> FlowResult:
+    """Open the user menu and pick a tracking node."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    assert result["menu_options"] == ["tracking_node"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "tracking_node"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "tracking_node"
+    return result
+
+
+async def submit_node(
+    hass: HomeAssistant, source: str = SOURCE, port: int = 1, **extra: Any
+) -> FlowResult:
+    """Start a node flow and submit name, source and port."""
+    result = await start_node_flow(hass)
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Grid energy", CONF_SOURCE: source, CONF_PORT: port, **extra}
+    )
+
+
+async def choose(
+    hass: HomeAssistant, result: FlowResult, step: str, options: bool = False
+) -> FlowResult:
+    """Pick one entry of the factor menu."""
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "factor"
+    assert result["menu_options"] == FACTOR_MENU
+    manager = hass.config_entries.options if options else hass.config_entries.flow
+    result = await manager.async_configure(result["flow_id"], {"next_step_id": step})
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == step
+    return result
+
+
+async def options_to_factor_menu(
+    hass: HomeAssistant, entry: MockConfigEntry, port: int = 1, **extra: Any
+) -> FlowResult:
+    """Open the options flow and submit port (and limit)."""
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PORT: port, **extra}
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Config flow: the tracking node step
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_node_form_suggests_port_1(hass: HomeAssistant) -> None:
+    result = await start_node_flow(hass)
+    assert result["errors"] == {}
+    assert default_of(result, CONF_PORT) == 1
+    assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) is None
+
+
+async def test_node_form_suggests_next_free_port(hass: HomeAssistant) -> None:
+    custom_entry(port=1).add_to_hass(hass)
+    custom_entry(source=OTHER, port=3).add_to_hass(hass)
+    # An entry without a port (a future kind of entry) takes no port.
+    MockConfigEntry(domain=DOMAIN, data={}, options={}).add_to_hass(hass)
+    result = await start_node_flow(hass)
+    assert default_of(result, CONF_PORT) == 2
+
+
+async def test_library_factor_creates_entry(hass: HomeAssistant) -> None:
+    add_meter(hass)
+    result = await submit_node(hass, max_delta_per_hour=50)
+    result = await choose(hass, result, "factor_library")
+    options = select_options(result, CONF_FACTOR_ID)
+    assert ELECTRICITY in options
+    assert DIESEL not in options
+    assert NATURAL_GAS_M3 not in options
+    assert options[ELECTRICITY] == "UK grid electricity 2025: 0.177 kg CO2e/kWh"
+    # Without an earlier choice, the first fitting factor is proposed.
+    assert default_of(result, CONF_FACTOR_ID) == next(iter(options))
+    assert all(load_library()[fid].per_unit in ("kWh", "GJ") for fid in options)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_ID: ELECTRICITY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == "Grid energy"
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+    assert entry.options == {
+        CONF_PORT: 1,
+        CONF_MAX_DELTA_PER_HOUR: 50.0,
+        CONF_MAX_DELTA_UNIT: "kWh",
+        CONF_FACTOR_MODE: "library",
+        CONF_FACTOR_ID: ELECTRICITY,
+    }
+    assert isinstance(entry.options[CONF_MAX_DELTA_PER_HOUR], float)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+    assert hass.states.get(CARBON) is not None
+
+
+async def test_library_lists_factors_fitting_a_gas_meter(hass: HomeAssistant) -> None:
+    add_meter(hass, GAS, unit="m³")
+    result = await submit_node(hass, source=GAS)
+    result = await choose(hass, result, "factor_library")
+    options = select_options(result, CONF_FACTOR_ID)
+    assert NATURAL_GAS_M3 in options
+    assert ELECTRICITY not in options
+    assert {load_library()[fid].per_unit for fid in options} <= {"m³", "L"}
+
+
+async def test_library_labels_follow_the_language(hass: HomeAssistant) -> None:
+    hass.config.language = "zh-Hans"
+    add_meter(hass)
+    result = await choose(hass, await submit_node(hass), "factor_library")
+    label = select_options(result, CONF_FACTOR_ID)[ELECTRICITY]
+    assert label == "英国电网电力 2025: 0.177 kg CO2e/kWh"
+
+
+async def test_custom_factor_creates_entry_on_next_free_port(hass: HomeAssistant) -> None:
+    custom_entry(source=OTHER, port=1).add_to_hass(hass)
+    add_meter(hass)
+    result = await start_node_flow(hass)
+    assert default_of(result, CONF_PORT) == 2
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "House", CONF_SOURCE: SOURCE, CONF_PORT: 2}
+    )
+    result = await choose(hass, result, "factor_custom")
+    assert result["errors"] == {}
+    assert select_options(result, CONF_FACTOR_UNIT) == {
+        "kWh": "kg CO2e/kWh",
+        "MWh": "kg CO2e/MWh",
+        "GJ": "kg CO2e/GJ",
+        "MJ": "kg CO2e/MJ",
+    }
+    assert default_of(result, CONF_FACTOR_UNIT) == "kWh"
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 233, CONF_FACTOR_UNIT: "MWh"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == "House"
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+    assert entry.options == {
+        CONF_PORT: 2,
+        CONF_FACTOR_MODE: "custom",
+        CONF_FACTOR_VALUE: 233.0,
+        CONF_FACTOR_UNIT: "MWh",
+    }
+    assert isinstance(entry.options[CONF_FACTOR_VALUE], float)
+
+
+async def test_entity_factor_creates_entry(hass: HomeAssistant) -> None:
+    add_meter(hass)
+    add_intensity(hass)
+    result = await choose(hass, await submit_node(hass, port=7), "factor_entity")
+    assert result["errors"] == {}
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INTENSITY_ENTITY: INTENSITY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["title"] == "Grid energy"
+    assert result["data"] == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+    assert result["options"] == {
+        CONF_PORT: 7,
+        CONF_FACTOR_MODE: "entity",
+        CONF_INTENSITY_ENTITY: INTENSITY,
+    }
+
+
+@pytest.mark.parametrize("unit", ["kg CO2e", "t CO2e", "g CO2"])
+async def test_carbon_source_skips_the_factor(hass: HomeAssistant, unit: str) -> None:
+    add_meter(hass, unit=unit, device_class="weight")
+    result = await submit_node(hass, max_delta_per_hour=2.5)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].title == "Grid energy"
+    assert result["result"].data == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+    assert result["result"].options == {
+        CONF_PORT: 1,
+        CONF_MAX_DELTA_PER_HOUR: 2.5,
+        CONF_MAX_DELTA_UNIT: unit,
+        CONF_FACTOR_MODE: "carbon",
+    }
+
+
+@pytest.mark.parametrize("state", ["unavailable", "unknown"])
+async def test_source_without_a_reading_yet_is_accepted(hass: HomeAssistant, state: str) -> None:
+    add_meter(hass, state=state)
+    result = await submit_node(hass)
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "factor"
+
+
+@pytest.mark.parametrize(
+    ("state", "attributes", "error"),
+    [
+        (None, None, "source_not_found"),
+        ("12.5", {**KWH, "device_class": "energy"}, "source_not_cumulative"),
+        ("12.5", {**KWH, "state_class": "measurement"}, "source_not_cumulative"),
+        ("12.5", {**KWH, "state_class": "total", "device_class": "power"}, DEVICE_CLASS_ERROR),
+        ("12.5", {"unit_of_measurement": "W", "state_class": "total"}, "source_unit_unsupported"),
+        ("12.5", {"state_class": "total"}, "source_unit_unsupported"),
+        ("kg", {**KWH, "state_class": "total", "device_class": "energy"}, "source_not_numeric"),
+    ],
+    ids=["missing", "no_state_class", "measurement", "power", "watt", "no_unit", "text"],
+)
+async def test_node_source_errors(
+    hass: HomeAssistant, state: str | None, attributes: dict[str, Any] | None, error: str
+) -> None:
+    if state is not None:
+        hass.states.async_set(SOURCE, state, attributes)
+    result = await submit_node(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "tracking_node"
+    assert result["errors"] == {CONF_SOURCE: error}
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_own_entity_is_no_source(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    await setup_node(hass, node_entry())
+    assert hass.states.get(CARBON) is not None
+    result = await submit_node(hass, source=CARBON, port=2)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SOURCE: "source_is_own_entity"}
+
+
+async def test_port_in_use_then_free_port(hass: HomeAssistant) -> None:
+    custom_entry(source=OTHER, port=1).add_to_hass(hass)
+    add_meter(hass)
+    result = await submit_node(hass, port=1, max_delta_per_hour=3)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_PORT: "port_in_use"}
+    # The form comes back with what was typed in.
+    assert suggested_of(result, CONF_NAME) == "Grid energy"
+    assert suggested_of(result, CONF_SOURCE) == SOURCE
+    assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) == 3
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Grid energy", CONF_SOURCE: SOURCE, CONF_PORT: 2}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "factor"
+
+
+async def test_same_source_twice_is_a_field_error_naming_the_node(hass: HomeAssistant) -> None:
+    custom_entry(port=1, title="Main meter").add_to_hass(hass)
+    add_meter(hass)
+    result = await submit_node(hass, port=2)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SOURCE: "source_already_tracked"}
+    assert result["description_placeholders"] == {"node": "Main meter"}
+    # What was typed stays in the form.
+    assert suggested_of(result, CONF_PORT) == 2
+
+
+# --------------------------------------------------------------------------------------------------
+# Config flow: factor steps
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", [-0.1, 1_000_000.5])
+async def test_custom_factor_outside_the_selector_range_is_rejected_by_the_schema(
+    hass: HomeAssistant, value: float
+) -> None:
+    add_meter(hass)
+    result = await choose(hass, await submit_node(hass), "factor_custom")
+    with pytest.raises(InvalidData) as err:
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_FACTOR_VALUE: value, CONF_FACTOR_UNIT: "kWh"}
+        )
+    assert CONF_FACTOR_VALUE in err.value.schema_errors
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+async def test_custom_factor_bounds_are_accepted(hass: HomeAssistant) -> None:
+    add_meter(hass)
+    result = await choose(hass, await submit_node(hass), "factor_custom")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 1_000_000, CONF_FACTOR_UNIT: "kWh"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_FACTOR_VALUE] == 1_000_000.0
+
+
+async def test_custom_factor_nan_is_out_of_range(hass: HomeAssistant) -> None:
+    """NaN passes the number selector (no comparison holds) and is caught by the step."""
+    add_meter(hass)
+    result = await choose(hass, await submit_node(hass), "factor_custom")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: math.nan, CONF_FACTOR_UNIT: "kWh"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "factor_custom"
+    assert result["errors"] == {CONF_FACTOR_VALUE: "factor_out_of_range"}
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 0, CONF_FACTOR_UNIT: "kWh"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_FACTOR_VALUE] == 0.0
+
+
+async def test_custom_unit_of_another_quantity_is_rejected_by_the_schema(
+    hass: HomeAssistant,
+) -> None:
+    add_meter(hass)
+    result = await choose(hass, await submit_node(hass), "factor_custom")
+    with pytest.raises(InvalidData) as err:
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_FACTOR_VALUE: 1.0, CONF_FACTOR_UNIT: "m³"}
+        )
+    assert CONF_FACTOR_UNIT in err.value.schema_errors
+
+
+async def test_custom_step_rejects_a_unit_that_does_not_fit(hass: HomeAssistant) -> None:
+    """The step's own guard, for input that did not come through its form."""
+    flow = CarbonTrackerConfigFlow()
+    flow.hass = hass
+    flow.handler = DOMAIN
+    flow.flow_id = "test"
+    flow._source_unit = "kWh"
+    result = await flow.async_step_factor_custom({CONF_FACTOR_VALUE: 1.0, CONF_FACTOR_UNIT: "m³"})
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_FACTOR_UNIT: "unit_incompatible"}
+
+
+def test_factor_steps_need_a_finish() -> None:
+    with pytest.raises(NotImplementedError):
+        FactorSteps()._finish({})
+
+
+@pytest.mark.parametrize(
+    ("source_unit", "intensity_unit", "error"),
+    [
+        ("kWh", None, "intensity_not_found"),
+        ("kWh", "W", "intensity_unit_unsupported"),
+        ("kWh", "gCO2eq/furlong", "intensity_unit_unsupported"),
+        ("m³", "gCO2eq/kWh", "unit_incompatible"),
+    ],
+    ids=["missing", "no_intensity_unit", "unknown_per_unit", "gas_meter_electric_intensity"],
+)
+async def test_intensity_errors(
+    hass: HomeAssistant, source_unit: str, intensity_unit: str | None, error: str
+) -> None:
+    add_meter(hass, unit=source_unit)
+    if intensity_unit is not None:
+        add_intensity(hass, intensity_unit)
+    result = await choose(hass, await submit_node(hass), "factor_entity")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INTENSITY_ENTITY: INTENSITY}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "factor_entity"
+    assert result["errors"] == {CONF_INTENSITY_ENTITY: error}
+
+
+async def test_intensity_per_other_energy_unit_fits(hass: HomeAssistant) -> None:
+    add_meter(hass, unit="GJ")
+    add_intensity(hass, "t CO2/MWh", "0.4")
+    result = await choose(hass, await submit_node(hass), "factor_entity")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_INTENSITY_ENTITY: INTENSITY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_INTENSITY_ENTITY] == INTENSITY
+
+
+# --------------------------------------------------------------------------------------------------
+# Options flow
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_options_form_shows_current_port_and_limit(hass: HomeAssistant) -> None:
+    entry = custom_entry(port=4, max_delta_per_hour=12.0, max_delta_unit="kWh")
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {}
+    assert default_of(result, CONF_PORT) == 4
+    assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) == 12.0
+    assert result["description_placeholders"] == {"limit_unit": "kWh"}
+
+
+async def test_options_form_shows_the_limit_in_the_meters_unit_now(hass: HomeAssistant) -> None:
+    """A limit set on a kWh meter is shown in Wh once the meter reports Wh."""
+    entry = custom_entry(port=4, max_delta_per_hour=12.0, max_delta_unit="kWh")
+    entry.add_to_hass(hass)
+    add_meter(hass, unit="Wh")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) == pytest.approx(12_000.0)
+    assert result["description_placeholders"] == {"limit_unit": "Wh"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_PORT: 4, CONF_MAX_DELTA_PER_HOUR: 12_000.0}
+    )
+    result = await choose(hass, result, "factor_custom", options=True)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 0.5, CONF_FACTOR_UNIT: "kWh"}
+    )
+    assert entry.options[CONF_MAX_DELTA_PER_HOUR] == 12_000.0
+    assert entry.options[CONF_MAX_DELTA_UNIT] == "Wh"
+
+
+async def test_options_port_in_use_excludes_own_entry(hass: HomeAssistant) -> None:
+    entry = custom_entry(port=1)
+    entry.add_to_hass(hass)
+    custom_entry(source=OTHER, port=2).add_to_hass(hass)
+    add_meter(hass)
+    result = await options_to_factor_menu(hass, entry, port=2)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "init"
+    assert result["errors"] == {CONF_PORT: "port_in_use"}
+    # Its own port is not "in use".
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_PORT: 1})
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "factor"
+
+
+async def test_options_change_port_limit_and_custom_factor(hass: HomeAssistant) -> None:
+    entry = custom_entry(port=1)
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    result = await options_to_factor_menu(hass, entry, port=5, max_delta_per_hour=10)
+    result = await choose(hass, result, "factor_custom", options=True)
+    # The form starts from the node's current factor.
+    assert default_of(result, CONF_FACTOR_VALUE) == 0.5
+    assert default_of(result, CONF_FACTOR_UNIT) == "kWh"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 0.3, CONF_FACTOR_UNIT: "MWh"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_PORT: 5,
+        CONF_MAX_DELTA_PER_HOUR: 10.0,
+        CONF_MAX_DELTA_UNIT: "kWh",
+        CONF_FACTOR_MODE: "custom",
+        CONF_FACTOR_VALUE: 0.3,
+        CONF_FACTOR_UNIT: "MWh",
+    }
+
+
+async def test_options_custom_to_library_keeps_limit(hass: HomeAssistant) -> None:
+    entry = custom_entry(port=3, max_delta_per_hour=8.0)
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    result = await options_to_factor_menu(hass, entry, port=3, max_delta_per_hour=8.0)
+    result = await choose(hass, result, "factor_library", options=True)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FACTOR_ID: ELECTRICITY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_PORT: 3,
+        CONF_MAX_DELTA_PER_HOUR: 8.0,
+        CONF_MAX_DELTA_UNIT: "kWh",
+        CONF_FACTOR_MODE: "library",
+        CONF_FACTOR_ID: ELECTRICITY,
+    }
+
+
+async def test_options_library_to_entity(hass: HomeAssistant) -> None:
+    entry = make_entry(port=2, factor_mode="library", factor_id=ELECTRICITY)
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    add_intensity(hass)
+    result = await options_to_factor_menu(hass, entry, port=2)
+    library = await choose(hass, result, "factor_library", options=True)
+    # The library form proposes the factor in force.
+    assert default_of(library, CONF_FACTOR_ID) == ELECTRICITY
+    hass.config_entries.options.async_abort(library["flow_id"])
+
+    result = await options_to_factor_menu(hass, entry, port=2)
+    result = await choose(hass, result, "factor_entity", options=True)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_INTENSITY_ENTITY: INTENSITY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_PORT: 2,
+        CONF_FACTOR_MODE: "entity",
+        CONF_INTENSITY_ENTITY: INTENSITY,
+    }
+
+
+async def test_options_entity_to_library_drops_cleared_limit(hass: HomeAssistant) -> None:
+    entry = make_entry(
+        port=2, max_delta_per_hour=5.0, factor_mode="entity", intensity_entity=INTENSITY
+    )
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    add_intensity(hass)
+    result = await options_to_factor_menu(hass, entry, port=2)
+    entity_form = await choose(hass, result, "factor_entity", options=True)
+    assert default_of(entity_form, CONF_INTENSITY_ENTITY) == INTENSITY
+    # An unusable intensity is refused in the options flow too.
+    add_intensity(hass, "gCO2eq/m³")
+    result = await hass.config_entries.options.async_configure(
+        entity_form["flow_id"], {CONF_INTENSITY_ENTITY: INTENSITY}
+    )
+    assert result["errors"] == {CONF_INTENSITY_ENTITY: "unit_incompatible"}
+    hass.config_entries.options.async_abort(result["flow_id"])
+
+    result = await options_to_factor_menu(hass, entry, port=2)
+    result = await choose(hass, result, "factor_library", options=True)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {CONF_FACTOR_ID: ELECTRICITY}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_PORT: 2,
+        CONF_FACTOR_MODE: "library",
+        CONF_FACTOR_ID: ELECTRICITY,
+    }
+
+
+async def test_options_of_carbon_node_end_after_port(hass: HomeAssistant) -> None:
+    entry = make_entry(port=1, factor_mode="carbon")
+    entry.add_to_hass(hass)
+    add_meter(hass, unit="kg CO2e")
+    result = await options_to_factor_menu(hass, entry, port=9, max_delta_per_hour=1)
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {
+        CONF_PORT: 9,
+        CONF_MAX_DELTA_PER_HOUR: 1.0,
+        CONF_MAX_DELTA_UNIT: "kg CO2e",
+        CONF_FACTOR_MODE: "carbon",
+    }
+
+
+@pytest.mark.parametrize(
+    ("state", "attributes"),
+    [
+        (None, None),
+        ("12.5", {ATTR_UNIT_OF_MEASUREMENT: "W", "state_class": "total_increasing"}),
+        ("12.5", {ATTR_UNIT_OF_MEASUREMENT: "kWh", "state_class": "measurement"}),
+    ],
+    ids=["gone", "unit", "not_cumulative"],
+)
+async def test_options_abort_when_source_unusable(
+    hass: HomeAssistant, state: str | None, attributes: dict[str, Any] | None
+) -> None:
+    entry = custom_entry(port=1)
+    entry.add_to_hass(hass)
+    if state is not None:
+        hass.states.async_set(SOURCE, state, attributes)
+    before = dict(entry.options)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "source_unavailable"
+    assert entry.options == before
+
+
+async def test_options_switch_to_factor_one_when_meter_now_reports_carbon(
+    hass: HomeAssistant,
+) -> None:
+    """A node priced per kWh whose meter now reports carbon is switched to factor 1."""
+    entry = custom_entry(port=1)
+    entry.add_to_hass(hass)
+    add_meter(hass, unit="kg CO2e")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_PORT: 1})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert entry.options == {CONF_PORT: 1, CONF_FACTOR_MODE: "carbon"}
+
+
+async def test_library_step_aborts_when_the_table_has_nothing_for_the_unit(
+    hass: HomeAssistant,
+) -> None:
+    """Every unit the flow accepts has a table factor today; an empty table aborts cleanly."""
+    add_meter(hass)
+    with patch(
+        "custom_components.carbon_tracker.nodes.flow.async_load_factor_table",
+        return_value=FactorTable({}, {}),
+    ):
+        result = await hass.config_entries.flow.async_init(
+            DOMAIN, context={"source": config_entries.SOURCE_USER}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "tracking_node"}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"name": "Grid", CONF_SOURCE: SOURCE, CONF_PORT: 1}
+        )
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {"next_step_id": "factor_library"}
+        )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_library_factor"
+
+
+async def test_options_custom_factor_applies_in_place(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 5.0
+    assert float(hass.states.get(NUMBER).state) == 0.5
+    events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
+
+    with patch.object(hass.config_entries, "async_reload") as reload:
+        result = await options_to_factor_menu(hass, entry, port=1)
+        result = await choose(hass, result, "factor_custom", options=True)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_FACTOR_VALUE: 2.0, CONF_FACTOR_UNIT: "kWh"}
+        )
+        await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    reload.assert_not_called()
+    assert entry.state is ConfigEntryState.LOADED
+    assert entry.options == {
+        CONF_PORT: 1,
+        CONF_FACTOR_MODE: "custom",
+        CONF_FACTOR_VALUE: 2.0,
+        CONF_FACTOR_UNIT: "kWh",
+    }
+    assert float(hass.states.get(NUMBER).state) == 2.0
+    assert len(events) == 1
+    assert events[0].data["old_factor"] == 0.5
+    assert events[0].data["new_factor"] == 2.0
+    # Earlier consumption keeps its factor; the next reading is priced at the new one.
+    assert carbon(hass) == 5.0
+    set_meter(hass, 120)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 25.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Reconfigure flow
+# --------------------------------------------------------------------------------------------------
+
+
+async def test_reconfigure_form_shows_current_name_and_source(hass: HomeAssistant) -> None:
+    entry = custom_entry(title="Grid energy")
+    entry.add_to_hass(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {}
+    assert suggested_of(result, CONF_NAME) == "Grid energy"
+    assert suggested_of(result, CONF_SOURCE) == SOURCE
+
+
+async def test_reconfigure_moves_node_and_keeps_total(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 5.0
+
+    add_meter(hass, OTHER, "500")
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Main meter", CONF_SOURCE: OTHER}
+    )
+    await hass.async_block_till_done()
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Main meter"
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: OTHER}
+    assert entry.options[CONF_FACTOR_VALUE] == 0.5
+    assert entry.state is ConfigEntryState.LOADED
+    # The total carries on; the new meter's first reading is only its baseline.
+    assert carbon(hass) == 5.0
+    add_meter(hass, OTHER, "510")
+    set_meter(hass, 200)
+    await hass.async_block_till_done()
+    assert carbon(hass) == 10.0
+
+
+@pytest.mark.parametrize(
+    ("options", "unit"),
+    [
+        (CUSTOM_KWH, "MWh"),
+        ({"factor_mode": "library", "factor_id": ELECTRICITY}, "GJ"),
+        ({"factor_mode": "library", "factor_id": NATURAL_GAS_M3}, "L"),
+        ({"factor_mode": "entity", "intensity_entity": INTENSITY}, "Wh"),
+        ({"factor_mode": "carbon"}, "t CO2e"),
+    ],
+    ids=["custom", "library", "library_volume", "entity", "carbon"],
+)
+async def test_reconfigure_to_a_source_the_factor_prices(
+    hass: HomeAssistant, options: dict[str, Any], unit: str
+) -> None:
+    entry = make_entry(**options)
+    entry.add_to_hass(hass)
+    add_intensity(hass)
+    add_meter(hass, OTHER, unit=unit)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Renamed", CONF_SOURCE: OTHER}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Renamed"
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: OTHER}
+    assert entry.options == {CONF_PORT: 1, **options}
+
+
+async def test_reconfigure_keeping_its_own_source(hass: HomeAssistant) -> None:
+    entry = custom_entry()
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Renamed only", CONF_SOURCE: SOURCE}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "reconfigure_successful"
+    assert entry.title == "Renamed only"
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+
+
+@pytest.mark.parametrize(
+    ("options", "unit", "error"),
+    [
+        (CUSTOM_KWH, "m³", "unit_incompatible"),
+        (CUSTOM_KWH, "kg CO2e", "unit_incompatible"),
+        ({"factor_mode": "library", "factor_id": ELECTRICITY}, "km", "unit_incompatible"),
+        ({"factor_mode": "entity", "intensity_entity": INTENSITY}, "m³", "unit_incompatible"),
+        ({"factor_mode": "carbon"}, "kWh", "unit_incompatible"),
+        (CUSTOM_KWH, None, "source_not_found"),
+        (CUSTOM_KWH, "W", "source_unit_unsupported"),
+    ],
+    ids=[
+        "custom_gas",
+        "custom_carbon",
+        "library_distance",
+        "entity_gas",
+        "carbon_energy",
+        "missing",
+        "watt",
+    ],
+)
+async def test_reconfigure_errors(
+    hass: HomeAssistant, options: dict[str, Any], unit: str | None, error: str
+) -> None:
+    entry = make_entry(**options)
+    entry.add_to_hass(hass)
+    add_intensity(hass)
+    if unit is not None:
+        add_meter(hass, OTHER, unit=unit)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Renamed", CONF_SOURCE: OTHER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == "reconfigure"
+    assert result["errors"] == {CONF_SOURCE: error}
+    # The form keeps what was typed in; the entry is untouched.
+    assert suggested_of(result, CONF_NAME) == "Renamed"
+    assert suggested_of(result, CONF_SOURCE) == OTHER
+    assert entry.title == "Grid energy"
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+
+
+async def test_reconfigure_onto_another_nodes_source(hass: HomeAssistant) -> None:
+    entry = custom_entry(port=1)
+    entry.add_to_hass(hass)
+    custom_entry(source=OTHER, port=2).add_to_hass(hass)
+    add_meter(hass, OTHER)
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Grid energy", CONF_SOURCE: OTHER}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_SOURCE: "source_already_tracked"}
+    assert entry.data == {CONF_KIND: "tracking_node", CONF_SOURCE: SOURCE}
+
+
+@pytest.mark.parametrize(
+    ("unit", "device_class", "offered", "not_offered"),
+    [
+        # A gas meter's m³ are natural gas: never litres of LPG, never diesel.
+        (
+            "m³",
+            "gas",
+            {"uk_desnz_2025_natural_gas_m3", "ipcc2006_natural_gas_m3"},
+            {"ipcc2006_lpg_l", "uk_desnz_2025_diesel"},
+        ),
+        # A fuel tank's litres: liquid fuels, not natural gas.
+        (
+            "L",
+            "volume",
+            {"uk_desnz_2025_diesel", "uk_desnz_2025_lpg"},
+            {"uk_desnz_2025_natural_gas_m3"},
+        ),
+        # An odometer: vehicles only.
+        ("km", "distance", {"uk_desnz_2025_car_petrol"}, set()),
+        # No device class: every factor whose unit fits.
+        ("m³", None, {"uk_desnz_2025_natural_gas_m3", "ipcc2006_lpg_l"}, set()),
+    ],
+)
+async def test_library_offers_factors_that_fit_what_the_meter_measures(
+    hass: HomeAssistant,
+    unit: str,
+    device_class: str | None,
+    offered: set[str],
+    not_offered: set[str],
+) -> None:
+    attributes = {} if device_class is None else {ATTR_DEVICE_CLASS: device_class}
+    add_meter(hass, unit=unit, **attributes)
+    if device_class is None:
+        hass.states.async_set(
+            SOURCE, "12.5", {"state_class": "total_increasing", ATTR_UNIT_OF_MEASUREMENT: unit}
+        )
+    result = await submit_node(hass)
+    result = await choose(hass, result, "factor_library")
+    ids = set(select_options(result, CONF_FACTOR_ID))
+    assert offered <= ids
+    assert not ids & not_offered
+    if device_class == "distance":
+        assert all("_car_" in factor_id for factor_id in ids)
+
+
+async def test_water_meter_has_no_table_factor_and_can_type_one(hass: HomeAssistant) -> None:
+    """The table has no water-supply factor: the library step says so; a typed factor works."""
+    add_meter(hass, unit="m³", **{ATTR_DEVICE_CLASS: "water"})
+    result = await submit_node(hass)
+    menu = result
+    result = await hass.config_entries.flow.async_configure(
+        menu["flow_id"], {"next_step_id": "factor_library"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_library_factor"
+    result = await submit_node(hass)
+    result = await choose(hass, result, "factor_custom")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 0.344, CONF_FACTOR_UNIT: "m³"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"][CONF_FACTOR_VALUE] == 0.344
