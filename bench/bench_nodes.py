@@ -1,4 +1,4 @@
-"""Benchmarks of tracking nodes against a bare state write, a hand-written entity and a template.
+"""Benchmarks of tracking nodes against a bare state write and a hand-written entity.
 
 Run from the repository root (scripts/bench does that):
 
@@ -53,10 +53,18 @@ from pytest_homeassistant_custom_component.common import (
     async_test_home_assistant,
 )
 
-from custom_components.carbon_tracker.const import DOMAIN
-from tests.common import meter_attributes, node_entry
+from custom_components.carbon_tracker.const import (
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_FACTOR_VALUE,
+    CONF_KIND,
+    CONF_PORT,
+    CONF_SOURCE,
+    DOMAIN,
+)
+from custom_components.carbon_tracker.kinds import EntryKind
 
-FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every node (tests.common.node_entry)
+FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every node
 STEP = 0.25  # kWh between two readings: with FACTOR, every total below is exact in binary
 REPS = 5
 # Rounds per repetition: 10 000 updates per repetition for both sizes (short repetitions make the
@@ -125,7 +133,7 @@ class Meter:
     def __init__(self, sources: list[str]) -> None:
         """No reading yet: the first :meth:`write_round` writes one STEP to every source."""
         self.sources = sources
-        self.attributes = meter_attributes("kWh", "total_increasing")
+        self.attributes = {"unit_of_measurement": "kWh", "state_class": "total_increasing"}
         self.step = 0
 
     @property
@@ -168,9 +176,20 @@ class Meter:
 
 
 def make_node_entries(sources: Iterable[str]) -> list[MockConfigEntry]:
-    """One tracking node per source, built like the tests build them (factor 0.5 kg/kWh)."""
+    """One tracking node per source, as the config flow writes them (factor 0.5 kg/kWh)."""
     return [
-        node_entry(source=source, port=i + 1, title=f"Meter {i}")
+        MockConfigEntry(
+            domain=DOMAIN,
+            title=f"Meter {i}",
+            data={CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source},
+            options={
+                CONF_PORT: i + 1,
+                CONF_FACTOR_MODE: "custom",
+                CONF_FACTOR_VALUE: FACTOR,
+                CONF_FACTOR_UNIT: "kWh",
+            },
+            minor_version=2,
+        )
         for i, source in enumerate(sources)
     ]
 
@@ -278,35 +297,6 @@ def check_entities(
         )
 
 
-def template_config(sources: list[str]) -> dict[str, Any]:
-    """HA core template sensors multiplying each source's reading by the factor."""
-    return {
-        "template": [
-            {
-                "sensor": [
-                    {
-                        "name": f"Template {i}",
-                        "unique_id": f"bench_template_{i}",
-                        "state": f"{{{{ states('{source}') | float(0) * {FACTOR} }}}}",
-                        "unit_of_measurement": UnitOfMass.KILOGRAMS,
-                        "device_class": SensorDeviceClass.WEIGHT,
-                        "state_class": SensorStateClass.TOTAL_INCREASING,
-                    }
-                    for i, source in enumerate(sources)
-                ]
-            }
-        ]
-    }
-
-
-def check_templates(hass: HomeAssistant, n: int, expected: float) -> None:
-    """The template sensors followed their sources."""
-    for i in (0, n - 1):
-        state = hass.states.get(f"sensor.template_{i}")
-        assert state is not None, i
-        assert math.isclose(float(state.state), expected, rel_tol=1e-12), (i, state.state)
-
-
 # --------------------------------------------------------------------------------------------------
 # Benchmarks
 # --------------------------------------------------------------------------------------------------
@@ -372,19 +362,6 @@ async def bench_entities(n: int) -> float:
         await hass.async_block_till_done()
         us = await meter.best_us_per_update(hass, ROUNDS[n])
         check_entities(hass, entities, (meter.reading - initial) * FACTOR)
-        return us
-
-
-async def bench_templates(n: int) -> float:
-    """Microseconds per source update with N template sensors following the sources."""
-    async with fresh_hass() as hass:
-        meter = Meter(source_ids(n))
-        meter.write_round(hass)
-        assert await async_setup_component(hass, "template", template_config(meter.sources))
-        await hass.async_block_till_done()
-        check_templates(hass, n, meter.reading * FACTOR)
-        us = await meter.best_us_per_update(hass, ROUNDS[n])
-        check_templates(hass, n, meter.reading * FACTOR)
         return us
 
 
@@ -479,16 +456,12 @@ async def main() -> None:
             emit("node_setup_1000_s", setup_s)
         figures[f"entity_update_us_{n}"] = await bench_entities(n)
         emit(f"entity_update_us_{n}", figures[f"entity_update_us_{n}"])
-        figures[f"template_update_us_{n}"] = await bench_templates(n)
-        emit(f"template_update_us_{n}", figures[f"template_update_us_{n}"])
 
     # Which ratio is which:
-    # * node_update_vs_{entity,template}_{100,1000} are OVERHEAD ratios,
-    #   (node - bare) / (other - bare): what a node adds to the bare source write, against what the
-    #   other listener adds.
-    # * node_update_vs_entity and node_update_vs_template (no suffix, N=1000) are PLAIN ratios,
-    #   node / other, the source write included. Goals: node_update_vs_entity <= 1.2,
-    #   node_update_vs_template <= 0.33.
+    # * node_update_vs_entity_{100,1000} are OVERHEAD ratios, (node - bare) / (entity - bare): what
+    #   a node adds to the bare source write, against what a hand-written entity adds.
+    # * node_update_vs_entity (no suffix, N=1000) is the PLAIN ratio node / entity, the source write
+    #   included. Goal: <= 1.2.
     for n in (100, 1000):
         bare = figures[f"bare_set_us_{n}"]
         node = figures[f"node_update_us_{n}"]
@@ -496,16 +469,8 @@ async def main() -> None:
             f"node_update_vs_entity_{n}",
             (node - bare) / (figures[f"entity_update_us_{n}"] - bare),
         )
-        emit(
-            f"node_update_vs_template_{n}",
-            (node - bare) / (figures[f"template_update_us_{n}"] - bare),
-        )
     # Plain ratios at N=1000 (see above).
     emit("node_update_vs_entity", figures["node_update_us_1000"] / figures["entity_update_us_1000"])
-    emit(
-        "node_update_vs_template",
-        figures["node_update_us_1000"] / figures["template_update_us_1000"],
-    )
 
     node_bytes = await memory_nodes(MEMORY_N)
     entity_bytes = await memory_entities(MEMORY_N)

@@ -91,10 +91,18 @@ def test_factor_unit_label(per_unit: str, label: str) -> None:
     assert factor_unit_label(per_unit) == label
 
 
-def test_parsed_per_unit_round_trips_through_the_label() -> None:
-    scale, per_unit = parse_intensity_unit("g CO2e per kWh")
-    assert (scale, per_unit) == (0.001, "kWh")
-    assert parse_intensity_unit(factor_unit_label(per_unit)) == (1.0, "kWh")
+def test_factor_unit_label_names_its_own_gas() -> None:
+    assert factor_unit_label("kWh", "CO2") == "kg CO2/kWh"
+    assert factor_unit_label("L", "CO2e") == "kg CO2e/L"
+
+
+@pytest.mark.parametrize("gas", ["CO2", "CO2e"])
+def test_parsed_per_unit_round_trips_through_the_label(gas: str) -> None:
+    parsed = parse_intensity_unit(f"g {gas} per kWh")
+    assert parsed == IntensityUnit(0.001, "kWh", gas)
+    assert parse_intensity_unit(factor_unit_label(parsed.per_unit, parsed.gas)) == IntensityUnit(
+        1.0, "kWh", gas
+    )
 
 
 def test_megagram_carbon_unit_is_not_read_as_milligram() -> None:
@@ -104,7 +112,7 @@ def test_megagram_carbon_unit_is_not_read_as_milligram() -> None:
 
 def test_megagram_intensity_unit_is_not_read_as_milligram() -> None:
     """The same for the mass part of an intensity unit."""
-    assert parse_intensity_unit("Mg CO2e/MWh") in (None, (1000.0, "MWh"))
+    assert parse_intensity_unit("Mg CO2e/MWh") == IntensityUnit(1000.0, "MWh", "CO2e")
 
 
 @pytest.mark.parametrize("unit", ["g/mWh", "g/mJ", "g/GWH"])

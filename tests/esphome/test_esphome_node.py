@@ -9,9 +9,8 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import DOMAIN
-from custom_components.carbon_tracker.nodes.device_factor import find_device_factor_entity
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
-
+from custom_components.carbon_tracker.nodes.device_factor import find_device_factor_entity
 from tests.common import approx
 
 NODE_CARBON = "sensor.carbon_node_pulse_carbon_emissions"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 import json
+import math
 
 from hypothesis import given, settings, strategies as st
 import pytest
@@ -676,3 +677,84 @@ def test_held_spikes_are_counted_once_or_dropped_on_random_meter_histories(
 ) -> None:
     """With a tight plausibility limit, accepted spikes count once and discarded ones not at all."""
     MeterScenario(CarbonAccumulator(max_delta_per_hour=limit), uses_last_reset, limit).run(scenario)
+
+
+# --------------------------------------------------------------------------------------------------
+# Readings whose carbon is not a finite number
+# --------------------------------------------------------------------------------------------------
+
+
+def test_a_corrupted_register_is_refused_and_the_total_stays_finite() -> None:
+    """1e308 kWh at 1000 kg/kWh overflows: refused like a non-number, counting goes on."""
+    accumulator = CarbonAccumulator()
+    accumulator.reading(100.0, 0.0, 1000.0)
+    assert accumulator.reading(1e308, 60.0, 1000.0) is Outcome.REFUSED
+    assert accumulator.total == 0.0
+    assert accumulator.baseline == 100.0
+    assert accumulator.reading(101.0, 120.0, 1000.0) is Outcome.COUNTED
+    assert accumulator.total == 1000.0
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan")])
+def test_a_reading_that_is_not_finite_is_refused(value: float) -> None:
+    accumulator = CarbonAccumulator()
+    assert accumulator.reading(value, 0.0, 1.0) is Outcome.REFUSED
+    assert accumulator.baseline is None
+    accumulator.reading(5.0, 0.0, 1.0)
+    assert accumulator.reading(value, 1.0, 1.0) is Outcome.REFUSED
+    assert accumulator.baseline == 5.0
+
+
+def test_a_total_that_would_overflow_is_refused() -> None:
+    accumulator = CarbonAccumulator(total=1.5e308, baseline=0.0)
+    assert accumulator.reading(1e308, 1.0, 1.0) is Outcome.REFUSED
+    assert accumulator.total == 1.5e308
+
+
+def test_an_overflowing_held_jump_is_discarded_when_counted() -> None:
+    accumulator = CarbonAccumulator(
+        total=1.0, baseline=0.0, baseline_at=0.0, max_delta_per_hour=1.0
+    )
+    assert accumulator.reading(1e308, 3600.0, 1e10) is Outcome.SPIKE
+    assert accumulator.accept_held_spike(1e10) == 0.0
+    assert accumulator.total == 1.0
+    assert accumulator.baseline == 1e308
+    assert accumulator.held_spike is None
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(min_value=0.0, max_value=1e6, allow_nan=False),
+            st.sampled_from([1e300, 1e308, float("inf"), float("nan")]),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([0.5, 1000.0, 1e10]),
+)
+def test_the_total_is_always_finite(readings: list[float], factor: float) -> None:
+    accumulator = CarbonAccumulator()
+    for at, value in enumerate(readings):
+        accumulator.reading(value, float(at), factor)
+        assert math.isfinite(accumulator.total)
+
+
+# --------------------------------------------------------------------------------------------------
+# Re-expressing the baseline in another unit
+# --------------------------------------------------------------------------------------------------
+
+
+def test_reexpress_scales_the_baseline_and_drops_a_held_jump() -> None:
+    accumulator = CarbonAccumulator(baseline=1500.0, baseline_at=0.0, max_delta_per_hour=1.0)
+    accumulator.reading(1600.0, 60.0, 1.0)
+    assert accumulator.held_spike is not None
+    accumulator.reexpress(0.001)
+    assert accumulator.baseline == pytest.approx(1.5)
+    assert accumulator.held_spike is None
+
+
+def test_reexpress_without_a_ratio_forgets_the_baseline() -> None:
+    accumulator = CarbonAccumulator(total=3.0, baseline=1500.0)
+    accumulator.reexpress(None)
+    assert accumulator.baseline is None
+    assert accumulator.total == 3.0

@@ -13,6 +13,7 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
+    Platform,
 )
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import (
@@ -21,14 +22,10 @@ from homeassistant.helpers import (
     issue_registry as ir,
 )
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, snapshot_platform
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.carbon_tracker.const import DOMAIN
-from custom_components.carbon_tracker.nodes.entities import (
-    FactorInForceSensor,
-    LastReadingSensor,
-)
-
 from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
 
 INTENSITY = "sensor.grid_intensity"
@@ -533,7 +530,7 @@ async def test_spike_is_held_and_raised_then_a_normal_reading_closes_it(
     assert issue.translation_key == "implausible_jump"
     assert issue.data == {"entry_id": entry.entry_id}
     assert issue.translation_placeholders == {
-        "entity": CARBON,
+        "name": "Grid energy",
         "source": SOURCE,
         "delta": "95",
         "unit": "kWh",
@@ -670,7 +667,8 @@ async def test_factor_in_force_follows_a_live_intensity(hass: HomeAssistant) -> 
     await hass.async_block_till_done()
     factor = hass.states.get(FACTOR_IN_FORCE)
     assert float(factor.state) == approx(500.0)
-    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/MWh"
+    # The intensity is CO2 alone, and the factor says so.
+    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2/MWh"
 
     # While the intensity is unknown the factor in force is unknown (listeners still hear it).
     set_intensity(hass, STATE_UNAVAILABLE)
@@ -714,29 +712,23 @@ async def test_factor_in_force_of_a_library_factor(hass: HomeAssistant) -> None:
     assert factor.attributes["factor_id"] == "uk_desnz_2025_electricity"
 
 
-async def test_diagnostic_sensors_without_a_carbon_sensor(hass: HomeAssistant) -> None:
-    """The diagnostics read the carbon sensor through the node; without one they are empty."""
+async def test_unloading_stops_every_listener(hass: HomeAssistant) -> None:
     set_meter(hass, 100)
     entry = await setup_node(hass, node_entry())
-    entry.runtime_data = None
-    factor = FactorInForceSensor(hass, entry)
-    last = LastReadingSensor(hass, entry)
-    assert factor.native_value is None
-    assert factor.native_unit_of_measurement is None
-    assert last.native_value is None
-    assert last.native_unit_of_measurement is None
-
-
-async def test_unloading_forgets_the_carbon_sensor(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+    await _enable_diagnostics(hass, entry)
     node = entry.runtime_data
-    assert node.carbon_sensor is not None
+    assert node.total_listeners
+    assert node.reading_listeners
+    assert node.factor_listeners
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
-    assert node.carbon_sensor is None
+    assert not node.total_listeners
     assert not node.reading_listeners
     assert not node.factor_listeners
+    # The runtime no longer follows the meter.
+    set_meter(hass, 200)
+    await hass.async_block_till_done()
+    assert node.total == approx(0.0)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -824,3 +816,72 @@ async def test_diagnostics_are_written_only_when_what_they_show_changes(
     assert after["factor_in_force"] == before["factor_in_force"]
     assert after["last_reading"] > before["last_reading"]
     assert float(hass.states.get(ids["last_reading"]).state) == 110.0
+
+
+async def test_reconfigured_onto_a_meter_with_a_device_the_own_device_goes(
+    hass: HomeAssistant,
+) -> None:
+    """The node's own device (its first meter had none) is not left behind without entities."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    devices = dr.async_get(hass)
+    assert len(dr.async_entries_for_config_entry(devices, entry.entry_id)) == 1
+
+    meter_entry = MockConfigEntry(domain="test")
+    meter_entry.add_to_hass(hass)
+    device = devices.async_get_or_create(
+        config_entry_id=meter_entry.entry_id, identifiers={("test", "meter-2")}, name="Heat meter"
+    )
+    er.async_get(hass).async_get_or_create(
+        "sensor",
+        "test",
+        "meter-2-energy",
+        suggested_object_id="heat_energy",
+        device_id=device.id,
+        config_entry=meter_entry,
+    )
+    set_meter(hass, 50, entity_id="sensor.heat_energy")
+    result = await entry.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": "Heat", "source": "sensor.heat_energy"}
+    )
+    assert result["reason"] == "reconfigure_successful"
+    await hass.async_block_till_done()
+
+    assert dr.async_entries_for_config_entry(devices, entry.entry_id) == []
+    own = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert {e.device_id for e in own} == {device.id}
+    set_meter(hass, 60, entity_id="sensor.heat_energy")
+    await hass.async_block_till_done()
+    assert entry.runtime_data.total == approx(5.0)
+
+
+async def test_node_entities_snapshot(
+    hass: HomeAssistant,
+    all_entities_enabled: None,
+    only_platform,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """What every sensor of a node shows: states, attributes and registry entries."""
+    only_platform(Platform.SENSOR)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(entry_id="node_grid_energy", port=4))
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    await snapshot_platform(hass, er.async_get(hass), snapshot, entry.entry_id)
+
+
+async def test_factor_number_snapshot(
+    hass: HomeAssistant, only_platform, snapshot: SnapshotAssertion
+) -> None:
+    only_platform(Platform.NUMBER)
+    set_meter(hass, 100)
+    entry = await setup_node(
+        hass,
+        node_entry(
+            entry_id="node_grid_energy",
+            factor_mode="library",
+            factor_id="cn_mee_grid_national_2023",
+        ),
+    )
+    await snapshot_platform(hass, er.async_get(hass), snapshot, entry.entry_id)

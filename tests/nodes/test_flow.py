@@ -15,7 +15,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.carbon_tracker.config_flow import CarbonTrackerConfigFlow
-from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
 from custom_components.carbon_tracker.const import (
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
@@ -32,7 +31,7 @@ from custom_components.carbon_tracker.const import (
 )
 from custom_components.carbon_tracker.core.factor_library import load_library
 from custom_components.carbon_tracker.core.library_store import FactorTable
-
+from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
 from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
 
 OTHER = "sensor.other_meter"

@@ -28,7 +28,6 @@ from pytest_homeassistant_custom_component.common import async_capture_events
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED
 from custom_components.carbon_tracker.logbook import async_describe_events
 from custom_components.carbon_tracker.nodes.factor_change import async_set_node_factor
-
 from tests.common import approx, carbon, node_entry, set_meter, setup_node
 
 NUMBER = "number.grid_energy_emission_factor"
@@ -85,7 +84,6 @@ async def test_setting_the_factor_persists_applies_from_now_and_confirms(
     set_meter(hass, 100)
     entry = await setup_node(hass, node_entry(port=3))
     node = entry.runtime_data
-    sensor = node
     set_meter(hass, 110)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(5.0)
@@ -103,9 +101,8 @@ async def test_setting_the_factor_persists_applies_from_now_and_confirms(
     # Applied in place: same node, same sensor, same total.
     assert entry.state is ConfigEntryState.LOADED
     assert entry.runtime_data is node
-    assert node is sensor
     assert node.settings.static_factor == 0.25
-    assert sensor.factor == 0.25
+    assert node.factor == 0.25
     assert node.changed_by is None
     assert carbon(hass) == approx(5.0)
     assert float(hass.states.get(NUMBER).state) == 0.25
@@ -122,6 +119,11 @@ async def test_setting_the_factor_persists_applies_from_now_and_confirms(
         "port": 3,
         "entity_id": NUMBER,
         "source": "sensor.grid_energy",
+        "old_mode": "custom",
+        "new_mode": "custom",
+        "old_unit": "kg CO2e/kWh",
+        "factor_id": None,
+        "intensity_entity": None,
         "old_factor": 0.5,
         "new_factor": 0.25,
         "unit": "kg CO2e/kWh",
@@ -130,7 +132,9 @@ async def test_setting_the_factor_persists_applies_from_now_and_confirms(
     described = describer(hass)(events[0])
     assert described == {
         LOGBOOK_ENTRY_NAME: "Grid energy",
-        LOGBOOK_ENTRY_MESSAGE: "emission factor changed from 0.5 to 0.25 kg CO2e/kWh (port 3)",
+        LOGBOOK_ENTRY_MESSAGE: (
+            "emission factor changed from 0.5 kg CO2e/kWh to 0.25 kg CO2e/kWh (port 3)"
+        ),
         LOGBOOK_ENTRY_ENTITY_ID: NUMBER,
     }
 

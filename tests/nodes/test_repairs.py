@@ -26,7 +26,6 @@ from custom_components.carbon_tracker.nodes.repairs import (
     SourceMissingRepairFlow,
 )
 from custom_components.carbon_tracker.repairs import async_create_fix_flow
-
 from tests.common import (
     CARBON,
     SOURCE,
@@ -250,7 +249,9 @@ async def node_with_spike(
     set_meter(hass, 200)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(2.5)
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}") is not None
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}") is not None
+    )
     return entry
 
 
@@ -384,12 +385,12 @@ async def test_spike_fix_flow_aborts_when_nothing_is_held(
     assert carbon(hass) == approx(2.5)
 
 
-async def test_spike_fix_flow_aborts_without_a_carbon_sensor(
+async def test_spike_fix_flow_aborts_when_the_jump_was_resolved_meanwhile(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     entry = await node_with_spike(hass, freezer)
     result = await start_fix(hass, f"implausible_jump_{entry.entry_id}")
-    entry.runtime_data = None
+    entry.runtime_data.async_resolve_jump(count=False)
     result = await manager(hass).async_configure(result["flow_id"], {"next_step_id": "count"})
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "nothing_held"

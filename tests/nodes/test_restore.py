@@ -18,7 +18,6 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.nodes.entities import CarbonEmissionsSensor, NodeStoredData
-
 from tests.common import (
     CARBON,
     SOURCE,
@@ -174,7 +173,9 @@ async def test_restored_baseline_is_rescaled_when_the_factor_unit_changed(
     # The baseline was stored in kWh; the factor is now priced per MWh.
     restore(hass, stored(total=12.5, baseline=100.0, per_unit="kWh"))
     set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh"))
+    entry = await setup_node(
+        hass, node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh")
+    )
     assert carbon(hass) == approx(12.5)
     assert accumulator_of(entry).baseline == approx(0.1)
 
@@ -186,7 +187,9 @@ async def test_restored_baseline_is_rescaled_when_the_factor_unit_changed(
 
 async def test_restored_without_baseline_and_a_new_factor_unit(hass: HomeAssistant) -> None:
     restore(hass, stored(total=12.5, baseline=None, per_unit="kWh"))
-    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh"))
+    entry = await setup_node(
+        hass, node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh")
+    )
     assert carbon(hass) == approx(12.5)
     assert accumulator_of(entry).baseline is None
     set_meter(hass, 100)
@@ -229,7 +232,9 @@ async def test_entity_mode_restore_keeps_the_stored_per_unit(hass: HomeAssistant
     restore(hass, stored(total=12.5, baseline=100.0, per_unit="kWh"))
     hass.states.async_set(INTENSITY, "200", {ATTR_UNIT_OF_MEASUREMENT: "gCO2eq/kWh"})
     set_meter(hass, 104)
-    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY))
+    entry = await setup_node(
+        hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY)
+    )
     assert entry.runtime_data.per_unit == "kWh"
     assert carbon(hass) == approx(13.3)
     assert accumulator_of(entry).baseline == 104.0
@@ -239,7 +244,9 @@ async def test_entity_mode_restore_with_intensity_now_per_mwh(hass: HomeAssistan
     restore(hass, stored(total=12.5, baseline=100.0, per_unit="kWh"))
     hass.states.async_set(INTENSITY, "200", {ATTR_UNIT_OF_MEASUREMENT: "kg CO2e/MWh"})
     set_meter(hass, 104)
-    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY))
+    entry = await setup_node(
+        hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY)
+    )
     assert entry.runtime_data.per_unit == "MWh"
     # 4 kWh = 0.004 MWh at 200 kg/MWh.
     assert carbon(hass) == approx(13.3)
@@ -252,7 +259,9 @@ async def test_entity_mode_restore_with_intensity_unavailable_holds_downtime(
     restore(hass, stored(total=12.5, baseline=100.0, per_unit="kWh"))
     hass.states.async_set(INTENSITY, "unavailable", {})
     set_meter(hass, 104)
-    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY))
+    entry = await setup_node(
+        hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY)
+    )
     sensor = entry.runtime_data
     assert sensor.per_unit == "kWh"
     assert sensor.factor is None
@@ -348,7 +357,9 @@ async def test_held_spike_is_raised_again_when_the_source_still_shows_it(
     entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, max_delta_per_hour=10))
     assert carbon(hass) == approx(2.5)
     assert accumulator_of(entry).held_spike is not None
-    assert ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}") is not None
+    assert (
+        ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}") is not None
+    )
 
 
 async def test_held_spike_dropped_when_the_factor_unit_changed(hass: HomeAssistant) -> None:
@@ -362,7 +373,8 @@ async def test_held_spike_dropped_when_the_factor_unit_changed(hass: HomeAssista
         ),
     )
     entry = await setup_node(
-        hass, node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh", max_delta_per_hour=10)
+        hass,
+        node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh", max_delta_per_hour=10),
     )
     accumulator = accumulator_of(entry)
     assert accumulator.held_spike is None

@@ -15,10 +15,9 @@ from pytest_homeassistant_custom_component.common import (
     async_capture_events,
 )
 
-from custom_components.carbon_tracker.issues import SOURCE_MISSING, issue_id
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED, FactorMode
+from custom_components.carbon_tracker.issues import SOURCE_MISSING, issue_id
 from custom_components.carbon_tracker.nodes.runtime import NodeSettings
-
 from tests.common import (
     CARBON,
     SOURCE,
@@ -62,9 +61,11 @@ async def test_setup_unload_and_remove(hass: HomeAssistant) -> None:
         mode=FactorMode.CUSTOM,
         static_factor=0.5,
         per_unit="kWh",
+        gas="CO2e",
         factor_id=None,
         intensity_entity=None,
         max_delta_per_hour=None,
+        max_delta_unit=None,
     )
     assert hass.states.get(CARBON) is not None
     assert hass.states.get(NUMBER) is not None
@@ -106,7 +107,7 @@ async def test_remove_deletes_the_issues(hass: HomeAssistant) -> None:
     assert issues.async_get_issue(DOMAIN, f"implausible_jump_{other.entry_id}") is not None
 
 
-def test_issue_id(SOURCE_MISSING, ) -> None:
+def test_source_missing_issue_id() -> None:
     assert issue_id(SOURCE_MISSING, "abc") == "source_missing_abc"
 
 
@@ -197,13 +198,12 @@ async def test_title_only_change_does_not_reload(hass: HomeAssistant) -> None:
     set_meter(hass, 100)
     entry = await setup_node(hass, node_entry())
     node = entry.runtime_data
-    sensor = node.carbon_sensor
     with patch.object(hass.config_entries, "async_reload") as reload:
         hass.config_entries.async_update_entry(entry, title="House")
         await hass.async_block_till_done()
     reload.assert_not_called()
     assert entry.runtime_data is node
-    assert node.carbon_sensor is sensor
+    assert node.name == "House"
     assert entry.title == "House"
 
 
@@ -237,20 +237,49 @@ async def test_custom_to_library_factor_is_applied_in_place(hass: HomeAssistant)
     assert entry.runtime_data is node
     assert node.settings.mode is FactorMode.LIBRARY
     assert node.settings.factor_id == "uk_desnz_2025_electricity"
-    assert node.carbon_sensor.factor == 0.177
+    assert node.factor == 0.177
+    assert node.gas == "CO2e"
     set_meter(hass, 110)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(1.77)
 
 
-async def test_factor_change_without_a_carbon_sensor(hass: HomeAssistant) -> None:
+async def test_factor_changed_with_another_option_is_announced_once(
+    hass: HomeAssistant,
+) -> None:
+    """Options that change the factor and the port reload the node, and still announce it."""
     set_meter(hass, 100)
     entry = await setup_node(hass, node_entry())
-    entry.runtime_data = None
     events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
-    await update_options(hass, entry, factor_value=0.7)
+    await update_options(hass, entry, factor_value=0.7, port=5)
     assert entry.runtime_data.settings.static_factor == 0.7
+    assert entry.runtime_data.settings.port == 5
     assert len(events) == 1
+    assert events[0].data["old_factor"] == 0.5
+    assert events[0].data["new_factor"] == 0.7
+    assert events[0].data["port"] == 5
+
+
+async def test_a_switch_to_a_live_intensity_is_announced_once(hass: HomeAssistant) -> None:
+    intensity = "sensor.grid_intensity"
+    hass.states.async_set(intensity, "100", {"unit_of_measurement": "gCO2eq/kWh"})
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
+    await update_options(hass, entry, factor_mode="entity", intensity_entity=intensity)
+    assert len(events) == 1
+    assert events[0].data["new_mode"] == "entity"
+    assert events[0].data["new_factor"] is None
+    assert events[0].data["intensity_entity"] == intensity
+
+
+async def test_options_without_a_factor_change_announce_nothing(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
+    await update_options(hass, entry, port=7)
+    assert entry.runtime_data.settings.port == 7
+    assert events == []
 
 
 async def test_factor_unit_change_reloads_without_a_jump(hass: HomeAssistant) -> None:
@@ -293,9 +322,11 @@ def test_differs_only_in_factor() -> None:
         mode=FactorMode.CUSTOM,
         static_factor=0.5,
         per_unit="kWh",
+        gas="CO2e",
         factor_id=None,
         intensity_entity=None,
         max_delta_per_hour=None,
+        max_delta_unit=None,
     )
     assert base.differs_only_in_factor(replace(base, static_factor=0.6))
     assert base.differs_only_in_factor(

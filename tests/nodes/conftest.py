@@ -1,0 +1,47 @@
+"""Fixtures shared by the tracking-node tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from unittest.mock import PropertyMock, patch
+
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from tests.common import node_entry, set_meter, setup_node
+
+GRID_ENTRY_ID = "node_grid_energy"
+
+
+@pytest.fixture
+def all_entities_enabled() -> Iterator[None]:
+    """Create every entity enabled, the diagnostics that start disabled included."""
+    with patch.object(
+        Entity, "entity_registry_enabled_default", new_callable=PropertyMock, return_value=True
+    ):
+        yield
+
+
+@pytest.fixture
+def only_platform() -> Iterator[callable]:
+    """Set a node up with one platform only (a snapshot covers one platform at a time)."""
+
+    def choose(platform: Platform) -> None:
+        patcher = patch("custom_components.carbon_tracker.nodes.setup.NODE_PLATFORMS", (platform,))
+        patcher.start()
+        chosen.append(patcher)
+
+    chosen: list = []
+    yield choose
+    for patcher in chosen:
+        patcher.stop()
+
+
+@pytest.fixture
+async def grid_node(hass: HomeAssistant) -> MockConfigEntry:
+    """A node at 0.5 kg CO2e/kWh on a kWh meter that reads 100, set up and counting."""
+    set_meter(hass, 100)
+    return await setup_node(hass, node_entry(entry_id=GRID_ENTRY_ID, port=4))
