@@ -3,7 +3,7 @@
 //
 // Why a plain header: ESPHome pulls it in through its `includes:` option and calls it from lambdas,
 // but nothing in here knows about ESPHome. The interface uses only standard C++17 types, so the
-// same file is compiled and tested on the host with g++ (tests/esphome/firmware/test_carbon_node.cpp).
+// same file is compiled and tested on the host with g++ (tests/firmware/test_carbon_node.cpp).
 // Keep it that way: no ESPHome includes, no logging, no Arduino types.
 //
 // The accumulator follows the same rules as the integration's Python accumulator

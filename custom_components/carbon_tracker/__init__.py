@@ -40,6 +40,7 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
     EntryKind.TRACKING_NODE: NODE_PLATFORMS,
 }
+SETUP_BY_KIND = {EntryKind.TRACKING_NODE: async_setup_node}
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -51,9 +52,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Set up one entry of whatever kind it is."""
-    match entry_kind(entry.data):
-        case EntryKind.TRACKING_NODE:
-            await async_setup_node(hass, entry)
+    await SETUP_BY_KIND[entry_kind(entry.data)](hass, entry)
     return True
 
 

@@ -11,6 +11,10 @@ from .const import DOMAIN
 from .kinds import EntryKind, entry_kind
 from .nodes.flow import NodeConfigSteps, NodeOptionsFlow
 
+OPTIONS_FLOW_BY_KIND: dict[EntryKind, type[OptionsFlow]] = {
+    EntryKind.TRACKING_NODE: NodeOptionsFlow
+}
+
 
 class CarbonTrackerConfigFlow(NodeConfigSteps, ConfigFlow, domain=DOMAIN):
     """Add an entry of any kind; each kind's steps come from its own subpackage."""
@@ -30,9 +34,7 @@ class CarbonTrackerConfigFlow(NodeConfigSteps, ConfigFlow, domain=DOMAIN):
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
         """The options of the entry's kind."""
-        match entry_kind(config_entry.data):
-            case EntryKind.TRACKING_NODE:
-                return NodeOptionsFlow()
+        return OPTIONS_FLOW_BY_KIND[entry_kind(config_entry.data)]()
 
     async def async_step_user(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose what to add."""
@@ -43,6 +45,5 @@ class CarbonTrackerConfigFlow(NodeConfigSteps, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Reconfigure an entry of any kind."""
         entry = self._get_reconfigure_entry()
-        match entry_kind(entry.data):
-            case EntryKind.TRACKING_NODE:
-                return await self.async_reconfigure_node(entry, user_input)
+        reconfigure = {EntryKind.TRACKING_NODE: self.async_reconfigure_node}
+        return await reconfigure[entry_kind(entry.data)](entry, user_input)

@@ -10,12 +10,12 @@ from homeassistant.core import HomeAssistant
 from .kinds import EntryKind, entry_kind
 from .nodes.diagnostics import node_diagnostics
 
+DIAGNOSTICS_BY_KIND = {EntryKind.TRACKING_NODE: node_diagnostics}
+
 
 async def async_get_config_entry_diagnostics(
     hass: HomeAssistant, entry: ConfigEntry
 ) -> dict[str, Any]:
     """What the entry's kind shows."""
-    match entry_kind(entry.data):
-        case EntryKind.TRACKING_NODE:
-            diagnostics = node_diagnostics(hass, entry)
-    return {"kind": entry_kind(entry.data).value, **diagnostics}
+    kind = entry_kind(entry.data)
+    return {"kind": kind.value, **DIAGNOSTICS_BY_KIND[kind](hass, entry)}

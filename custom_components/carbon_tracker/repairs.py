@@ -11,21 +11,18 @@ from .issues import parse_issue_id
 from .kinds import EntryKind, entry_kind
 from .nodes.repairs import NODE_REPAIR_FLOWS
 
+REPAIR_FLOWS_BY_KIND = {EntryKind.TRACKING_NODE: NODE_REPAIR_FLOWS}
+
 
 async def async_create_fix_flow(
     hass: HomeAssistant, issue_id: str, data: dict[str, str | int | float | None] | None
 ) -> RepairsFlow:
     """Pick the flow for an issue; an issue whose entry is gone or not running just closes."""
-    parsed = parse_issue_id(issue_id)
-    entry = None if parsed is None else hass.config_entries.async_get_entry(parsed[1])
-    if (
-        parsed is not None
-        and entry is not None
-        and entry.domain == DOMAIN
-        and entry.state is ConfigEntryState.LOADED
-    ):
-        match entry_kind(entry.data):
-            case EntryKind.TRACKING_NODE:
-                if (flow := NODE_REPAIR_FLOWS.get(parsed[0])) is not None:
-                    return flow(entry)
-    return ConfirmRepairFlow()
+    if (parsed := parse_issue_id(issue_id)) is None:
+        return ConfirmRepairFlow()
+    kind_of_issue, entry_id = parsed
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
+        return ConfirmRepairFlow()
+    flow = REPAIR_FLOWS_BY_KIND[entry_kind(entry.data)].get(kind_of_issue)
+    return ConfirmRepairFlow() if flow is None else flow(entry)

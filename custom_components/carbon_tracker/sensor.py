@@ -9,6 +9,8 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .kinds import EntryKind, entry_kind
 from .nodes.entities import async_node_sensors
 
+ENTITIES_BY_KIND = {EntryKind.TRACKING_NODE: async_node_sensors}
+
 # Entities are written from state-change callbacks; nothing is polled.
 PARALLEL_UPDATES = 0
 
@@ -17,6 +19,4 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entry's sensors."""
-    match entry_kind(entry.data):
-        case EntryKind.TRACKING_NODE:
-            async_add_entities(async_node_sensors(hass, entry))
+    async_add_entities(ENTITIES_BY_KIND[entry_kind(entry.data)](hass, entry))

@@ -1,7 +1,7 @@
 """The node's C++ arithmetic (esphome/carbon_node.h) builds and passes its tests on the host.
 
 The header is plain C++17 with no ESPHome types, so g++ compiles it here exactly as the ESP32
-toolchain does on the device; tests/esphome/firmware/test_carbon_node.cpp checks every rule
+toolchain does on the device; tests/firmware/test_carbon_node.cpp checks every rule
 against an exact oracle. g++ is part of the development setup: without it these tests fail
 rather than skip, so a machine that cannot check the firmware's arithmetic never looks green.
 """
@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 HEADER_DIR = ROOT / "esphome"
 HEADER = HEADER_DIR / "carbon_node.h"
-TEST_SOURCE = Path(__file__).resolve().parent / "firmware" / "test_carbon_node.cpp"
+TEST_SOURCE = Path(__file__).resolve().parent / "test_carbon_node.cpp"
 WARNINGS = ["-Wall", "-Wextra", "-Werror"]
 SUMMARY = re.compile(r"^(\d+) passed, 0 failed$")
 # The only headers carbon_node.h may use: the standard library, nothing of ESPHome or Arduino.

@@ -1,8 +1,8 @@
 // Host tests of esphome/carbon_node.h, the arithmetic of a Carbon Tracker node.
 //
 // A standalone program with no test framework, so it builds with nothing but g++:
-//   g++ -std=c++17 -O2 -Wall -Wextra -Werror -I esphome tests/esphome/firmware/test_carbon_node.cpp
-// tests/test_firmware_host.py compiles and runs it under pytest. Every CHECK is counted; a failed
+//   g++ -std=c++17 -O2 -Wall -Wextra -Werror -I esphome tests/firmware/test_carbon_node.cpp
+// tests/firmware/test_firmware_host.py compiles and runs it under pytest. Every CHECK is counted; a failed
 // one prints file:line (and the random sequence it happened in). The last line of the output is
 // "N passed, M failed" and the exit status is non-zero when anything failed.
 //
