@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.carbon_tracker import async_migrate_entry
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.core import library_store
 from custom_components.carbon_tracker.core.library_store import LIBRARY_KEY
@@ -143,3 +144,12 @@ async def test_create_helper_starts_with_a_menu_of_kinds(hass: HomeAssistant) ->
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
     assert result["type"] == "menu"
     assert result["menu_options"] == ["tracking_node"]
+
+
+async def test_an_up_to_date_entry_is_left_as_it_is(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN, data={"kind": "tracking_node", "source": "sensor.x"}, minor_version=2
+    )
+    entry.add_to_hass(hass)
+    assert await async_migrate_entry(hass, entry)
+    assert entry.data == {"kind": "tracking_node", "source": "sensor.x"}

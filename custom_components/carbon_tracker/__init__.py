@@ -69,10 +69,10 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Bring an entry written by an older version up to date; never break a node."""
-    if entry.version > 1:
-        # Written by a newer version: it cannot be read back safely.
-        return False
+    """Bring an entry written by an older version up to date; never break a node.
+
+    HA itself refuses entries of a newer major version, so only older minors arrive here.
+    """
     if entry.minor_version < 2:
         table = await async_load_factor_table(hass)
         hass.config_entries.async_update_entry(

@@ -956,3 +956,16 @@ async def test_water_meter_has_no_table_factor_and_can_type_one(hass: HomeAssist
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"][CONF_FACTOR_VALUE] == 0.344
+
+
+async def test_options_show_a_carbon_limit_in_the_meters_carbon_unit(hass: HomeAssistant) -> None:
+    """5 kg CO2e per hour on a meter that now reports tonnes is 0.005 t CO2e per hour."""
+    entry = make_entry(port=1, factor_mode="carbon", max_delta_per_hour=5.0)
+    entry.add_to_hass(hass)
+    hass.config_entries.async_update_entry(
+        entry, options={**entry.options, CONF_MAX_DELTA_UNIT: "kg CO2e"}
+    )
+    add_meter(hass, unit="t CO2e")
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) == pytest.approx(0.005)
+    assert result["description_placeholders"] == {"limit_unit": "t CO2e"}

@@ -174,8 +174,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
                 NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
             )
         self._attr_native_value = node.total
-        self.async_on_remove(node.total_listeners.async_add(self._on_total))
-        self.async_on_remove(node.async_start())
+        node.total_listeners.async_add(self._on_total)
+        node.async_start()
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop the runtime and stop hearing from it."""
+        await super().async_will_remove_from_hass()
+        self._node.async_stop()
+        self._node.total_listeners.async_remove(self._on_total)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
         if (extra := await self.async_get_last_extra_data()) is None:
@@ -217,7 +223,7 @@ class FactorInForceSensor(_NodeDiagnosticSensor):
 
     async def async_added_to_hass(self) -> None:
         """Follow factor changes, and the device's factor for a carbon-measuring source."""
-        self.async_on_remove(self._node.factor_listeners.async_add(self.async_write_ha_state))
+        self._node.factor_listeners.async_add(self.async_write_ha_state)
         settings = self._node.settings
         if settings.mode is FactorMode.CARBON:
             self._device_factor = find_device_factor_entity(self.hass, settings.source)
@@ -227,6 +233,10 @@ class FactorInForceSensor(_NodeDiagnosticSensor):
                     self.hass, self._device_factor, self._on_device_factor
                 )
             )
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop following factor changes."""
+        self._node.factor_listeners.async_remove(self.async_write_ha_state)
 
     @callback
     def _on_device_factor(self, event: Event[EventStateChangedData]) -> None:
@@ -275,7 +285,11 @@ class LastReadingSensor(_NodeDiagnosticSensor):
 
     async def async_added_to_hass(self) -> None:
         """Follow the readings."""
-        self.async_on_remove(self._node.reading_listeners.async_add(self.async_write_ha_state))
+        self._node.reading_listeners.async_add(self.async_write_ha_state)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop following them."""
+        self._node.reading_listeners.async_remove(self.async_write_ha_state)
 
     @property
     def native_value(self) -> float | None:
@@ -313,7 +327,11 @@ class EmissionFactorNumber(TrackingNodeEntity, NumberEntity):
 
     async def async_added_to_hass(self) -> None:
         """Show each factor change."""
-        self.async_on_remove(self._node.factor_listeners.async_add(self.async_write_ha_state))
+        self._node.factor_listeners.async_add(self.async_write_ha_state)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop showing them."""
+        self._node.factor_listeners.async_remove(self.async_write_ha_state)
 
     @property
     def native_value(self) -> float | None:

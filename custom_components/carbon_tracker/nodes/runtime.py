@@ -160,15 +160,18 @@ class Listeners:
         return bool(self._updates)
 
     @callback
-    def async_add(self, update: Callable[[], None]) -> CALLBACK_TYPE:
-        """Call ``update`` on each change; returns the remover."""
+    def async_add(self, update: Callable[[], None]) -> None:
+        """Call ``update`` on each change, until it is removed.
+
+        No remover closure is handed out (one per entity adds up in a factory): the entity removes
+        its own bound method, which compares equal to the one it added.
+        """
         self._updates.append(update)
 
-        @callback
-        def remove() -> None:
-            self._updates.remove(update)
-
-        return remove
+    @callback
+    def async_remove(self, update: Callable[[], None]) -> None:
+        """Stop calling ``update``."""
+        self._updates.remove(update)
 
     @callback
     def async_notify(self) -> None:
@@ -196,6 +199,7 @@ class NodeRuntime:
         "_jump_issue_open",
         "_multipliers",
         "_source_missing",
+        "_unsubscribes",
         "accumulator",
         "changed_by",
         "entry_id",
@@ -241,6 +245,7 @@ class NodeRuntime:
         self._multipliers: dict[str | None, float | None] = {}
         self._source_missing = False
         self._jump_issue_open = False
+        self._unsubscribes: list[CALLBACK_TYPE] = []
         self._apply_limit()
 
     @property
@@ -338,8 +343,8 @@ class NodeRuntime:
     # --- following the source -------------------------------------------------------------
 
     @callback
-    def async_start(self) -> CALLBACK_TYPE:
-        """Follow the source (and live intensity) and take the current reading; returns the stop."""
+    def async_start(self) -> None:
+        """Follow the source (and live intensity) and take the current reading."""
         hass = self.hass
         settings = self.settings
         if self.source_uid is None:
@@ -347,7 +352,7 @@ class NodeRuntime:
         if self.accumulator.held_spike is not None:
             # The user has not answered yet: ask again after the restart.
             self._raise_jump_issue()
-        stops: list[CALLBACK_TYPE] = []
+        stops = self._unsubscribes
         if settings.mode is FactorMode.ENTITY:
             intensity = settings.intensity_entity
             assert intensity is not None
@@ -357,12 +362,11 @@ class NodeRuntime:
         if (state := hass.states.get(settings.source)) is not None:
             self._take(state)
 
-        @callback
-        def stop() -> None:
-            for unsubscribe in stops:
-                unsubscribe()
-
-        return stop
+    @callback
+    def async_stop(self) -> None:
+        """Stop following the source and the intensity."""
+        while self._unsubscribes:
+            self._unsubscribes.pop()()
 
     @callback
     def _on_source(self, event: Event[EventStateChangedData]) -> None:

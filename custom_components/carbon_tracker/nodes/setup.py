@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 import logging
 
 from homeassistant.const import Platform
@@ -46,21 +47,15 @@ async def async_setup_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) 
     source_device_id = async_entity_id_to_device_id(hass, settings.source)
     _remove_stale_devices(hass, entry, source_device_id)
 
-    @callback
-    def set_source(source: str) -> None:
-        hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_SOURCE: source})
-
-    async def source_removed() -> None:
-        _raise_source_missing(hass, entry)
-
+    # Partials, not closures: a few hundred bytes a node, which a factory of nodes notices.
     entry.async_on_unload(
         async_handle_source_entity_changes(
             hass,
             helper_config_entry_id=entry.entry_id,
-            set_source_entity_id_or_uuid=set_source,
+            set_source_entity_id_or_uuid=partial(_set_source, hass, entry),
             source_device_id=source_device_id,
             source_entity_id_or_uuid=settings.source,
-            source_entity_removed=source_removed,
+            source_entity_removed=partial(_async_source_removed, hass, entry),
         )
     )
 
@@ -100,6 +95,16 @@ def _remove_stale_devices(
         remove_all_devices=True,
         keep_device_ids=keep,
     )
+
+
+@callback
+def _set_source(hass: HomeAssistant, entry: TrackingNodeConfigEntry, source: str) -> None:
+    """The meter's entity id was renamed: follow it."""
+    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_SOURCE: source})
+
+
+async def _async_source_removed(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    _raise_source_missing(hass, entry)
 
 
 def _raise_source_missing(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:

@@ -1,0 +1,49 @@
+"""Tests of the logbook lines for factor changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.core import Event, HomeAssistant
+import pytest
+
+from custom_components.carbon_tracker.const import EVENT_FACTOR_CHANGED
+from custom_components.carbon_tracker.logbook import async_describe_events
+
+
+def describe(hass: HomeAssistant) -> Callable[[Event], dict[str, Any]]:
+    registered: list[Any] = []
+    async_describe_events(hass, lambda *args: registered.append(args))
+    return registered[0][2]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"old_mode": "library", "old_factor": 0.5306, "old_unit": "kg CO2/kWh"},
+            "emission factor changed from 0.5306 kg CO2/kWh to a live intensity (port 2)",
+        ),
+        (
+            {"old_mode": "carbon", "old_factor": None, "old_unit": None},
+            "emission factor changed from the meter's own carbon to a live intensity (port 2)",
+        ),
+        (
+            {"old_mode": None, "old_factor": None, "old_unit": None},
+            "emission factor changed from none to a live intensity (port 2)",
+        ),
+        (
+            {"old_mode": "custom", "old_factor": 2.0, "old_unit": None},
+            "emission factor changed from 2 to a live intensity (port 2)",
+        ),
+    ],
+)
+async def test_each_side_of_a_change_reads_as_what_it_is(
+    hass: HomeAssistant, change: dict[str, Any], message: str
+) -> None:
+    data = {"name": "Boiler", "port": 2, "new_mode": "entity", "new_factor": None, "unit": None}
+    described = describe(hass)(Event(EVENT_FACTOR_CHANGED, {**data, **change}))
+    assert described[LOGBOOK_ENTRY_NAME] == "Boiler"
+    assert described[LOGBOOK_ENTRY_MESSAGE] == message
