@@ -149,14 +149,13 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         super().__init__(hass, entry, "emissions")
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
-        self._attr_native_value = 0.0
 
     @property
     def extra_restore_state_data(self) -> NodeStoredData:
         """Persist total, baseline and the unit the baseline is expressed in."""
         snapshot = self._node.snapshot()
         return NodeStoredData(
-            self._attr_native_value,
+            self._node.total,
             self._attr_native_unit_of_measurement,
             snapshot.accumulator,
             snapshot.source,
@@ -173,15 +172,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             node.async_restore(
                 NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
             )
-        self._attr_native_value = node.total
-        node.total_listeners.async_add(self._on_total)
+        node.total_listeners.async_add(self.async_write_ha_state)
         node.async_start()
 
     async def async_will_remove_from_hass(self) -> None:
         """Stop the runtime and stop hearing from it."""
         await super().async_will_remove_from_hass()
         self._node.async_stop()
-        self._node.total_listeners.async_remove(self._on_total)
+        self._node.total_listeners.async_remove(self.async_write_ha_state)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
         if (extra := await self.async_get_last_extra_data()) is None:
@@ -196,10 +194,10 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             return None
         return stored
 
-    @callback
-    def _on_total(self) -> None:
-        self._attr_native_value = self._node.total
-        self.async_write_ha_state()
+    @property
+    def native_value(self) -> float:
+        """The node's total: the runtime owns it, the sensor shows it."""
+        return self._node.total
 
 
 class _NodeDiagnosticSensor(TrackingNodeEntity, SensorEntity):

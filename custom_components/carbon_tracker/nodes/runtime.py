@@ -146,37 +146,30 @@ class NodeSettings:
         )
 
 
-class Listeners:
-    """Callbacks that follow one kind of change of a node."""
+class Listeners(list[Callable[[], None]]):
+    """Callbacks that follow one kind of change of a node.
 
-    __slots__ = ("_updates",)
+    A list, so that "is anyone listening" and the calls themselves cost no Python-level method
+    on the hot path. No remover closure is handed out (one per entity adds up in a factory): an
+    entity removes its own bound method, which compares equal to the one it added.
+    """
 
-    def __init__(self) -> None:
-        """Start with nobody listening."""
-        self._updates: list[Callable[[], None]] = []
-
-    def __bool__(self) -> bool:
-        """Whether anyone listens: checked on the hot path before doing any work."""
-        return bool(self._updates)
+    __slots__ = ()
 
     @callback
     def async_add(self, update: Callable[[], None]) -> None:
-        """Call ``update`` on each change, until it is removed.
-
-        No remover closure is handed out (one per entity adds up in a factory): the entity removes
-        its own bound method, which compares equal to the one it added.
-        """
-        self._updates.append(update)
+        """Call ``update`` on each change, until it is removed."""
+        self.append(update)
 
     @callback
     def async_remove(self, update: Callable[[], None]) -> None:
         """Stop calling ``update``."""
-        self._updates.remove(update)
+        self.remove(update)
 
     @callback
     def async_notify(self) -> None:
-        """Tell everyone listening (on the hot path: no copy; listeners never remove themselves)."""
-        for update in self._updates:
+        """Tell everyone listening."""
+        for update in self:
             update()
 
 
@@ -407,13 +400,14 @@ class NodeRuntime:
         self.last_reading = raw
         self.last_reading_unit = unit
         if outcome in _TOTAL_CHANGED:
-            self.total_listeners.async_notify()
+            for update in self.total_listeners:
+                update()
             if self._jump_issue_open:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
             self._raise_jump_issue()
-        if self.reading_listeners:
-            self.reading_listeners.async_notify()
+        for update in self.reading_listeners:
+            update()
 
     def _skip(self, state: State) -> None:
         """A missing or non-numeric reading: skipped, the baseline stays (logged once)."""
