@@ -62,10 +62,10 @@ def node_entries() -> list[ConfigEntry]:
     """The demo's tracking nodes, as config entries."""
     return [
         ConfigEntry(
-            data={"source": source},
+            data={"kind": "tracking_node", "source": source},
             discovery_keys={},
             domain="carbon_tracker",
-            minor_version=1,
+            minor_version=2,
             options={"port": port, **factor},
             source="user",
             subentries_data=None,
