@@ -9,7 +9,12 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import STATE_UNAVAILABLE
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, issue_registry as ir
+from homeassistant.helpers import (
+    device_registry as dr,
+    entity_registry as er,
+    issue_registry as ir,
+)
+import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_capture_events,
@@ -360,3 +365,18 @@ async def test_unknown_library_factor_fails_setup_with_a_translated_error(
         "The factor no_longer_in_the_table is not in the built-in table any more. "
         "Choose another factor in the node's options"
     )
+
+
+async def test_a_node_keeps_its_own_device_across_restarts(
+    hass: HomeAssistant, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without a meter device the node's own device stays, and no deprecated call is made."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    devices = dr.async_get(hass)
+    own = devices.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id)
+    assert own is not None
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert devices.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id) == own
+    assert "deprecated" not in caplog.text

@@ -84,7 +84,9 @@ def _remove_stale_devices(
     own device.
     """
     if source_device_id is None:
-        own = dr.async_get(hass).async_get_device(identifiers={(DOMAIN, entry.entry_id)})
+        own = dr.async_get(hass).async_get_device_by_identifier(
+            (DOMAIN, entry.entry_id), entry.entry_id
+        )
         keep = () if own is None else (own.id,)
     else:
         keep = ()
