@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 from unittest.mock import PropertyMock, patch
 
 from homeassistant.const import Platform
@@ -26,7 +27,7 @@ def all_entities_enabled() -> Iterator[None]:
 
 
 @pytest.fixture
-def only_platform() -> Iterator[callable]:
+def only_platform() -> Iterator[Callable[[Platform], None]]:
     """Set a node up with one platform only (a snapshot covers one platform at a time)."""
 
     def choose(platform: Platform) -> None:
@@ -34,7 +35,7 @@ def only_platform() -> Iterator[callable]:
         patcher.start()
         chosen.append(patcher)
 
-    chosen: list = []
+    chosen: list[Any] = []
     yield choose
     for patcher in chosen:
         patcher.stop()
@@ -42,6 +43,6 @@ def only_platform() -> Iterator[callable]:
 
 @pytest.fixture
 async def grid_node(hass: HomeAssistant) -> MockConfigEntry:
-    """A node at 0.5 kg CO2e/kWh on a kWh meter that reads 100, set up and counting."""
+    """A node (port 1) at 0.5 kg CO2e/kWh on a kWh meter that reads 100, set up and counting."""
     set_meter(hass, 100)
-    return await setup_node(hass, node_entry(entry_id=GRID_ENTRY_ID, port=4))
+    return await setup_node(hass, node_entry(entry_id=GRID_ENTRY_ID))

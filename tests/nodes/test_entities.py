@@ -62,9 +62,10 @@ def messages(caplog: pytest.LogCaptureFixture, text: str) -> list[str]:
 # ------------------------------------------------------------------------------------------------
 
 
-async def test_first_reading_is_the_baseline_then_delta_times_factor(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_first_reading_is_the_baseline_then_delta_times_factor(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
 
     state = hass.states.get(CARBON)
     assert state is not None
@@ -109,9 +110,10 @@ async def test_unchanged_reading_with_new_attributes_counts_nothing(hass: HomeAs
     assert carbon(hass) == 0.0
 
 
-async def test_source_unit_switches_from_kwh_to_wh_without_a_jump(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_source_unit_switches_from_kwh_to_wh_without_a_jump(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     set_meter(hass, 110)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(5.0)
@@ -141,9 +143,10 @@ async def test_factor_in_mwh_prices_kwh_readings(hass: HomeAssistant) -> None:
     assert carbon(hass) == approx(100.0)
 
 
-async def test_meter_reset_counts_from_zero(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_meter_reset_counts_from_zero(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     set_meter(hass, 120)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(10.0)
@@ -712,9 +715,10 @@ async def test_factor_in_force_of_a_library_factor(hass: HomeAssistant) -> None:
     assert factor.attributes["factor_id"] == "uk_desnz_2025_electricity"
 
 
-async def test_unloading_stops_every_listener(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_unloading_stops_every_listener(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     await _enable_diagnostics(hass, entry)
     node = entry.runtime_data
     assert node.total_listeners

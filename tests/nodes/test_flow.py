@@ -715,9 +715,10 @@ async def test_library_step_aborts_when_the_table_has_nothing_for_the_unit(
     assert result["reason"] == "no_library_factor"
 
 
-async def test_options_custom_factor_applies_in_place(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_options_custom_factor_applies_in_place(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     set_meter(hass, 110)
     await hass.async_block_till_done()
     assert carbon(hass) == 5.0
@@ -767,9 +768,10 @@ async def test_reconfigure_form_shows_current_name_and_source(hass: HomeAssistan
     assert suggested_of(result, CONF_SOURCE) == SOURCE
 
 
-async def test_reconfigure_moves_node_and_keeps_total(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_reconfigure_moves_node_and_keeps_total(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     set_meter(hass, 110)
     await hass.async_block_till_done()
     assert carbon(hass) == 5.0

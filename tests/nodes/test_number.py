@@ -23,7 +23,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 import pytest
-from pytest_homeassistant_custom_component.common import async_capture_events
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED
 from custom_components.carbon_tracker.logbook import async_describe_events
@@ -139,9 +139,10 @@ async def test_setting_the_factor_persists_applies_from_now_and_confirms(
     }
 
 
-async def test_factor_in_force_diagnostic_follows_the_number(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_factor_in_force_diagnostic_follows_the_number(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     factor_in_force = "sensor.grid_energy_factor_in_force"
     er.async_get(hass).async_update_entity(factor_in_force, disabled_by=None)
     assert await hass.config_entries.async_reload(entry.entry_id)
@@ -174,9 +175,8 @@ async def test_setting_a_library_factor_makes_it_custom(hass: HomeAssistant) -> 
     assert carbon(hass) == approx(2.0)
 
 
-async def test_setting_zero_is_allowed(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_setting_zero_is_allowed(hass: HomeAssistant, grid_node: MockConfigEntry) -> None:
+    entry = grid_node
     await set_factor(hass, 0)
     assert entry.options["factor_value"] == 0.0
     set_meter(hass, 150)
@@ -184,9 +184,10 @@ async def test_setting_zero_is_allowed(hass: HomeAssistant) -> None:
     assert carbon(hass) == 0.0
 
 
-async def test_setting_the_maximum_is_allowed(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_setting_the_maximum_is_allowed(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     await set_factor(hass, 1_000_000)
     assert entry.options["factor_value"] == 1_000_000.0
     set_meter(hass, 100.5)
@@ -244,9 +245,8 @@ async def test_set_node_factor_refuses_a_carbon_node(hass: HomeAssistant) -> Non
     assert err.value.translation_key == "factor_not_settable"
 
 
-async def test_set_node_factor_directly(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_set_node_factor_directly(hass: HomeAssistant, grid_node: MockConfigEntry) -> None:
+    entry = grid_node
     events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
     async_set_node_factor(hass, entry, 2.0, None)
     await hass.async_block_till_done()

@@ -401,9 +401,10 @@ async def test_spike_fix_flow_aborts_when_the_jump_was_resolved_meanwhile(
 # ------------------------------------------------------------------------------------------------
 
 
-async def test_create_fix_flow_picks_the_flow(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_create_fix_flow_picks_the_flow(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     data = {"entry_id": entry.entry_id}
     assert isinstance(
         await async_create_fix_flow(hass, f"source_missing_{entry.entry_id}", data),

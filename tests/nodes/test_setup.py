@@ -55,9 +55,8 @@ async def update_options(hass: HomeAssistant, entry: MockConfigEntry, **changes:
     await hass.async_block_till_done()
 
 
-async def test_setup_unload_and_remove(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_setup_unload_and_remove(hass: HomeAssistant, grid_node: MockConfigEntry) -> None:
+    entry = grid_node
     assert entry.state is ConfigEntryState.LOADED
     node = entry.runtime_data
     assert node.settings == NodeSettings(
@@ -91,9 +90,8 @@ async def test_setup_unload_and_remove(hass: HomeAssistant) -> None:
     assert carbon(hass) == approx(50.0)
 
 
-async def test_remove_deletes_the_issues(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_remove_deletes_the_issues(hass: HomeAssistant, grid_node: MockConfigEntry) -> None:
+    entry = grid_node
     other = await setup_node(hass, node_entry(source="sensor.other", port=2, title="Other"))
     for node in (entry, other):
         create_issue(hass, issue_id(SOURCE_MISSING, node.entry_id), node)
@@ -170,9 +168,10 @@ async def test_other_registry_changes_of_the_source_do_not_reload(hass: HomeAssi
     assert entry.data["source"] == SOURCE
 
 
-async def test_port_change_reloads_and_keeps_the_total(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_port_change_reloads_and_keeps_the_total(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     set_meter(hass, 110)
     await hass.async_block_till_done()
     node = entry.runtime_data
@@ -190,18 +189,18 @@ async def test_port_change_reloads_and_keeps_the_total(hass: HomeAssistant) -> N
     assert carbon(hass) == approx(10.0)
 
 
-async def test_limit_change_reloads(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_limit_change_reloads(hass: HomeAssistant, grid_node: MockConfigEntry) -> None:
+    entry = grid_node
     node = entry.runtime_data
     await update_options(hass, entry, max_delta_per_hour=3)
     assert entry.runtime_data is not node
     assert entry.runtime_data.accumulator.max_delta_per_hour == 3.0
 
 
-async def test_title_only_change_does_not_reload(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_title_only_change_does_not_reload(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     node = entry.runtime_data
     with patch.object(hass.config_entries, "async_reload") as reload:
         hass.config_entries.async_update_entry(entry, title="House")
@@ -212,9 +211,10 @@ async def test_title_only_change_does_not_reload(hass: HomeAssistant) -> None:
     assert entry.title == "House"
 
 
-async def test_factor_change_from_the_options_is_applied_in_place(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_factor_change_from_the_options_is_applied_in_place(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     node = entry.runtime_data
     set_meter(hass, 110)
     await hass.async_block_till_done()
@@ -234,9 +234,10 @@ async def test_factor_change_from_the_options_is_applied_in_place(hass: HomeAssi
     assert carbon(hass) == approx(7.0)
 
 
-async def test_custom_to_library_factor_is_applied_in_place(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_custom_to_library_factor_is_applied_in_place(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     node = entry.runtime_data
     await update_options(hass, entry, factor_mode="library", factor_id="uk_desnz_2025_electricity")
     assert entry.runtime_data is node
@@ -278,18 +279,20 @@ async def test_a_switch_to_a_live_intensity_is_announced_once(hass: HomeAssistan
     assert events[0].data["intensity_entity"] == intensity
 
 
-async def test_options_without_a_factor_change_announce_nothing(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_options_without_a_factor_change_announce_nothing(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
     await update_options(hass, entry, port=7)
     assert entry.runtime_data.settings.port == 7
     assert events == []
 
 
-async def test_factor_unit_change_reloads_without_a_jump(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
+async def test_factor_unit_change_reloads_without_a_jump(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    entry = grid_node
     set_meter(hass, 110)
     await hass.async_block_till_done()
     node = entry.runtime_data
