@@ -1,17 +1,34 @@
-"""Seed the demo configuration: a login (demo / demo), onboarding done, four tracking nodes.
+"""Seed a Home Assistant configuration: a login (demo / demo), onboarding done, tracking nodes.
+
+``python -m devtools.seed config`` seeds the demo. Tests and benchmarks that run a real HA process
+call ``seed()`` with their own port and nodes, and can ask for a long-lived access token for the
+REST and websocket APIs.
 
 Uses Home Assistant's own auth manager and storage serialisers, so the files are what HA writes.
 Runs once; a config folder that already has a .storage folder is left alone.
+
+The HTTP server's settings are seeded in HA's own HTTP store (HA 2026.10 no longer takes them
+from YAML without asking to confirm them): the server listens on 127.0.0.1 only.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+from collections.abc import Iterable
+from datetime import timedelta
 from pathlib import Path
-import sys
+from typing import Any
 
 from homeassistant import auth
 from homeassistant.auth.const import GROUP_ID_ADMIN
+from homeassistant.auth.models import TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN
+from homeassistant.components.http.config import (
+    HTTP_STORAGE_SCHEMA,
+    STORAGE_KEY as HTTP_KEY,
+    STORAGE_MINOR_VERSION as HTTP_MINOR,
+    STORAGE_VERSION as HTTP_VERSION,
+)
 from homeassistant.components.onboarding import (
     STORAGE_KEY as ONBOARDING_KEY,
     STORAGE_VERSION as ONBOARDING_VERSION,
@@ -26,11 +43,16 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.storage import Store
+from homeassistant.util import dt as dt_util
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
+HOST = "127.0.0.1"
 
-NODES = [
+# (title, meter entity id, port, factor options)
+type NodeSpec = tuple[str, str, int, dict[str, Any]]
+
+NODES: list[NodeSpec] = [
     (
         "Grid electricity",
         "sensor.demo_electricity_meter",
@@ -58,8 +80,8 @@ NODES = [
 ]
 
 
-def node_entries() -> list[ConfigEntry]:
-    """The demo's tracking nodes, as config entries."""
+def node_entries(nodes: Iterable[NodeSpec] = NODES) -> list[ConfigEntry]:
+    """Tracking nodes as config entries, as the config flow writes them (version 1.2)."""
     return [
         ConfigEntry(
             data={"kind": "tracking_node", "source": source},
@@ -73,12 +95,32 @@ def node_entries() -> list[ConfigEntry]:
             unique_id=None,
             version=1,
         )
-        for title, source, port, factor in NODES
+        for title, source, port, factor in nodes
     ]
 
 
-async def seed(config_dir: str) -> None:
-    """Write the login, onboarding state and node entries into config_dir/.storage."""
+def http_settings(port: int) -> dict[str, Any]:
+    """HA's HTTP store: a confirmed ("stable") configuration on 127.0.0.1, nothing to migrate."""
+    stable = {
+        **HTTP_STORAGE_SCHEMA({"server_host": [HOST], "server_port": port}),
+        "created_at": dt_util.utcnow().isoformat(),
+        "error": None,
+        "error_message": None,
+    }
+    return {"stable": stable, "pending": None, "yaml_migration_done": True}
+
+
+async def seed(
+    config_dir: str,
+    *,
+    port: int = 8123,
+    nodes: Iterable[NodeSpec] = NODES,
+    access_token: bool = False,
+) -> str | None:
+    """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
+
+    Returns a long-lived access token of the demo user when ``access_token`` is set.
+    """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
     dr.async_setup(hass)
@@ -91,23 +133,42 @@ async def seed(config_dir: str) -> None:
     user = await hass.auth.async_create_user("Demo", group_ids=[GROUP_ID_ADMIN])
     credentials = await provider.async_get_or_create_credentials({"username": DEMO_USER})
     await hass.auth.async_link_user(user, credentials)
+    token: str | None = None
+    if access_token:
+        refresh = await hass.auth.async_create_refresh_token(
+            user,
+            client_name="Carbon Tracker tests",
+            token_type=TOKEN_TYPE_LONG_LIVED_ACCESS_TOKEN,
+            access_token_expiration=timedelta(days=3650),
+        )
+        token = hass.auth.async_create_access_token(refresh)
     await Store(hass, ONBOARDING_VERSION, ONBOARDING_KEY, private=True).async_save(
         {"done": list(STEPS)}
     )
+    await Store(hass, HTTP_VERSION, HTTP_KEY, minor_version=HTTP_MINOR).async_save(
+        http_settings(port)
+    )
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
-        {"entries": [entry.as_storage_fragment for entry in node_entries()]}
+        {"entries": [entry.as_storage_fragment for entry in node_entries(nodes)]}
     )
     await hass.async_stop(force=True)
+    return token
 
 
 def main() -> None:
     """Seed the folder given on the command line unless it is seeded already."""
-    config_dir = Path(sys.argv[1]).resolve()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("config_dir", type=Path)
+    parser.add_argument("--port", type=int, default=8123)
+    args = parser.parse_args()
+    config_dir = args.config_dir.resolve()
     if (config_dir / ".storage").exists():
         print(f"demo: {config_dir} already set up")
         return
-    asyncio.run(seed(str(config_dir)))
-    print(f"demo: seeded {config_dir} (login {DEMO_USER} / {DEMO_PASSWORD})")
+    asyncio.run(seed(str(config_dir), port=args.port))
+    print(
+        f"demo: seeded {config_dir} (login {DEMO_USER} / {DEMO_PASSWORD}, http://{HOST}:{args.port})"
+    )
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Development tools: seeding a Home Assistant configuration, running a real HA process."""
