@@ -7,7 +7,7 @@ import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import issue_registry as ir
 import pytest
@@ -114,7 +114,9 @@ async def test_downtime_counted_once_when_the_source_comes_up_after_the_node(
 ) -> None:
     restore(hass, stored(total=12.5, baseline=100.0))
     entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID))
-    assert carbon(hass) == approx(12.5)
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == approx(12.5)
     assert accumulator_of(entry).baseline == 100.0
 
     set_meter(hass, "unavailable")
@@ -190,7 +192,9 @@ async def test_restored_without_baseline_and_a_new_factor_unit(hass: HomeAssista
     entry = await setup_node(
         hass, node_entry(entry_id=ENTRY_ID, factor_value=500.0, factor_unit="MWh")
     )
-    assert carbon(hass) == approx(12.5)
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == approx(12.5)
     assert accumulator_of(entry).baseline is None
     set_meter(hass, 100)
     await hass.async_block_till_done()
@@ -265,7 +269,9 @@ async def test_entity_mode_restore_with_intensity_unavailable_holds_downtime(
     sensor = entry.runtime_data
     assert sensor.per_unit == "kWh"
     assert sensor.factor is None
-    assert carbon(hass) == approx(12.5)
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == approx(12.5)
     assert accumulator_of(entry).baseline == 100.0
 
     hass.states.async_set(INTENSITY, "250", {ATTR_UNIT_OF_MEASUREMENT: "gCO2eq/kWh"})
@@ -330,7 +336,9 @@ async def test_held_spike_is_restored_and_can_be_resolved(
     assert accumulator.held_spike.reading == 200.0
     assert accumulator.held_spike.delta == 95.0
     assert accumulator.max_delta_per_hour == 10.0
-    assert carbon(hass) == approx(2.5)
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == approx(2.5)
 
     # The user counts it: 95 kWh at 0.5.
     entry.runtime_data.async_resolve_jump(count=True)
@@ -355,7 +363,9 @@ async def test_held_spike_is_raised_again_when_the_source_still_shows_it(
     )
     set_meter(hass, 200)
     entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, max_delta_per_hour=10))
-    assert carbon(hass) == approx(2.5)
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == approx(2.5)
     assert accumulator_of(entry).held_spike is not None
     assert (
         ir.async_get(hass).async_get_issue(DOMAIN, f"implausible_jump_{entry.entry_id}") is not None
@@ -379,7 +389,9 @@ async def test_held_spike_dropped_when_the_factor_unit_changed(hass: HomeAssista
     accumulator = accumulator_of(entry)
     assert accumulator.held_spike is None
     assert accumulator.baseline == approx(0.105)
-    assert carbon(hass) == approx(2.5)
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == approx(2.5)
 
 
 async def test_limit_restored_from_the_current_options(
@@ -391,7 +403,9 @@ async def test_limit_restored_from_the_current_options(
     freezer.tick(timedelta(hours=1))
     set_meter(hass, 150)
     await hass.async_block_till_done()
-    assert carbon(hass) == 0.0
+    # Not shown until a reading has caught up with the restored baseline.
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert accumulator_of(entry).total == 0.0
     assert accumulator_of(entry).held_spike is not None
 
 
@@ -471,3 +485,44 @@ async def test_a_stored_total_that_is_not_finite_starts_from_zero(hass: HomeAssi
     set_meter(hass, 100.0)
     await setup_node(hass, node_entry(entry_id=ENTRY_ID))
     assert carbon(hass) == 0.0
+
+
+async def test_after_a_power_cut_an_older_restored_total_is_never_published(
+    hass: HomeAssistant,
+) -> None:
+    """HA saved 10 kg (meter at 80) for restore; 25 kg were shown before the cut (meter at 110).
+
+    The sensor stays unknown (skipped by the statistics) until the first reading is priced
+    against the restored baseline, and then shows the healed total: never a drop.
+    """
+    restore(hass, stored(total=10.0, baseline=80.0), state="10.0")
+    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    assert not entry.runtime_data.caught_up
+    set_meter(hass, 111)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(25.5)
+    assert entry.runtime_data.caught_up
+
+
+async def test_a_clean_reload_shows_the_total_at_once(hass: HomeAssistant) -> None:
+    """With the meter's state there, the first reading is taken at set-up: no unknown gap."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)
+
+
+async def test_unknown_until_a_live_intensity_prices_the_downtime(hass: HomeAssistant) -> None:
+    restore(hass, stored(total=12.5, baseline=100.0, per_unit="kWh"))
+    set_meter(hass, 104)
+    await setup_node(
+        hass, node_entry(entry_id=ENTRY_ID, factor_mode="entity", intensity_entity=INTENSITY)
+    )
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    hass.states.async_set(INTENSITY, "500", {"unit_of_measurement": "gCO2eq/kWh"})
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(14.5)

@@ -195,9 +195,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         return stored
 
     @property
-    def native_value(self) -> float:
-        """The node's total: the runtime owns it, the sensor shows it."""
-        return self._node.total
+    def native_value(self) -> float | None:
+        """The node's total; unknown after a start until it has caught up with the meter.
+
+        Unknown is skipped by HA's statistics, so a restored total older than the last one
+        published is never mistaken for a meter reset.
+        """
+        node = self._node
+        return node.total if node.caught_up else None
 
 
 class _NodeDiagnosticSensor(TrackingNodeEntity, SensorEntity):

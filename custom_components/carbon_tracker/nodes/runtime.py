@@ -56,6 +56,8 @@ _LOGGER = logging.getLogger(__name__)
 ATTR_LAST_RESET = "last_reset"
 _MISSING_STATES = frozenset((STATE_UNAVAILABLE, STATE_UNKNOWN))
 _TOTAL_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET))
+# Outcomes after which the total accounts for everything the meter counted up to this reading.
+_CAUGHT_UP = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, Outcome.JITTER))
 
 type TrackingNodeConfigEntry = ConfigEntry[NodeRuntime]
 
@@ -194,6 +196,7 @@ class NodeRuntime:
         "_source_missing",
         "_unsubscribes",
         "accumulator",
+        "caught_up",
         "changed_by",
         "entry_id",
         "factor",
@@ -219,6 +222,11 @@ class NodeRuntime:
         self.name = name
         self.settings = settings
         self.accumulator = CarbonAccumulator()
+        # False from a restore until a reading has been priced against the restored baseline: the
+        # restored total may be older than the last one published (HA saves restore data every 15
+        # minutes, and a power cut loses the rest), and publishing it would make the statistics
+        # see a drop, take it for a meter reset and count the climb back a second time.
+        self.caught_up = True
         self.factor: float | None = (
             1.0 if settings.mode is FactorMode.CARBON else settings.static_factor
         )
@@ -314,6 +322,7 @@ class NodeRuntime:
             _LOGGER.debug("%s now reads %s: new baseline", self.name, self.settings.source)
             accumulator.rebase()
         self.accumulator = accumulator
+        self.caught_up = False
         if self.settings.mode is FactorMode.ENTITY:
             # The baseline stays in the intensity's last unit until the intensity says otherwise.
             self.per_unit = stored.per_unit
@@ -399,9 +408,15 @@ class NodeRuntime:
             return
         self.last_reading = raw
         self.last_reading_unit = unit
-        if outcome in _TOTAL_CHANGED:
+        if not self.caught_up and outcome in _CAUGHT_UP:
+            self.caught_up = True
+            _LOGGER.debug("%s caught up with its meter: %s kg", self.name, accumulator.total)
             for update in self.total_listeners:
                 update()
+        elif outcome in _TOTAL_CHANGED:
+            for update in self.total_listeners:
+                update()
+        if outcome in _TOTAL_CHANGED:
             if self._jump_issue_open:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
@@ -520,6 +535,8 @@ class NodeRuntime:
             accumulator.accept_held_spike(self.factor)
         else:
             accumulator.discard_held_spike()
+        # The held reading is now accounted for, counted or not.
+        self.caught_up = True
         self.total_listeners.async_notify()
         self._clear_jump_issue()
 
@@ -558,5 +575,6 @@ class NodeRuntime:
             "last_reading": self.last_reading,
             "last_reading_unit": self.last_reading_unit,
             "limit_per_hour_in_factor_unit": self.accumulator.max_delta_per_hour,
+            "caught_up": self.caught_up,
             "accumulator": self.accumulator.as_dict(),
         }
