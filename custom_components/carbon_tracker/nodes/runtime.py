@@ -376,7 +376,7 @@ class NodeRuntime:
             self._take(new_state)
 
     @callback
-    def _take(self, state: State) -> None:
+    def _take(self, state: State) -> None:  # noqa: PLR0912 (one frame on the hot path)
         """Turn one source state into carbon: the hot path of the integration."""
         try:
             raw = float(state.state)
@@ -408,21 +408,25 @@ class NodeRuntime:
             return
         self.last_reading = raw
         self.last_reading_unit = unit
-        if not self.caught_up and outcome in _CAUGHT_UP:
-            self.caught_up = True
-            _LOGGER.debug("%s caught up with its meter: %s kg", self.name, accumulator.total)
-            for update in self.total_listeners:
-                update()
-        elif outcome in _TOTAL_CHANGED:
-            for update in self.total_listeners:
-                update()
         if outcome in _TOTAL_CHANGED:
+            if not self.caught_up:
+                self._catch_up()
+            for update in self.total_listeners:
+                update()
             if self._jump_issue_open:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
             self._raise_jump_issue()
+        elif not self.caught_up and outcome in _CAUGHT_UP:
+            self._catch_up()
+            for update in self.total_listeners:
+                update()
         for update in self.reading_listeners:
             update()
+
+    def _catch_up(self) -> None:
+        self.caught_up = True
+        _LOGGER.debug("%s caught up with its meter: %s kg", self.name, self.accumulator.total)
 
     def _skip(self, state: State) -> None:
         """A missing or non-numeric reading: skipped, the baseline stays (logged once)."""
