@@ -31,7 +31,7 @@ from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_no
 INTENSITY = "sensor.grid_intensity"
 FACTOR_IN_FORCE = "sensor.grid_energy_factor_in_force"
 LAST_READING = "sensor.grid_energy_last_source_reading"
-PORT = "sensor.grid_energy_port"
+PORT = "sensor.grid_energy_node_number"
 ABS = 1e-9
 
 

@@ -11,8 +11,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
+from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
+import voluptuous as vol
 
 from custom_components.carbon_tracker.config_flow import CarbonTrackerConfigFlow
 from custom_components.carbon_tracker.const import (
@@ -32,6 +34,7 @@ from custom_components.carbon_tracker.const import (
 from custom_components.carbon_tracker.core.factor_library import load_library
 from custom_components.carbon_tracker.core.library_store import FactorTable
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
+from custom_components.carbon_tracker.nodes.source_checks import SourceProblem, check_source
 from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
 
 OTHER = "sensor.other_meter"
@@ -258,7 +261,7 @@ async def test_custom_factor_creates_entry_on_next_free_port(hass: HomeAssistant
         "GJ": "kg CO2e/GJ",
         "MJ": "kg CO2e/MJ",
     }
-    assert default_of(result, CONF_FACTOR_UNIT) == "kWh"
+    assert suggested_of(result, CONF_FACTOR_UNIT) == "kWh"
 
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_FACTOR_VALUE: 233, CONF_FACTOR_UNIT: "MWh"}
@@ -342,13 +345,28 @@ async def test_node_source_errors(
     assert hass.config_entries.async_entries(DOMAIN) == []
 
 
-async def test_own_entity_is_no_source(hass: HomeAssistant) -> None:
+async def test_own_entities_are_not_offered_as_meters(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    assert hass.states.get(CARBON) is not None
+    result = await start_node_flow(hass)
+    excluded = schema_field(result, CONF_SOURCE)[1].config["exclude_entities"]
+    own = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
+    assert CARBON in excluded
+    assert {e.entity_id for e in own} == set(excluded)
+    # Typed in anyway (the form is only a picker): refused by the flow.
+    with pytest.raises(InvalidData):
+        await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_NAME: "Loop", CONF_SOURCE: CARBON, CONF_PORT: 2}
+        )
+
+
+async def test_an_own_entity_that_slipped_past_the_picker_is_refused(
+    hass: HomeAssistant,
+) -> None:
     set_meter(hass, 100)
     await setup_node(hass, node_entry())
-    assert hass.states.get(CARBON) is not None
-    result = await submit_node(hass, source=CARBON, port=2)
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {CONF_SOURCE: "source_is_own_entity"}
+    assert check_source(hass, CARBON) is SourceProblem.OWN_ENTITY
 
 
 async def test_port_in_use_then_free_port(hass: HomeAssistant) -> None:
@@ -385,18 +403,40 @@ async def test_same_source_twice_is_a_field_error_naming_the_node(hass: HomeAssi
 # --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [-0.1, 1_000_000.5])
-async def test_custom_factor_outside_the_selector_range_is_rejected_by_the_schema(
+@pytest.mark.parametrize("value", [-0.1, 1_000_000.5, float("inf"), float("nan")])
+async def test_custom_factor_out_of_range_is_a_translated_error_keeping_what_was_typed(
     hass: HomeAssistant, value: float
 ) -> None:
     add_meter(hass)
     result = await choose(hass, await submit_node(hass), "factor_custom")
-    with pytest.raises(InvalidData) as err:
-        await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_FACTOR_VALUE: value, CONF_FACTOR_UNIT: "kWh"}
-        )
-    assert CONF_FACTOR_VALUE in err.value.schema_errors
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: value, CONF_FACTOR_UNIT: "MWh"}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_FACTOR_VALUE: "factor_out_of_range"}
+    assert suggested_of(result, CONF_FACTOR_UNIT) == "MWh"
     assert hass.config_entries.async_entries(DOMAIN) == []
+
+
+@pytest.mark.parametrize(
+    ("unit", "device_class", "offered_first"),
+    [
+        ("L", "volume", "L"),
+        ("Wh", "energy", "kWh"),
+        ("ft³", "gas", "m³"),
+        ("gal", "volume", "gal"),
+        ("mi", "distance", "mi"),
+    ],
+)
+async def test_typed_factor_starts_empty_in_the_meters_own_unit(
+    hass: HomeAssistant, unit: str, device_class: str, offered_first: str
+) -> None:
+    """A litre meter is offered a factor per litre (per m³ would be 1000x off), value empty."""
+    add_meter(hass, unit=unit, device_class=device_class)
+    result = await choose(hass, await submit_node(hass), "factor_custom")
+    assert suggested_of(result, CONF_FACTOR_UNIT) == offered_first
+    assert suggested_of(result, CONF_FACTOR_VALUE) is None
+    assert schema_field(result, CONF_FACTOR_VALUE)[0].default is vol.UNDEFINED
 
 
 async def test_custom_factor_bounds_are_accepted(hass: HomeAssistant) -> None:
@@ -533,10 +573,13 @@ async def test_options_port_in_use_excludes_own_entry(hass: HomeAssistant) -> No
     entry.add_to_hass(hass)
     custom_entry(source=OTHER, port=2).add_to_hass(hass)
     add_meter(hass)
-    result = await options_to_factor_menu(hass, entry, port=2)
+    result = await options_to_factor_menu(hass, entry, port=2, max_delta_per_hour=7)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "init"
     assert result["errors"] == {CONF_PORT: "port_in_use"}
+    # The error sits beside what was typed, not the saved port.
+    assert suggested_of(result, CONF_PORT) == 2
+    assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) == 7
     # Its own port is not "in use".
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_PORT: 1})
     assert result["type"] is FlowResultType.MENU
@@ -550,8 +593,8 @@ async def test_options_change_port_limit_and_custom_factor(hass: HomeAssistant) 
     result = await options_to_factor_menu(hass, entry, port=5, max_delta_per_hour=10)
     result = await choose(hass, result, "factor_custom", options=True)
     # The form starts from the node's current factor.
-    assert default_of(result, CONF_FACTOR_VALUE) == 0.5
-    assert default_of(result, CONF_FACTOR_UNIT) == "kWh"
+    assert suggested_of(result, CONF_FACTOR_VALUE) == 0.5
+    assert suggested_of(result, CONF_FACTOR_UNIT) == "kWh"
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {CONF_FACTOR_VALUE: 0.3, CONF_FACTOR_UNIT: "MWh"}
     )

@@ -14,7 +14,7 @@ from homeassistant.components.repairs import (
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import CoreState, HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -113,7 +113,6 @@ async def test_source_missing_fix_flow_rejects_bad_sources_then_takes_a_good_one
     )
     for source, error in (
         ("sensor.does_not_exist", "source_not_found"),
-        (CARBON, "source_is_own_entity"),
         ("sensor.power", "source_not_cumulative"),
         ("sensor.temperature_total", "source_device_class_unsupported"),
         ("sensor.odd_unit", "source_unit_unsupported"),
@@ -124,6 +123,9 @@ async def test_source_missing_fix_flow_rejects_bad_sources_then_takes_a_good_one
         assert result["step_id"] == "pick_source"
         assert result["errors"] == {"source": error}, source
     assert entry.data["source"] == SOURCE
+    # The node's own carbon sensor is not even offered.
+    with pytest.raises(InvalidData):
+        await manager(hass).async_configure(flow_id, {"source": CARBON})
 
     set_meter(hass, 500, entity_id=NEW_SOURCE)
     old_node = entry.runtime_data

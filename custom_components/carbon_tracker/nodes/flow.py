@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from math import isfinite
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import selector
+from homeassistant.helpers import entity_registry as er, selector
 import voluptuous as vol
 
 from ..const import (
@@ -21,6 +22,7 @@ from ..const import (
     CONF_MAX_DELTA_UNIT,
     CONF_PORT,
     CONF_SOURCE,
+    DOMAIN,
     FACTOR_MAX,
     PORT_MAX,
     PORT_MIN,
@@ -82,7 +84,29 @@ def _offered(previous: str | None, offered: list[str]) -> str:
     return previous if previous in offered else offered[0]
 
 
-SOURCE_SELECTOR = selector.EntitySelector(selector.EntitySelectorConfig(domain="sensor"))
+INTENSITY_SELECTOR = selector.EntitySelector(selector.EntitySelectorConfig(domain="sensor"))
+# The unit a typed-in factor is offered in first, by what the meter measures, when the meter's own
+# unit is not one a factor can be given per (Wh -> kWh, ft³ -> m³, lb -> kg).
+PREFERRED_PER_UNITS = ("kWh", "m³", "L", "kg", "km")
+
+
+def natural_unit(source_unit: str | None, units: list[str]) -> str:
+    """The unit the meter itself counts in when a factor can be priced per it, else a usual one."""
+    if source_unit in units:
+        return str(source_unit)
+    return next((unit for unit in PREFERRED_PER_UNITS if unit in units), units[0])
+
+
+def meter_selector(hass: HomeAssistant) -> selector.EntitySelector:
+    """Sensors to pick a meter from, without Carbon Tracker's own entities (never a meter)."""
+    own = [
+        entry.entity_id
+        for entry in er.async_get(hass).entities.values()
+        if entry.platform == DOMAIN
+    ]
+    return selector.EntitySelector(
+        selector.EntitySelectorConfig(domain="sensor", exclude_entities=own)
+    )
 
 
 class FactorSteps:
@@ -156,7 +180,7 @@ class FactorSteps:
             value = float(user_input[CONF_FACTOR_VALUE])
             if user_input[CONF_FACTOR_UNIT] not in units:
                 errors[CONF_FACTOR_UNIT] = "unit_incompatible"
-            elif not 0.0 <= value <= FACTOR_MAX:
+            elif not (isfinite(value) and 0.0 <= value <= FACTOR_MAX):
                 errors[CONF_FACTOR_VALUE] = "factor_out_of_range"
             else:
                 return self._finish(
@@ -166,19 +190,15 @@ class FactorSteps:
                         CONF_FACTOR_UNIT: user_input[CONF_FACTOR_UNIT],
                     }
                 )
-        defaults = self._entry_options
+        previous = self._entry_options
         schema = vol.Schema(
             {
-                vol.Required(
-                    CONF_FACTOR_VALUE, default=defaults.get(CONF_FACTOR_VALUE, vol.UNDEFINED)
-                ): selector.NumberSelector(
-                    selector.NumberSelectorConfig(
-                        min=0, max=FACTOR_MAX, step="any", mode=selector.NumberSelectorMode.BOX
-                    )
+                # No bounds in the selector: out-of-range values get the integration's own
+                # translated error below, not HA's generic English one.
+                vol.Required(CONF_FACTOR_VALUE): selector.NumberSelector(
+                    selector.NumberSelectorConfig(step="any", mode=selector.NumberSelectorMode.BOX)
                 ),
-                vol.Required(
-                    CONF_FACTOR_UNIT, default=_offered(defaults.get(CONF_FACTOR_UNIT), units)
-                ): selector.SelectSelector(
+                vol.Required(CONF_FACTOR_UNIT): selector.SelectSelector(
                     selector.SelectSelectorConfig(
                         options=[
                             selector.SelectOptionDict(value=u, label=factor_unit_label(u))
@@ -189,8 +209,18 @@ class FactorSteps:
                 ),
             }
         )
+        # Empty for a new factor (a pre-filled 0 would be a factor too); what was typed stays.
+        suggested = user_input or {
+            CONF_FACTOR_VALUE: previous.get(CONF_FACTOR_VALUE),
+            CONF_FACTOR_UNIT: previous.get(CONF_FACTOR_UNIT)
+            if previous.get(CONF_FACTOR_UNIT) in units
+            else natural_unit(self._source_unit, units),
+        }
         return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
-            step_id="factor_custom", data_schema=schema, errors=errors
+            step_id="factor_custom",
+            data_schema=self.add_suggested_values_to_schema(schema, suggested),  # type: ignore[attr-defined]
+            errors=errors,
+            description_placeholders={"max": f"{FACTOR_MAX:,.0f}"},
         )
 
     async def async_step_factor_entity(
@@ -214,7 +244,7 @@ class FactorSteps:
                 vol.Required(
                     CONF_INTENSITY_ENTITY,
                     default=self._entry_options.get(CONF_INTENSITY_ENTITY, vol.UNDEFINED),
-                ): SOURCE_SELECTOR
+                ): INTENSITY_SELECTOR
             }
         )
         return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
@@ -283,7 +313,7 @@ class NodeConfigSteps(FactorSteps):
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME): selector.TextSelector(),
-                vol.Required(CONF_SOURCE): SOURCE_SELECTOR,
+                vol.Required(CONF_SOURCE): meter_selector(self.hass),
                 **_port_field(next_free_port(self.hass)),
                 **_limit_field(None),
             }
@@ -322,7 +352,7 @@ class NodeConfigSteps(FactorSteps):
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME): selector.TextSelector(),
-                vol.Required(CONF_SOURCE): SOURCE_SELECTOR,
+                vol.Required(CONF_SOURCE): meter_selector(self.hass),
             }
         )
         suggested = user_input or {CONF_NAME: entry.title, CONF_SOURCE: entry.data[CONF_SOURCE]}

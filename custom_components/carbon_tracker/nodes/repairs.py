@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from homeassistant.components.repairs import RepairsFlow, RepairsFlowResult
-from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_SOURCE
 from ..issues import IMPLAUSIBLE_JUMP, SOURCE_MISSING
+from .flow import meter_selector
 from .runtime import TrackingNodeConfigEntry
 from .source_checks import SourceRefusal, check_node_source
 
@@ -49,9 +49,7 @@ class SourceMissingRepairFlow(RepairsFlow):
             step_id="pick_source",
             data_schema=vol.Schema(
                 {
-                    vol.Required(CONF_SOURCE): selector.EntitySelector(
-                        selector.EntitySelectorConfig(domain="sensor")
-                    )
+                    vol.Required(CONF_SOURCE): meter_selector(self.hass)
                 }
             ),
             errors=errors,
