@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
-from unittest.mock import PropertyMock, patch
+from unittest.mock import patch
 
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.entity import Entity
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from tests.common import node_entry, set_meter, setup_node
 
 GRID_ENTRY_ID = "node_grid_energy"
-
-
-@pytest.fixture
-def all_entities_enabled() -> Iterator[None]:
-    """Create every entity enabled, the diagnostics that start disabled included."""
-    with patch.object(
-        Entity, "entity_registry_enabled_default", new_callable=PropertyMock, return_value=True
-    ):
-        yield
 
 
 @pytest.fixture

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 import logging
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import (
     ATTR_DEVICE_CLASS,
     ATTR_UNIT_OF_MEASUREMENT,
@@ -26,12 +27,17 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, snapsh
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.carbon_tracker.const import DOMAIN
-from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+from tests.common import (
+    CARBON,
+    SOURCE,
+    carbon,
+    entity_object,
+    node_entry,
+    set_meter,
+    setup_node,
+)
 
 INTENSITY = "sensor.grid_intensity"
-FACTOR_IN_FORCE = "sensor.grid_energy_factor_in_force"
-LAST_READING = "sensor.grid_energy_last_source_reading"
-PORT = "sensor.grid_energy_node_number"
 ABS = 1e-9
 
 
@@ -585,149 +591,134 @@ async def test_spike_on_a_carbon_source_names_kg_co2e(
 
 
 # ------------------------------------------------------------------------------------------------
-# Diagnostic sensors
+# The factor in force, on the carbon sensor
 # ------------------------------------------------------------------------------------------------
 
 
-async def _enable_diagnostics(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    registry = er.async_get(hass)
-    for entity_id in (FACTOR_IN_FORCE, LAST_READING, PORT):
-        registry.async_update_entity(entity_id, disabled_by=None)
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+def factor_attributes(hass: HomeAssistant) -> dict[str, Any]:
+    state = hass.states.get(CARBON)
+    assert state is not None
+    return {
+        key: value
+        for key, value in state.attributes.items()
+        if key
+        in (
+            "node_number",
+            "factor_mode",
+            "factor",
+            "factor_unit",
+            "factor_id",
+            "intensity_entity",
+            "device_factor_entity",
+        )
+    }
 
 
-async def test_diagnostic_sensors_are_disabled_by_default(hass: HomeAssistant) -> None:
+async def test_the_carbon_sensor_says_what_it_is_priced_at(hass: HomeAssistant) -> None:
     set_meter(hass, 100)
-    await setup_node(hass, node_entry())
-    registry = er.async_get(hass)
-    for entity_id in (FACTOR_IN_FORCE, LAST_READING, PORT):
-        entity = registry.async_get(entity_id)
-        assert entity is not None, entity_id
-        assert entity.disabled_by is er.RegistryEntryDisabler.INTEGRATION
-        assert entity.entity_category == "diagnostic"
-        assert hass.states.get(entity_id) is None
-    carbon_entity = registry.async_get(CARBON)
-    assert carbon_entity is not None
-    assert carbon_entity.disabled_by is None
+    await setup_node(hass, node_entry(port=7))
+    assert factor_attributes(hass) == {
+        "node_number": 7,
+        "factor_mode": "custom",
+        "factor": 0.5,
+        "factor_unit": "kg CO2e/kWh",
+    }
 
 
-async def test_diagnostic_sensors_when_enabled(hass: HomeAssistant) -> None:
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry(port=7))
-    await _enable_diagnostics(hass, entry)
-    assert entry.state is ConfigEntryState.LOADED
-
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert factor is not None
-    assert float(factor.state) == 0.5
-    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/kWh"
-    assert factor.attributes["mode"] == "custom"
-    assert factor.attributes["factor_id"] is None
-    assert factor.attributes["intensity_entity"] is None
-
-    last = hass.states.get(LAST_READING)
-    assert last is not None
-    assert float(last.state) == 100.0
-    assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kWh"
-
-    port = hass.states.get(PORT)
-    assert port is not None
-    assert port.state == "7"
-
-    set_meter(hass, 123.5)
-    await hass.async_block_till_done()
-    assert float(hass.states.get(LAST_READING).state) == 123.5
-    assert carbon(hass) == approx(11.75)
-
-    # A skipped reading leaves the last valid one.
-    set_meter(hass, STATE_UNAVAILABLE)
-    await hass.async_block_till_done()
-    assert float(hass.states.get(LAST_READING).state) == 123.5
-
-    # The reading in Wh is shown in Wh.
-    set_meter(hass, 124000, unit="Wh")
-    await hass.async_block_till_done()
-    last = hass.states.get(LAST_READING)
-    assert float(last.state) == 124000.0
-    assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "Wh"
-    assert carbon(hass) == approx(12.0)
-
-
-async def test_factor_in_force_follows_a_live_intensity(hass: HomeAssistant) -> None:
+async def test_the_factor_follows_a_live_intensity(hass: HomeAssistant) -> None:
     set_intensity(hass, 200)
     set_meter(hass, 100)
-    entry = await setup_node(hass, entity_mode_entry())
-    await _enable_diagnostics(hass, entry)
-
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert float(factor.state) == approx(0.2)
-    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/kWh"
-    assert factor.attributes["mode"] == "entity"
-    assert factor.attributes["intensity_entity"] == INTENSITY
+    await setup_node(hass, entity_mode_entry())
+    attributes = factor_attributes(hass)
+    assert attributes["factor"] == approx(0.2)
+    assert attributes["factor_unit"] == "kg CO2e/kWh"
+    assert attributes["factor_mode"] == "entity"
+    assert attributes["intensity_entity"] == INTENSITY
 
     set_intensity(hass, 0.5, unit="t CO2/MWh")
     await hass.async_block_till_done()
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert float(factor.state) == approx(500.0)
+    attributes = factor_attributes(hass)
+    assert attributes["factor"] == approx(500.0)
     # The intensity is CO2 alone, and the factor says so.
-    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2/MWh"
+    assert attributes["factor_unit"] == "kg CO2/MWh"
 
-    # While the intensity is unknown the factor in force is unknown (listeners still hear it).
+    # While the intensity is unknown, so is the factor; the total stays shown.
     set_intensity(hass, STATE_UNAVAILABLE)
     await hass.async_block_till_done()
-    assert hass.states.get(FACTOR_IN_FORCE).state == STATE_UNKNOWN
+    assert factor_attributes(hass)["factor"] is None
+    assert hass.states.get(CARBON).state != STATE_UNKNOWN
 
 
-async def test_factor_in_force_unknown_before_the_intensity_ever_had_a_unit(
+async def test_the_factor_is_unknown_before_the_intensity_ever_had_a_unit(
     hass: HomeAssistant,
 ) -> None:
     set_meter(hass, 100)
-    entry = await setup_node(hass, entity_mode_entry())
-    await _enable_diagnostics(hass, entry)
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert factor.state == STATE_UNKNOWN
-    assert ATTR_UNIT_OF_MEASUREMENT not in factor.attributes
+    await setup_node(hass, entity_mode_entry())
+    attributes = factor_attributes(hass)
+    assert attributes["factor"] is None
+    assert attributes["factor_unit"] is None
 
 
-async def test_factor_in_force_of_a_carbon_source_has_no_unit(hass: HomeAssistant) -> None:
+async def test_a_carbon_source_is_priced_at_one_without_a_unit(hass: HomeAssistant) -> None:
     set_meter(hass, 10, unit="t CO2e")
-    entry = await setup_node(hass, node_entry(factor_mode="carbon"))
-    await _enable_diagnostics(hass, entry)
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert float(factor.state) == 1.0
-    assert ATTR_UNIT_OF_MEASUREMENT not in factor.attributes
-    assert factor.attributes["mode"] == "carbon"
-    last = hass.states.get(LAST_READING)
-    assert float(last.state) == 10.0
-    assert last.attributes[ATTR_UNIT_OF_MEASUREMENT] == "t CO2e"
+    await setup_node(hass, node_entry(factor_mode="carbon"))
+    assert factor_attributes(hass) == {
+        "node_number": 1,
+        "factor_mode": "carbon",
+        "factor": 1.0,
+        "factor_unit": None,
+    }
 
 
-async def test_factor_in_force_of_a_library_factor(hass: HomeAssistant) -> None:
+async def test_a_library_factor_names_its_id(hass: HomeAssistant) -> None:
     set_meter(hass, 100)
-    entry = await setup_node(
-        hass, node_entry(factor_mode="library", factor_id="uk_desnz_2025_electricity")
-    )
-    await _enable_diagnostics(hass, entry)
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert float(factor.state) == 0.177
-    assert factor.attributes["mode"] == "library"
-    assert factor.attributes["factor_id"] == "uk_desnz_2025_electricity"
+    await setup_node(hass, node_entry(factor_mode="library", factor_id="uk_desnz_2025_electricity"))
+    attributes = factor_attributes(hass)
+    assert attributes["factor"] == 0.177
+    assert attributes["factor_mode"] == "library"
+    assert attributes["factor_id"] == "uk_desnz_2025_electricity"
+
+
+async def test_the_factor_is_not_recorded_with_every_state(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    """A live intensity changes it every few minutes; its history is the intensity's own."""
+    sensor = entity_object(hass, CARBON)
+    assert "factor" in sensor._unrecorded_attributes
+
+
+async def test_the_diagnostic_sensors_of_1_1_are_removed(hass: HomeAssistant) -> None:
+    """They showed as a row each, all alike, in the helpers list; their figures live on."""
+    entry = node_entry()
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    for key in ("factor_in_force", "last_reading", "port"):
+        registry.async_get_or_create(
+            "sensor",
+            DOMAIN,
+            f"{entry.entry_id}_{key}",
+            config_entry=entry,
+            disabled_by=er.RegistryEntryDisabler.INTEGRATION,
+        )
+    set_meter(hass, 100)
+    await setup_node(hass, entry)
+    own = er.async_entries_for_config_entry(registry, entry.entry_id)
+    assert {e.unique_id for e in own} == {
+        f"{entry.entry_id}_emissions",
+        f"{entry.entry_id}_emission_factor",
+    }
 
 
 async def test_unloading_stops_every_listener(
     hass: HomeAssistant, grid_node: MockConfigEntry
 ) -> None:
     entry = grid_node
-    await _enable_diagnostics(hass, entry)
     node = entry.runtime_data
     assert node.total_listeners
-    assert node.reading_listeners
     assert node.factor_listeners
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     assert not node.total_listeners
-    assert not node.reading_listeners
     assert not node.factor_listeners
     # The runtime no longer follows the meter.
     set_meter(hass, 200)
@@ -763,7 +754,7 @@ async def test_entities_attach_to_the_source_device(hass: HomeAssistant) -> None
     entry = await setup_node(hass, node_entry())
 
     own = er.async_entries_for_config_entry(entities, entry.entry_id)
-    assert len(own) == 5
+    assert len(own) == 2
     assert {e.device_id for e in own} == {device.id}
     assert dr.async_entries_for_config_entry(devices, entry.entry_id) == []
 
@@ -790,36 +781,25 @@ async def test_entities_get_the_node_device_without_a_source_device(
     own = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
     assert {e.device_id for e in own} == {device.id}
     assert {e.unique_id for e in own} == {
-        f"{entry.entry_id}_{key}"
-        for key in ("emissions", "factor_in_force", "last_reading", "port", "emission_factor")
+        f"{entry.entry_id}_{key}" for key in ("emissions", "emission_factor")
     }
 
 
-async def test_diagnostics_are_written_only_when_what_they_show_changes(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+async def test_a_reading_does_not_rebuild_the_factor_attributes(
+    hass: HomeAssistant, grid_node: MockConfigEntry
 ) -> None:
-    """A reading rewrites the last-reading diagnostic, not the port or factor ones."""
-    set_meter(hass, 100)
-    entry = await setup_node(hass, node_entry())
-    registry = er.async_get(hass)
-    ids = {
-        key: registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_{key}")
-        for key in ("port", "factor_in_force", "last_reading")
-    }
-    for entity_id in ids.values():
-        registry.async_update_entity(entity_id, disabled_by=None)
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    before = {key: hass.states.get(entity_id).last_reported for key, entity_id in ids.items()}
-
-    freezer.tick(timedelta(minutes=1))
+    """On the hot path only the total changes; the attributes are rebuilt on a factor change."""
+    sensor = entity_object(hass, CARBON)
+    before = sensor.extra_state_attributes
     set_meter(hass, 110)
     await hass.async_block_till_done()
-    after = {key: hass.states.get(entity_id).last_reported for key, entity_id in ids.items()}
-    assert after["port"] == before["port"]
-    assert after["factor_in_force"] == before["factor_in_force"]
-    assert after["last_reading"] > before["last_reading"]
-    assert float(hass.states.get(ids["last_reading"]).state) == 110.0
+    assert sensor.extra_state_attributes is before
+    grid_node.runtime_data.async_apply_factor(
+        replace(grid_node.runtime_data.settings, static_factor=0.25)
+    )
+    await hass.async_block_till_done()
+    assert sensor.extra_state_attributes is not before
+    assert factor_attributes(hass)["factor"] == 0.25
 
 
 async def test_reconfigured_onto_a_meter_with_a_device_the_own_device_goes(
@@ -862,7 +842,6 @@ async def test_reconfigured_onto_a_meter_with_a_device_the_own_device_goes(
 
 async def test_node_entities_snapshot(
     hass: HomeAssistant,
-    all_entities_enabled: None,
     only_platform,
     snapshot: SnapshotAssertion,
 ) -> None:

@@ -109,47 +109,25 @@ async def test_node_total_lost_on_the_device_is_a_reset_not_a_loss(hass: HomeAss
         assert float(hass.states.get(TRACKED).state) == approx(expected)
 
 
-async def test_factor_in_force_is_the_device_keypad_factor(hass: HomeAssistant) -> None:
+async def test_the_carbon_sensor_names_the_device_keypad_factor(hass: HomeAssistant) -> None:
+    """The node counts 1:1; the factor the device converts with is its own number entity."""
     add_esphome_node(hass)
     entry = await add_node_through_the_flow(hass)
-    registry = er.async_get(hass)
-    diagnostic = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_factor_in_force")
-    assert diagnostic is not None
-    registry.async_update_entity(diagnostic, disabled_by=None)
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-
-    state = hass.states.get(diagnostic)
-    assert float(state.state) == approx(0.5306)
-    assert state.attributes["unit_of_measurement"] == "kg CO2e/kWh"
+    state = hass.states.get(TRACKED)
+    assert state.attributes["factor"] == 1.0
+    assert state.attributes["factor_mode"] == "carbon"
     assert state.attributes["device_factor_entity"] == NODE_FACTOR
-
-    # Typed on the IR keypad (or set from HA): the node's factor number changes.
-    hass.states.async_set(NODE_FACTOR, "0.6", {"unit_of_measurement": "kg CO2e/kWh"})
-    await hass.async_block_till_done()
-    assert float(hass.states.get(diagnostic).state) == approx(0.6)
-
-    hass.states.async_set(NODE_FACTOR, "unavailable", {"unit_of_measurement": "kg CO2e/kWh"})
-    await hass.async_block_till_done()
-    assert hass.states.get(diagnostic).state == "unknown"
-
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
     assert diagnostics["device_factor_entity"] == NODE_FACTOR
 
 
-async def test_device_without_factor_number_shows_factor_one(hass: HomeAssistant) -> None:
-    """The CO2 analyser node has no keypad: the factor in force is the node's own 1."""
+async def test_device_without_factor_number_names_none(hass: HomeAssistant) -> None:
+    """The CO2 analyser node has no keypad: the factor is the node's own 1, and no device one."""
     add_esphome_node(hass, with_factor=False)
-    entry = await add_node_through_the_flow(hass)
-    registry = er.async_get(hass)
-    diagnostic = registry.async_get_entity_id("sensor", DOMAIN, f"{entry.entry_id}_factor_in_force")
-    er.async_get(hass).async_update_entity(diagnostic, disabled_by=None)
-    await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
-    state = hass.states.get(diagnostic)
-    assert float(state.state) == approx(1.0)
-    assert state.attributes["device_factor_entity"] is None
-    assert "unit_of_measurement" not in state.attributes
+    await add_node_through_the_flow(hass)
+    state = hass.states.get(TRACKED)
+    assert state.attributes["factor"] == 1.0
+    assert "device_factor_entity" not in state.attributes
 
 
 def test_find_device_factor_entity_ignores_other_numbers(hass: HomeAssistant) -> None:

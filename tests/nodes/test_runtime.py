@@ -9,7 +9,6 @@ import math
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -17,7 +16,6 @@ from custom_components.carbon_tracker.const import EVENT_FACTOR_CHANGED
 from tests.common import CARBON, approx, carbon, node_entry, set_meter, setup_node
 
 NUMBER = "number.grid_energy_emission_factor"
-FACTOR_IN_FORCE = "sensor.grid_energy_factor_in_force"
 
 
 async def test_a_corrupted_register_leaves_the_total_finite_and_counting(
@@ -76,14 +74,11 @@ async def test_a_co2_only_factor_is_labelled_co2_everywhere(hass: HomeAssistant)
     entry = await setup_node(
         hass, node_entry(factor_mode="library", factor_id="cn_mee_grid_national_2023")
     )
-    registry = er.async_get(hass)
-    registry.async_update_entity(FACTOR_IN_FORCE, disabled_by=None)
-    assert await hass.config_entries.async_reload(entry.entry_id)
-    await hass.async_block_till_done()
+    assert entry.runtime_data.gas == "CO2"
     assert hass.states.get(NUMBER).attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2/kWh"
-    factor = hass.states.get(FACTOR_IN_FORCE)
-    assert float(factor.state) == 0.5306
-    assert factor.attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2/kWh"
+    carbon_state = hass.states.get(CARBON)
+    assert carbon_state.attributes["factor"] == 0.5306
+    assert carbon_state.attributes["factor_unit"] == "kg CO2/kWh"
 
     events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
     await hass.services.async_call(
@@ -94,4 +89,4 @@ async def test_a_co2_only_factor_is_labelled_co2_everywhere(hass: HomeAssistant)
     assert events[0].data["old_unit"] == "kg CO2/kWh"
     assert events[0].data["unit"] == "kg CO2e/kWh"
     assert hass.states.get(NUMBER).attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/kWh"
-    assert hass.states.get(CARBON) is not None
+    assert hass.states.get(CARBON).attributes["factor_unit"] == "kg CO2e/kWh"

@@ -1,4 +1,8 @@
-"""Entities of a tracking node. They render what the node's runtime holds and restore its state."""
+"""Entities of a tracking node. They render what the node's runtime holds and restore its state.
+
+A node has two: its carbon total (a sensor), and its factor (a number) when the factor is a
+fixed value.
+"""
 
 from __future__ import annotations
 
@@ -15,13 +19,12 @@ from homeassistant.components.sensor import (
     SensorExtraStoredData,
     SensorStateClass,
 )
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, EntityCategory, Platform, UnitOfMass
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.const import EntityCategory, Platform, UnitOfMass
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
-from homeassistant.helpers.event import async_track_state_change_event
 
 from ..const import DOMAIN, FACTOR_MAX, FactorMode
 from ..core.carbon_units import factor_unit_label
@@ -59,15 +62,29 @@ class TrackingNodeEntity(Entity):
             )
 
 
+# Disabled diagnostic sensors of versions before 1.2, shown as a row each, all alike, in the
+# helpers list; what they showed is now on the carbon sensor (factor) or the meter itself.
+RETIRED_SENSOR_KEYS = ("factor_in_force", "last_reading", "port")
+
+ATTR_NODE_NUMBER = "node_number"
+ATTR_FACTOR = "factor"
+ATTR_FACTOR_UNIT = "factor_unit"
+ATTR_FACTOR_MODE = "factor_mode"
+ATTR_FACTOR_ID = "factor_id"
+ATTR_INTENSITY_ENTITY = "intensity_entity"
+ATTR_DEVICE_FACTOR_ENTITY = "device_factor_entity"
+
+
 @callback
 def async_node_sensors(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> list[SensorEntity]:
-    """The node's sensors: the carbon total, and diagnostics that start disabled."""
-    return [
-        CarbonEmissionsSensor(hass, entry),
-        FactorInForceSensor(hass, entry),
-        LastReadingSensor(hass, entry),
-        PortSensor(hass, entry),
-    ]
+    """The node's sensor: the carbon total, with the factor in force as attributes."""
+    registry = er.async_get(hass)
+    for key in RETIRED_SENSOR_KEYS:
+        if retired := registry.async_get_entity_id(
+            Platform.SENSOR, DOMAIN, f"{entry.entry_id}_{key}"
+        ):
+            registry.async_remove(retired)
+    return [CarbonEmissionsSensor(hass, entry)]
 
 
 @callback
@@ -137,18 +154,25 @@ class NodeStoredData(SensorExtraStoredData):
 
 
 class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
-    """Cumulative kg CO2e of a node's source: each new reading adds delta x factor."""
+    """Cumulative kg CO2e of a node's source: each new reading adds delta x factor.
+
+    Its attributes say what the readings are priced at now (and where that comes from); they
+    are rebuilt when the factor changes, never on a reading.
+    """
 
     _attr_device_class = SensorDeviceClass.WEIGHT
     _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
     _attr_state_class = SensorStateClass.TOTAL_INCREASING
     _attr_suggested_display_precision = 3
+    # A live intensity changes the factor every few minutes; its history is the intensity's own.
+    _unrecorded_attributes = frozenset({ATTR_FACTOR})
 
     def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
         """Start empty; the total and baseline are restored when added."""
         super().__init__(hass, entry, "emissions")
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
+        self._device_factor: str | None = None
 
     @property
     def extra_restore_state_data(self) -> NodeStoredData:
@@ -172,14 +196,45 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             node.async_restore(
                 NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
             )
+        settings = node.settings
+        self._device_factor = (
+            find_device_factor_entity(self.hass, settings.source)
+            if settings.mode is FactorMode.CARBON
+            else None
+        )
+        self._attr_extra_state_attributes = self._factor_attributes()
         node.total_listeners.async_add(self.async_write_ha_state)
+        node.factor_listeners.async_add(self._on_factor)
         node.async_start()
+
+    @callback
+    def _on_factor(self) -> None:
+        self._attr_extra_state_attributes = self._factor_attributes()
+        self.async_write_ha_state()
+
+    def _factor_attributes(self) -> dict[str, Any]:
+        node = self._node
+        settings = node.settings
+        attributes: dict[str, Any] = {
+            ATTR_NODE_NUMBER: settings.port,
+            ATTR_FACTOR_MODE: settings.mode.value,
+            ATTR_FACTOR: node.factor,
+            ATTR_FACTOR_UNIT: node.factor_label,
+        }
+        if settings.factor_id is not None:
+            attributes[ATTR_FACTOR_ID] = settings.factor_id
+        if settings.intensity_entity is not None:
+            attributes[ATTR_INTENSITY_ENTITY] = settings.intensity_entity
+        if self._device_factor is not None:
+            attributes[ATTR_DEVICE_FACTOR_ENTITY] = self._device_factor
+        return attributes
 
     async def async_will_remove_from_hass(self) -> None:
         """Stop the runtime and stop hearing from it."""
         await super().async_will_remove_from_hass()
         self._node.async_stop()
         self._node.total_listeners.async_remove(self.async_write_ha_state)
+        self._node.factor_listeners.async_remove(self._on_factor)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
         if (extra := await self.async_get_last_extra_data()) is None:
@@ -203,115 +258,6 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         """
         node = self._node
         return node.total if node.caught_up else None
-
-
-class _NodeDiagnosticSensor(TrackingNodeEntity, SensorEntity):
-    """A diagnostic of the node; disabled until the user wants it."""
-
-    _attr_entity_category = EntityCategory.DIAGNOSTIC
-    _attr_entity_registry_enabled_default = False
-
-
-class FactorInForceSensor(_NodeDiagnosticSensor):
-    """The factor readings are priced at right now, and where it comes from.
-
-    For a source that measures carbon itself (an ESPHome node), that is the factor the device
-    converts with: its own factor number, when the device has one.
-    """
-
-    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-        """Set up the factor diagnostic."""
-        super().__init__(hass, entry, "factor_in_force")
-        self._device_factor: str | None = None
-
-    async def async_added_to_hass(self) -> None:
-        """Follow factor changes, and the device's factor for a carbon-measuring source."""
-        self._node.factor_listeners.async_add(self.async_write_ha_state)
-        settings = self._node.settings
-        if settings.mode is FactorMode.CARBON:
-            self._device_factor = find_device_factor_entity(self.hass, settings.source)
-        if self._device_factor is not None:
-            self.async_on_remove(
-                async_track_state_change_event(
-                    self.hass, self._device_factor, self._on_device_factor
-                )
-            )
-
-    async def async_will_remove_from_hass(self) -> None:
-        """Stop following factor changes."""
-        self._node.factor_listeners.async_remove(self.async_write_ha_state)
-
-    @callback
-    def _on_device_factor(self, event: Event[EventStateChangedData]) -> None:
-        self.async_write_ha_state()
-
-    def _device_factor_state(self) -> State | None:
-        return None if self._device_factor is None else self.hass.states.get(self._device_factor)
-
-    @property
-    def native_value(self) -> float | None:
-        """The factor, in kg of its gas per factor unit."""
-        if self._device_factor is not None:
-            state = self._device_factor_state()
-            try:
-                return None if state is None else float(state.state)
-            except ValueError:
-                return None
-        return self._node.factor
-
-    @property
-    def native_unit_of_measurement(self) -> str | None:
-        """The unit: kg of the factor's gas per the unit the factor is priced in."""
-        if self._device_factor is not None:
-            state = self._device_factor_state()
-            return None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
-        return self._node.factor_label
-
-    @property
-    def extra_state_attributes(self) -> dict[str, Any]:
-        """Where the factor comes from."""
-        settings = self._node.settings
-        return {
-            "mode": settings.mode.value,
-            "factor_id": settings.factor_id,
-            "intensity_entity": settings.intensity_entity,
-            "device_factor_entity": self._device_factor,
-        }
-
-
-class LastReadingSensor(_NodeDiagnosticSensor):
-    """The last valid reading of the source, in the source's own unit."""
-
-    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-        """Set up the last-reading diagnostic."""
-        super().__init__(hass, entry, "last_reading")
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the readings."""
-        self._node.reading_listeners.async_add(self.async_write_ha_state)
-
-    async def async_will_remove_from_hass(self) -> None:
-        """Stop following them."""
-        self._node.reading_listeners.async_remove(self.async_write_ha_state)
-
-    @property
-    def native_value(self) -> float | None:
-        """The reading."""
-        return self._node.last_reading
-
-    @property
-    def native_unit_of_measurement(self) -> str | None:
-        """The source's unit."""
-        return self._node.last_reading_unit
-
-
-class PortSensor(_NodeDiagnosticSensor):
-    """The node's port number."""
-
-    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-        """Set up the port diagnostic."""
-        super().__init__(hass, entry, "port")
-        self._attr_native_value = self._node.settings.port
 
 
 class EmissionFactorNumber(TrackingNodeEntity, NumberEntity):

@@ -47,11 +47,7 @@ class SourceMissingRepairFlow(RepairsFlow):
                 return self.async_create_entry(data={})
         return self.async_show_form(
             step_id="pick_source",
-            data_schema=vol.Schema(
-                {
-                    vol.Required(CONF_SOURCE): meter_selector(self.hass)
-                }
-            ),
+            data_schema=vol.Schema({vol.Required(CONF_SOURCE): meter_selector(self.hass)}),
             errors=errors,
             description_placeholders=placeholders,
         )

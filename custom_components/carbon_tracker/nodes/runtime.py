@@ -207,7 +207,6 @@ class NodeRuntime:
         "last_reading_unit",
         "name",
         "per_unit",
-        "reading_listeners",
         "settings",
         "source_uid",
         "total_listeners",
@@ -240,7 +239,6 @@ class NodeRuntime:
         self.changed_by: str | None = None
         # Kept apart so that an entity is written only when what it shows can have changed.
         self.total_listeners = Listeners()
-        self.reading_listeners = Listeners()
         self.factor_listeners = Listeners()
         # Multiplier of a reading in a source unit into the factor's unit; None = unusable unit.
         self._multipliers: dict[str | None, float | None] = {}
@@ -421,8 +419,6 @@ class NodeRuntime:
             self._catch_up()
             for update in self.total_listeners:
                 update()
-        for update in self.reading_listeners:
-            update()
 
     def _catch_up(self) -> None:
         self.caught_up = True
