@@ -43,7 +43,7 @@ from homeassistant.config_entries import (
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.storage import Store
-from homeassistant.util import dt as dt_util
+from homeassistant.util import dt as dt_util, slugify
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
@@ -99,6 +99,47 @@ def node_entries(nodes: Iterable[NodeSpec] = NODES) -> list[ConfigEntry]:
     ]
 
 
+DASHBOARD_ID = "carbon_dashboard"
+
+
+def carbon_dashboard(carbon_sensors: list[str]) -> dict[str, Any]:
+    """The "Carbon" dashboard, core cards only: totals now, carbon per 5 minutes, day and month.
+
+    The 5-minute graph fills within minutes of a start (HA compiles short-term statistics every 5
+    minutes); days and months need HA's first hourly compile.
+    """
+    by_period = [
+        {
+            "type": "statistics-graph",
+            "title": title,
+            "entities": carbon_sensors,
+            "stat_types": ["change"],
+            "period": period,
+            "days_to_show": days,
+            "chart_type": "bar",
+        }
+        for title, period, days in (
+            ("Carbon per day", "day", 30),
+            ("Carbon per month", "month", 365),
+        )
+    ]
+    return {
+        "config": {
+            "title": "Carbon",
+            "views": [
+                {
+                    "title": "Carbon",
+                    "path": "carbon",
+                    "cards": [
+                        {"type": "entities", "title": "Carbon so far", "entities": carbon_sensors},
+                        *by_period,
+                    ],
+                }
+            ],
+        }
+    }
+
+
 def http_settings(port: int) -> dict[str, Any]:
     """HA's HTTP store: a confirmed ("stable") configuration on 127.0.0.1, nothing to migrate."""
     stable = {
@@ -148,9 +189,28 @@ async def seed(
     await Store(hass, HTTP_VERSION, HTTP_KEY, minor_version=HTTP_MINOR).async_save(
         http_settings(port)
     )
+    entries = node_entries(nodes)
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
-        {"entries": [entry.as_storage_fragment for entry in node_entries(nodes)]}
+        {"entries": [entry.as_storage_fragment for entry in entries]}
     )
+    # HA names a node's carbon sensor after the node: "Boiler gas" -> sensor.boiler_gas_carbon_...
+    carbon_sensors = [f"sensor.{slugify(entry.title)}_carbon_emissions" for entry in entries]
+    await Store(hass, 1, "lovelace_dashboards").async_save(
+        {
+            "items": [
+                {
+                    "id": DASHBOARD_ID,
+                    "url_path": "carbon-dashboard",
+                    "title": "Carbon",
+                    "icon": "mdi:molecule-co2",
+                    "show_in_sidebar": True,
+                    "require_admin": False,
+                    "mode": "storage",
+                }
+            ]
+        }
+    )
+    await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(carbon_dashboard(carbon_sensors))
     await hass.async_stop(force=True)
     return token
 
