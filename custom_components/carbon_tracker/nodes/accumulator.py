@@ -181,6 +181,15 @@ class CarbonAccumulator:
         self._set_baseline(spike.reading, spike.at, spike.last_reset)
         self.held_spike = None
 
+    def carry_over(self, kilograms: float) -> None:
+        """Add kilograms counted before a power cut that the restored state had not seen yet.
+
+        Restore data can be older than the last total shown; when the meter was also reset during
+        the outage, the delta from the old baseline cannot recover that part, so it is carried.
+        """
+        if kilograms > 0.0 and isfinite(self._total + kilograms):
+            self._add(kilograms)
+
     def reexpress(self, ratio: float | None) -> None:
         """The readings' unit changed: one old unit is ``ratio`` new units (None: not convertible).
 

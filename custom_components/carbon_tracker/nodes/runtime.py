@@ -50,6 +50,8 @@ from ..core.library_store import FactorTable
 from ..core.units import reading_multiplier
 from ..issues import IMPLAUSIBLE_JUMP, async_clear, async_raise_implausible_jump
 from .accumulator import CarbonAccumulator, Outcome
+from .lookup import emissions_entity_id
+from .recorded import async_last_shown_total
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -192,6 +194,7 @@ class NodeRuntime:
     # A factory has thousands of nodes: no per-instance dict.
     __slots__ = (
         "_jump_issue_open",
+        "_lifting",
         "_multipliers",
         "_source_missing",
         "_unsubscribes",
@@ -207,6 +210,7 @@ class NodeRuntime:
         "last_reading_unit",
         "name",
         "per_unit",
+        "restored_total",
         "settings",
         "source_uid",
         "total_listeners",
@@ -226,6 +230,9 @@ class NodeRuntime:
         # minutes, and a power cut loses the rest), and publishing it would make the statistics
         # see a drop, take it for a meter reset and count the climb back a second time.
         self.caught_up = True
+        # The total restored at start, and whether the last one shown is being looked up.
+        self.restored_total: float | None = None
+        self._lifting = False
         self.factor: float | None = (
             1.0 if settings.mode is FactorMode.CARBON else settings.static_factor
         )
@@ -321,6 +328,7 @@ class NodeRuntime:
             accumulator.rebase()
         self.accumulator = accumulator
         self.caught_up = False
+        self.restored_total = accumulator.total
         if self.settings.mode is FactorMode.ENTITY:
             # The baseline stays in the intensity's last unit until the intensity says otherwise.
             self.per_unit = stored.per_unit
@@ -407,22 +415,55 @@ class NodeRuntime:
         self.last_reading = raw
         self.last_reading_unit = unit
         if outcome in _TOTAL_CHANGED:
-            if not self.caught_up:
-                self._catch_up()
-            for update in self.total_listeners:
-                update()
+            if self.caught_up or self._catch_up(outcome):
+                for update in self.total_listeners:
+                    update()
             if self._jump_issue_open:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
             self._raise_jump_issue()
-        elif not self.caught_up and outcome in _CAUGHT_UP:
-            self._catch_up()
+        elif not self.caught_up and outcome in _CAUGHT_UP and self._catch_up(outcome):
             for update in self.total_listeners:
                 update()
 
-    def _catch_up(self) -> None:
+    def _catch_up(self, outcome: Outcome) -> bool:
+        """The first reading after a restore; True when the total can be shown now.
+
+        A meter reset during the outage cannot recover, from the old baseline, what was counted
+        between the restore data and the outage: the last total shown is then looked up in the
+        recorder first (a rare path, off the hot one).
+        """
+        if self._lifting:
+            return False
+        if outcome is Outcome.RESET and self.restored_total is not None:
+            self._lifting = True
+            self.hass.async_create_background_task(
+                self._async_carry_over_last_shown(), f"carbon_tracker carry over {self.name}"
+            )
+            return False
+        self._caught_up()
+        return True
+
+    def _caught_up(self) -> None:
         self.caught_up = True
         _LOGGER.debug("%s caught up with its meter: %s kg", self.name, self.accumulator.total)
+
+    async def _async_carry_over_last_shown(self) -> None:
+        restored = self.restored_total
+        assert restored is not None
+        entity_id = emissions_entity_id(self.hass, self.entry_id)
+        shown = None if entity_id is None else await async_last_shown_total(self.hass, entity_id)
+        if shown is not None and shown > restored:
+            _LOGGER.debug(
+                "%s: meter reset during the outage; %s kg shown before it carried over",
+                self.name,
+                shown - restored,
+            )
+            self.accumulator.carry_over(shown - restored)
+        self._lifting = False
+        self._caught_up()
+        for update in self.total_listeners:
+            update()
 
     def _skip(self, state: State) -> None:
         """A missing or non-numeric reading: skipped, the baseline stays (logged once)."""

@@ -1,0 +1,127 @@
+"""After a power cut and a meter reset during the outage, the last total shown carries over."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from unittest.mock import patch
+
+from homeassistant.const import STATE_UNKNOWN
+from homeassistant.core import HomeAssistant, State
+from homeassistant.util import dt as dt_util
+import pytest
+from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
+
+from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator
+from custom_components.carbon_tracker.nodes.entities import NodeStoredData
+from custom_components.carbon_tracker.nodes.recorded import _newest_number
+from tests.common import CARBON, SOURCE, approx, carbon, node_entry, set_meter, setup_node
+
+ENTRY_ID = "node_grid_energy"
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
+    """The recorder's database must be prepared before hass starts: ask for it first."""
+
+
+def restored_older_total(hass: HomeAssistant) -> None:
+    """HA's restore data from before the cut: 10 kg with the meter at 80 kWh."""
+    extra = NodeStoredData(
+        10.0,
+        "kg",
+        {"total": 10.0, "baseline": 80.0, "baseline_at": None, "last_reset": None},
+        SOURCE,
+        "kWh",
+        None,
+        ENTRY_ID,
+    ).as_dict()
+    mock_restore_cache_with_extra_data(hass, ((State(CARBON, "10.0"), extra),))
+
+
+async def test_a_reset_during_the_outage_carries_over_what_was_shown(
+    recorder_mock: None, hass: HomeAssistant
+) -> None:
+    """25 kg were shown (meter at 110) when the power went; the meter restarted from 0.
+
+    The delta from the restored baseline cannot see the 15 kg counted after the restore data
+    was saved; the recorder has the 25 kg, so the node goes on from there: 25 + 3 x 0.5.
+    """
+    hass.states.async_set(CARBON, "25.0", {"unit_of_measurement": "kg"})
+    await async_wait_recording_done(hass)
+    hass.states.async_remove(CARBON)
+    restored_older_total(hass)
+    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    set_meter(hass, 3)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(26.5)
+    assert entry.runtime_data.caught_up
+    set_meter(hass, 5)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(27.5)
+
+
+async def test_without_a_recorder_the_reset_counts_on_the_restored_total(
+    hass: HomeAssistant,
+) -> None:
+    restored_older_total(hass)
+    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 3)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(11.5)
+
+
+async def test_readings_while_looking_up_are_counted_once(hass: HomeAssistant) -> None:
+    """The sensor stays unknown until the look-up answers; readings meanwhile count as usual."""
+    answer = asyncio.Event()
+
+    async def slow_recorder(hass: HomeAssistant, entity_id: str) -> float:
+        await answer.wait()
+        return 25.0
+
+    restored_older_total(hass)
+    with patch(
+        "custom_components.carbon_tracker.nodes.runtime.async_last_shown_total", slow_recorder
+    ):
+        await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+        set_meter(hass, 3)
+        await hass.async_block_till_done(wait_background_tasks=False)
+        set_meter(hass, 4)
+        await hass.async_block_till_done(wait_background_tasks=False)
+        assert hass.states.get(CARBON).state == STATE_UNKNOWN
+        answer.set()
+        await hass.async_block_till_done()
+    assert carbon(hass) == approx(27.0)
+
+
+def test_nothing_is_carried_over_that_is_not_a_positive_amount() -> None:
+    accumulator = CarbonAccumulator(total=5.0)
+    accumulator.carry_over(0.0)
+    accumulator.carry_over(-2.0)
+    accumulator.carry_over(float("inf"))
+    assert accumulator.total == 5.0
+    accumulator.carry_over(1.5)
+    assert accumulator.total == 6.5
+
+
+def test_the_newest_number_wins_and_unknown_is_passed_over() -> None:
+    now = dt_util.utcnow()
+    states = [
+        State(CARBON, "20.0", last_updated=now - timedelta(minutes=3)),
+        State(CARBON, "25.0", last_updated=now - timedelta(minutes=2)),
+        State(CARBON, STATE_UNKNOWN, last_updated=now),
+        State(CARBON, "inf", last_updated=now),
+    ]
+    assert _newest_number(states) == 25.0
+    assert _newest_number([State(CARBON, STATE_UNKNOWN)]) is None
+
+
+@pytest.mark.parametrize("recorded", [[], None])
+def test_nothing_recorded_is_none(recorded: list[State] | None) -> None:
+    assert _newest_number(recorded or []) is None
