@@ -352,13 +352,26 @@ async def test_own_entities_are_not_offered_as_meters(hass: HomeAssistant) -> No
     result = await start_node_flow(hass)
     excluded = schema_field(result, CONF_SOURCE)[1].config["exclude_entities"]
     own = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert CARBON in excluded
-    assert {e.entity_id for e in own} == set(excluded)
+    assert excluded == [CARBON]
+    # The factor number is no sensor: the picker's domain leaves it out already.
+    assert {e.entity_id for e in own} == {CARBON, "number.grid_energy_emission_factor"}
     # Typed in anyway (the form is only a picker): refused by the flow.
     with pytest.raises(InvalidData):
         await hass.config_entries.flow.async_configure(
             result["flow_id"], {CONF_NAME: "Loop", CONF_SOURCE: CARBON, CONF_PORT: 2}
         )
+
+
+async def test_a_factory_of_nodes_is_not_sent_as_an_exclusion_list(hass: HomeAssistant) -> None:
+    """Past 500 own sensors the form leaves the list out; the flow's check still refuses them."""
+    registry = er.async_get(hass)
+    owner = MockConfigEntry(domain=DOMAIN)
+    owner.add_to_hass(hass)
+    for index in range(501):
+        registry.async_get_or_create("sensor", DOMAIN, f"carbon_{index}", config_entry=owner)
+    add_meter(hass)
+    result = await start_node_flow(hass)
+    assert "exclude_entities" not in schema_field(result, CONF_SOURCE)[1].config
 
 
 async def test_an_own_entity_that_slipped_past_the_picker_is_refused(

@@ -97,13 +97,20 @@ def natural_unit(source_unit: str | None, units: list[str]) -> str:
     return next((unit for unit in PREFERRED_PER_UNITS if unit in units), units[0])
 
 
+# Above this many of our own sensors the picker's exclusion list would weigh more than it helps
+# (every form would carry it); the flow's own check still refuses them with a field error.
+EXCLUDED_AT_MOST = 500
+
+
 def meter_selector(hass: HomeAssistant) -> selector.EntitySelector:
-    """Sensors to pick a meter from, without Carbon Tracker's own entities (never a meter)."""
+    """Sensors to pick a meter from, without Carbon Tracker's own sensors (never a meter)."""
     own = [
         entry.entity_id
         for entry in er.async_get(hass).entities.values()
-        if entry.platform == DOMAIN
+        if entry.platform == DOMAIN and entry.domain == "sensor"
     ]
+    if len(own) > EXCLUDED_AT_MOST:
+        return selector.EntitySelector(selector.EntitySelectorConfig(domain="sensor"))
     return selector.EntitySelector(
         selector.EntitySelectorConfig(domain="sensor", exclude_entities=own)
     )
