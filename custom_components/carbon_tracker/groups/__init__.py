@@ -1,0 +1,1 @@
+"""Binding groups: forecast against measured, a total meter against its sub-meters."""

@@ -1,0 +1,179 @@
+"""A group's arithmetic: window sums of its members, its error and its threshold. No HA imports.
+
+Members are nodes whose totals only grow. A group keeps, per member, the total it last saw and
+adds each increase to its side's running sum: a member update is O(1), whatever the group's size.
+A member that is unavailable keeps its last total; when it comes back, the catch-up (its node
+counted the outage's consumption) lands in the window it comes back in, once. At a window
+boundary the sums start from zero and every member's last total becomes its baseline.
+
+Sign convention: forecast against measured gives measured minus forecast; a total meter against
+its sub-meters gives the total minus the sum of the subs (the unaccounted remainder). The relative
+error is the error over the forecast (or the total), in per cent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from math import isfinite
+
+
+class GroupKind(StrEnum):
+    """What a group compares."""
+
+    FORECAST_VS_MEASURED = "forecast_vs_measured"
+    TOTAL_VS_SUB = "total_vs_sub"
+
+
+class Side(StrEnum):
+    """The left side is the forecast (or the total), the right side the measured (or the subs)."""
+
+    LEFT = "left"
+    RIGHT = "right"
+
+
+class CompensatedSum:
+    """A Neumaier-compensated running sum: many small additions stay exact far below a gram."""
+
+    __slots__ = ("_compensation", "_sum")
+
+    def __init__(self) -> None:
+        """Start at zero."""
+        self._sum = 0.0
+        self._compensation = 0.0
+
+    @property
+    def value(self) -> float:
+        """The sum."""
+        return self._sum + self._compensation
+
+    def add(self, value: float) -> None:
+        """Add one value."""
+        total = self._sum
+        new = total + value
+        if abs(total) >= abs(value):
+            self._compensation += (total - new) + value
+        else:
+            self._compensation += (value - new) + total
+        self._sum = new
+
+
+class WindowSums:
+    """The carbon of each side of a group in the current window."""
+
+    __slots__ = ("_last", "_side", "_sums")
+
+    def __init__(self, left: Iterable[str], right: Iterable[str]) -> None:
+        """Members by id on each side; none has been seen yet."""
+        self._side: dict[str, Side] = {member: Side.LEFT for member in left}
+        self._side.update({member: Side.RIGHT for member in right})
+        self._last: dict[str, float | None] = dict.fromkeys(self._side)
+        self._sums = {Side.LEFT: CompensatedSum(), Side.RIGHT: CompensatedSum()}
+
+    def update(self, member: str, total: float) -> float:
+        """A member's total now; returns the kilograms it added to its side.
+
+        The first total seen of a member is its baseline; a total below the last one is taken as
+        counted from zero (a member that started again), as HA's statistics take a meter reset.
+        """
+        if not isfinite(total) or total < 0.0:
+            return 0.0
+        last = self._last[member]
+        self._last[member] = total
+        if last is None:
+            return 0.0
+        added = total - last if total >= last else total
+        if added:
+            self._sums[self._side[member]].add(added)
+        return added
+
+    def sum(self, side: Side) -> float:
+        """The kilograms of one side in this window."""
+        return self._sums[side].value
+
+    def seen(self, side: Side) -> bool:
+        """Whether any member of the side has reported a total."""
+        return any(
+            self._last[member] is not None for member, own in self._side.items() if own is side
+        )
+
+    def new_window(self) -> None:
+        """A window boundary: sums from zero, each member's last total is its new baseline."""
+        self._sums = {Side.LEFT: CompensatedSum(), Side.RIGHT: CompensatedSum()}
+
+
+@dataclass(frozen=True, slots=True)
+class GroupError:
+    """A group's error now: kilograms (signed) and per cent of the reference (None if zero)."""
+
+    kilograms: float
+    relative_pct: float | None
+    reference_kg: float
+
+
+def group_error(kind: GroupKind, left_kg: float, right_kg: float) -> GroupError:
+    """The error by the documented sign convention."""
+    # Measured minus forecast; the total minus its subs.
+    forward = kind is GroupKind.FORECAST_VS_MEASURED
+    error = right_kg - left_kg if forward else left_kg - right_kg
+    reference = left_kg
+    relative = error / reference * 100.0 if reference > 0.0 else None
+    return GroupError(error, relative, reference)
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """When a group's error is a problem.
+
+    ``line_kg``: errors whose absolute value is below the line are within tolerance, always.
+    ``relative_pct``: when set, the error must also exceed this share of the reference, and only
+    once the reference has reached ``min_reference_kg`` (an empty window at 00:01 never alarms).
+    ``hysteresis``: a fraction; an alarm clears only when the error falls below the line (and the
+    relative limit) times (1 - hysteresis), so an error hovering at the line does not chatter.
+    """
+
+    line_kg: float | None = None
+    relative_pct: float | None = None
+    hysteresis: float = 0.0
+    min_reference_kg: float = 0.0
+
+    def beyond(self, error: GroupError, *, already: bool) -> bool:
+        """Whether the error is a problem; ``already``: whether it was one until now."""
+        if self.line_kg is None and self.relative_pct is None:
+            return False
+        scale = 1.0 - self.hysteresis if already else 1.0
+        if self.line_kg is not None and abs(error.kilograms) <= self.line_kg * scale:
+            return False
+        if self.relative_pct is not None:
+            if error.relative_pct is None or error.reference_kg < self.min_reference_kg:
+                return False
+            if abs(error.relative_pct) <= self.relative_pct * scale:
+                return False
+        return True
+
+
+class Transition(StrEnum):
+    """What an evaluation did to a group's alarm."""
+
+    CROSSED = "crossed"
+    CLEARED = "cleared"
+
+
+class Alarm:
+    """A group's alarm: on while its error is beyond its threshold."""
+
+    __slots__ = ("on", "threshold")
+
+    def __init__(self, threshold: Threshold, on: bool = False) -> None:
+        """Start off (or as restored)."""
+        self.threshold = threshold
+        self.on = on
+
+    def evaluate(self, error: GroupError) -> Transition | None:
+        """Take the error now; the transition it causes, if any."""
+        beyond = self.threshold.beyond(error, already=self.on)
+        if beyond == self.on:
+            return None
+        self.on = beyond
+        return Transition.CROSSED if beyond else Transition.CLEARED

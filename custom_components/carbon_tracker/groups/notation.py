@@ -1,0 +1,97 @@
+"""The binding notation of the tracking method, read and written. No HA imports.
+
+``1/2 > 3`` binds ports 1 and 2 (summed) against port 3; ``G1: 5 > 6/7/8`` is group 1, port 5
+against the sum of ports 6, 7 and 8. The left side is the forecast (or the total meter), the
+right side the measured ports (or the sub-meters). Spaces are free; ``g1:`` is read as ``G1:``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+import re
+
+PORT_MIN = 1
+PORT_MAX = 65535
+
+_GROUP = re.compile(r"\s*[Gg]\s*(\d+)\s*:")
+_PORT = re.compile(r"\s*(\d+)\s*")
+
+
+class NotationProblem(StrEnum):
+    """Why a text is not a binding; values are translated error keys."""
+
+    EMPTY = "notation_empty"
+    SYNTAX = "notation_syntax"
+    EMPTY_SIDE = "notation_empty_side"
+    PORT_RANGE = "notation_port_range"
+    PORT_REPEATED = "notation_port_repeated"
+    PORT_ON_BOTH_SIDES = "notation_port_on_both_sides"
+
+
+class NotationError(ValueError):
+    """A text that is not a binding, with what is wrong and where (0-based character offset)."""
+
+    def __init__(self, problem: NotationProblem, position: int, port: int | None = None) -> None:
+        """Say what is wrong and where."""
+        super().__init__(f"{problem.value} at {position}")
+        self.problem = problem
+        self.position = position
+        self.port = port
+
+
+@dataclass(frozen=True, slots=True)
+class Binding:
+    """One group as the notation states it: its number (if given) and the ports of each side."""
+
+    group: int | None
+    left: tuple[int, ...]
+    right: tuple[int, ...]
+
+
+def _side(text: str, start: int, end: int) -> tuple[int, ...]:
+    """The ports between ``start`` and ``end``, separated by ``/``."""
+    if not text[start:end].strip():
+        raise NotationError(NotationProblem.EMPTY_SIDE, start)
+    ports: list[int] = []
+    position = start
+    for piece in text[start:end].split("/"):
+        match = _PORT.fullmatch(piece)
+        if match is None:
+            problem = NotationProblem.EMPTY_SIDE if not piece.strip() else NotationProblem.SYNTAX
+            raise NotationError(problem, position)
+        port = int(match.group(1))
+        if not PORT_MIN <= port <= PORT_MAX:
+            raise NotationError(NotationProblem.PORT_RANGE, position + match.start(1), port)
+        if port in ports:
+            raise NotationError(NotationProblem.PORT_REPEATED, position + match.start(1), port)
+        ports.append(port)
+        position += len(piece) + 1
+    return tuple(ports)
+
+
+def parse(text: str) -> Binding:
+    """Read one binding; raises NotationError with the first thing that is wrong."""
+    if not text.strip():
+        raise NotationError(NotationProblem.EMPTY, 0)
+    group: int | None = None
+    start = 0
+    if (match := _GROUP.match(text)) is not None:
+        group = int(match.group(1))
+        start = match.end()
+    arrows = [index for index, char in enumerate(text) if char == ">"]
+    if len(arrows) != 1 or arrows[0] < start:
+        raise NotationError(NotationProblem.SYNTAX, arrows[1] if len(arrows) > 1 else len(text))
+    arrow = arrows[0]
+    left = _side(text, start, arrow)
+    right = _side(text, arrow + 1, len(text))
+    if both := set(left) & set(right):
+        port = min(both)
+        raise NotationError(NotationProblem.PORT_ON_BOTH_SIDES, text.rindex(str(port)), port)
+    return Binding(group, left, right)
+
+
+def show(binding: Binding) -> str:
+    """Write a binding the way the method writes it: ``G1: 5 > 6/7/8``."""
+    sides = f"{'/'.join(map(str, binding.left))} > {'/'.join(map(str, binding.right))}"
+    return sides if binding.group is None else f"G{binding.group}: {sides}"
