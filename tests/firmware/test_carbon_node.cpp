@@ -1,10 +1,12 @@
-// Host tests of esphome/carbon_node.h, the arithmetic of a Carbon Tracker node.
+// Host tests of esphome/components/carbon_node/carbon_node.h, the arithmetic of a Carbon Tracker
+// node.
 //
 // A standalone program with no test framework, so it builds with nothing but g++:
-//   g++ -std=c++17 -O2 -Wall -Wextra -Werror -I esphome tests/firmware/test_carbon_node.cpp
-// tests/firmware/test_firmware_host.py compiles and runs it under pytest. Every CHECK is counted; a failed
-// one prints file:line (and the random sequence it happened in). The last line of the output is
-// "N passed, M failed" and the exit status is non-zero when anything failed.
+//   g++ -std=c++17 -O2 -Wall -Wextra -Werror -I esphome/components/carbon_node
+//       tests/firmware/test_carbon_node.cpp
+// tests/firmware/test_firmware_host.py compiles and runs it under pytest. Every CHECK is counted; a
+// failed one prints file:line (and the random sequence it happened in). The last line of the output
+// is "N passed, M failed" and the exit status is non-zero when anything failed.
 //
 // Two parts: example cases for every rule the node shares with the Python accumulator (and the
 // keypad), then a random-sequence property test against an exact oracle that knows the true meter.

@@ -1,9 +1,11 @@
-"""The node's C++ arithmetic (esphome/carbon_node.h) builds and passes its tests on the host.
+"""The node's C++ arithmetic builds and passes its tests on the host.
 
-The header is plain C++17 with no ESPHome types, so g++ compiles it here exactly as the ESP32
-toolchain does on the device; tests/firmware/test_carbon_node.cpp checks every rule
-against an exact oracle. g++ is part of the development setup: without it these tests fail
-rather than skip, so a machine that cannot check the firmware's arithmetic never looks green.
+The header (esphome/components/carbon_node/carbon_node.h, the local ESPHome component the nodes
+load) is plain C++17 with no ESPHome types, so g++ compiles it here on its own exactly as the ESP32
+toolchain does on the device; tests/firmware/test_carbon_node.cpp checks every rule against an
+exact oracle (test_esphome_host_build.py compiles it inside whole nodes). g++ is part of the
+development setup: without it these tests fail rather than skip, so a machine that cannot check the
+firmware's arithmetic never looks green.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import subprocess
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER_DIR = ROOT / "esphome"
+HEADER_DIR = ROOT / "esphome" / "components" / "carbon_node"
 HEADER = HEADER_DIR / "carbon_node.h"
 TEST_SOURCE = Path(__file__).resolve().parent / "test_carbon_node.cpp"
 WARNINGS = ["-Wall", "-Wextra", "-Werror"]

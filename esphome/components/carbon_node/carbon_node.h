@@ -1,10 +1,17 @@
 // Carbon Tracker node: the arithmetic that turns one meter's cumulative readings into kg CO2e on
 // the ESP32 itself, plus the IR-keypad buffer that composes an emission factor.
 //
-// Why a plain header: ESPHome pulls it in through its `includes:` option and calls it from lambdas,
-// but nothing in here knows about ESPHome. The interface uses only standard C++17 types, so the
-// same file is compiled and tested on the host with g++ (tests/firmware/test_carbon_node.cpp).
-// Keep it that way: no ESPHome includes, no logging, no Arduino types.
+// How it gets into the firmware: this folder is a local ESPHome component (`carbon_node:`, loaded
+// through `external_components` in packages/node-core.yaml). ESPHome copies the header into the
+// build and includes it from its own main header, which the generated main.cpp includes first,
+// before the globals of type carbon_node::Accumulator, SavedState and FactorKeypad. (Not through
+// ESPHome's `includes:` option: those come at the end of main.cpp, after the globals, and the
+// build stops.)
+//
+// Why a plain header: the lambdas call it, but nothing in here knows about ESPHome. The interface
+// uses only standard C++17 types, so the same file is compiled and tested on the host with g++
+// (tests/firmware/test_carbon_node.cpp). Keep it that way: no ESPHome includes, no logging, no
+// Arduino types.
 //
 // The accumulator follows the same rules as the integration's Python accumulator
 // (custom_components/carbon_tracker/accumulator.py), so a node and an HA-side tracker on the same
