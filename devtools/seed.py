@@ -102,7 +102,7 @@ def node_entries(nodes: Iterable[NodeSpec] = NODES) -> list[ConfigEntry]:
 DASHBOARD_ID = "carbon_dashboard"
 
 
-def carbon_dashboard(carbon_sensors: list[str]) -> dict[str, Any]:
+def carbon_dashboard(carbon_sensors: dict[str, str]) -> dict[str, Any]:
     """The "Carbon" dashboard, core cards only: totals now, carbon per 5 minutes, day and month.
 
     The 5-minute graph fills within minutes of a start (HA compiles short-term statistics every 5
@@ -112,7 +112,7 @@ def carbon_dashboard(carbon_sensors: list[str]) -> dict[str, Any]:
         {
             "type": "statistics-graph",
             "title": title,
-            "entities": carbon_sensors,
+            "entities": list(carbon_sensors),
             "stat_types": ["change"],
             "period": period,
             "days_to_show": days,
@@ -131,7 +131,15 @@ def carbon_dashboard(carbon_sensors: list[str]) -> dict[str, Any]:
                     "title": "Carbon",
                     "path": "carbon",
                     "cards": [
-                        {"type": "entities", "title": "Carbon so far", "entities": carbon_sensors},
+                        {
+                            "type": "entities",
+                            "title": "Carbon so far",
+                            # The node's name alone: "Boiler gas Carbon emissions" is cut off.
+                            "entities": [
+                                {"entity": entity_id, "name": name}
+                                for entity_id, name in carbon_sensors.items()
+                            ],
+                        },
                         *by_period,
                     ],
                 }
@@ -194,7 +202,9 @@ async def seed(
         {"entries": [entry.as_storage_fragment for entry in entries]}
     )
     # HA names a node's carbon sensor after the node: "Boiler gas" -> sensor.boiler_gas_carbon_...
-    carbon_sensors = [f"sensor.{slugify(entry.title)}_carbon_emissions" for entry in entries]
+    carbon_sensors = {
+        f"sensor.{slugify(entry.title)}_carbon_emissions": entry.title for entry in entries
+    }
     await Store(hass, 1, "lovelace_dashboards").async_save(
         {
             "items": [

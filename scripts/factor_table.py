@@ -1,17 +1,20 @@
-"""Print the README's table of built-in factors from factor_library.json (markdown).
+"""The built-in factor table, written where it is shown: the README and the factor picker.
 
-Run from the repository root: python scripts/factor_table.py. A test checks that the README's
-table is exactly this output, so the README never disagrees with the shipped table.
+``python scripts/factor_table.py`` prints the README's markdown table;
+``python scripts/factor_table.py --translations`` rewrites the picker's option labels
+(``selector.factor_id.options``) in translations/en.json and zh-Hans.json, so each user reads the
+factors in their own language. Tests check that both are exactly what the table gives.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+import sys
 
-TABLE = Path(__file__).resolve().parents[1] / (
-    "custom_components/carbon_tracker/core/factor_library.json"
-)
+INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components/carbon_tracker"
+TABLE = INTEGRATION / "core/factor_library.json"
+TRANSLATIONS = {"en": "name", "zh-Hans": "name_zh"}
 
 
 def factor_table_markdown() -> str:
@@ -31,5 +34,27 @@ def factor_table_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
+def picker_labels(name_key: str) -> dict[str, str]:
+    """Factor id -> what the picker shows: "name: value kg gas/unit", [U] when unverified."""
+    rows = json.loads(TABLE.read_text(encoding="utf-8"))["factors"]
+    return {
+        row["id"]: f"{row[name_key]}: {row['value']:g} kg {row['gas']}/{row['per_unit']}"
+        + (" [U]" if row["status"] == "U" else "")
+        for row in rows
+    }
+
+
+def write_translations() -> None:
+    """Put the picker labels into each language's translations, keeping everything else."""
+    for language, name_key in TRANSLATIONS.items():
+        path = INTEGRATION / "translations" / f"{language}.json"
+        strings = json.loads(path.read_text(encoding="utf-8"))
+        strings.setdefault("selector", {})["factor_id"] = {"options": picker_labels(name_key)}
+        path.write_text(json.dumps(strings, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(factor_table_markdown(), end="")
+    if sys.argv[1:] == ["--translations"]:
+        write_translations()
+    else:
+        print(factor_table_markdown(), end="")

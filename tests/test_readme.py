@@ -1,7 +1,8 @@
-"""The README says what the code does: its factor table is the shipped table."""
+"""The factor table is shown as shipped: in the README and in the factor picker."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 import runpy
 
@@ -11,3 +12,11 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_the_readme_factor_table_is_the_shipped_table() -> None:
     generate = runpy.run_path(str(ROOT / "scripts" / "factor_table.py"))["factor_table_markdown"]
     assert generate() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_the_factor_pickers_labels_are_the_shipped_table_in_each_language() -> None:
+    labels = runpy.run_path(str(ROOT / "scripts" / "factor_table.py"))["picker_labels"]
+    translations = ROOT / "custom_components" / "carbon_tracker" / "translations"
+    for language, name_key in (("en", "name"), ("zh-Hans", "name_zh")):
+        strings = json.loads((translations / f"{language}.json").read_text(encoding="utf-8"))
+        assert strings["selector"]["factor_id"]["options"] == labels(name_key), language

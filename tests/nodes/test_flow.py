@@ -11,7 +11,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, translation
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 import voluptuous as vol
@@ -121,6 +121,14 @@ def select_options(result: FlowResult, name: str) -> dict[str, str]:
     return {o["value"]: o["label"] for o in schema_field(result, name)[1].config["options"]}
 
 
+async def factor_labels(hass: HomeAssistant, result: FlowResult, language: str) -> dict[str, str]:
+    """The factor picker's options as a user of ``language`` reads them (the frontend's lookup)."""
+    config = schema_field(result, CONF_FACTOR_ID)[1].config
+    strings = await translation.async_get_translations(hass, language, "selector", [DOMAIN])
+    prefix = f"component.{DOMAIN}.selector.{config['translation_key']}.options."
+    return {value: strings[prefix + value] for value in config["options"]}
+
+
 async def start_node_flow(hass: HomeAssistant) -> FlowResult:
     """Open the user menu and pick a tracking node."""
     result = await hass.config_entries.flow.async_init(
@@ -198,7 +206,7 @@ async def test_library_factor_creates_entry(hass: HomeAssistant) -> None:
     add_meter(hass)
     result = await submit_node(hass, max_delta_per_hour=50)
     result = await choose(hass, result, "factor_library")
-    options = select_options(result, CONF_FACTOR_ID)
+    options = await factor_labels(hass, result, "en")
     assert ELECTRICITY in options
     assert DIESEL not in options
     assert NATURAL_GAS_M3 not in options
@@ -231,18 +239,20 @@ async def test_library_lists_factors_fitting_a_gas_meter(hass: HomeAssistant) ->
     add_meter(hass, GAS, unit="m³")
     result = await submit_node(hass, source=GAS)
     result = await choose(hass, result, "factor_library")
-    options = select_options(result, CONF_FACTOR_ID)
+    options = await factor_labels(hass, result, "en")
     assert NATURAL_GAS_M3 in options
     assert ELECTRICITY not in options
     assert {load_library()[fid].per_unit for fid in options} <= {"m³", "L"}
 
 
-async def test_library_labels_follow_the_language(hass: HomeAssistant) -> None:
-    hass.config.language = "zh-Hans"
+async def test_library_labels_follow_each_users_language(hass: HomeAssistant) -> None:
+    """The server runs in English; a user whose profile is Chinese reads Chinese names."""
     add_meter(hass)
     result = await choose(hass, await submit_node(hass), "factor_library")
-    label = select_options(result, CONF_FACTOR_ID)[ELECTRICITY]
-    assert label == "英国电网电力 2025: 0.177 kg CO2e/kWh"
+    chinese = await factor_labels(hass, result, "zh-Hans")
+    assert chinese[ELECTRICITY] == "英国电网电力 2025: 0.177 kg CO2e/kWh"
+    english = await factor_labels(hass, result, "en")
+    assert english[ELECTRICITY] == "UK grid electricity 2025: 0.177 kg CO2e/kWh"
 
 
 async def test_custom_factor_creates_entry_on_next_free_port(hass: HomeAssistant) -> None:
@@ -990,7 +1000,7 @@ async def test_library_offers_factors_that_fit_what_the_meter_measures(
         )
     result = await submit_node(hass)
     result = await choose(hass, result, "factor_library")
-    ids = set(select_options(result, CONF_FACTOR_ID))
+    ids = set(schema_field(result, CONF_FACTOR_ID)[1].config["options"])
     assert offered <= ids
     assert not ids & not_offered
     if device_class == "distance":
@@ -1027,3 +1037,15 @@ async def test_options_show_a_carbon_limit_in_the_meters_carbon_unit(hass: HomeA
     result = await hass.config_entries.options.async_init(entry.entry_id)
     assert suggested_of(result, CONF_MAX_DELTA_PER_HOUR) == pytest.approx(0.005)
     assert result["description_placeholders"] == {"limit_unit": "t CO2e"}
+
+
+async def test_a_typed_factor_left_empty_is_asked_for(hass: HomeAssistant) -> None:
+    """The field is empty on purpose (a 0 there would be a factor): leaving it so is an error."""
+    add_meter(hass)
+    result = await choose(hass, await submit_node(hass), "factor_custom")
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_UNIT: "MWh"}
+    )
+    assert result["errors"] == {CONF_FACTOR_VALUE: "factor_required"}
+    assert suggested_of(result, CONF_FACTOR_UNIT) == "MWh"
+    assert hass.config_entries.async_entries(DOMAIN) == []

@@ -383,3 +383,20 @@ async def test_a_node_keeps_its_own_device_across_restarts(
     await hass.async_block_till_done()
     assert devices.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id) == own
     assert "deprecated" not in caplog.text
+
+
+async def test_a_meter_missing_at_start_clears_its_repair_when_it_reads(
+    hass: HomeAssistant,
+) -> None:
+    """The meter's integration comes up after HA started: once it reads, the repair is gone."""
+    entry = await setup_node(hass, node_entry())
+    await hass.async_start()
+    await hass.async_block_till_done()
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, f"source_missing_{entry.entry_id}") is not None
+    set_meter(hass, 100)
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, f"source_missing_{entry.entry_id}") is None
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(5.0)

@@ -154,7 +154,8 @@ class FactorSteps:
                     CONF_FACTOR_ID: user_input[CONF_FACTOR_ID],
                 }
             )
-        language = self.hass.config.language
+        # Labels come from the translations (selector.factor_id), so each user reads the factor
+        # names in their own language, not the server's.
         schema = vol.Schema(
             {
                 vol.Required(
@@ -164,10 +165,8 @@ class FactorSteps:
                     ),
                 ): selector.SelectSelector(
                     selector.SelectSelectorConfig(
-                        options=[
-                            selector.SelectOptionDict(value=f.id, label=f.label(language))
-                            for f in fitting
-                        ],
+                        options=[f.id for f in fitting],
+                        translation_key=CONF_FACTOR_ID,
                         mode=selector.SelectSelectorMode.DROPDOWN,
                     )
                 )
@@ -184,8 +183,10 @@ class FactorSteps:
         ]
         errors: dict[str, str] = {}
         if user_input is not None:
-            value = float(user_input[CONF_FACTOR_VALUE])
-            if user_input[CONF_FACTOR_UNIT] not in units:
+            value = float(user_input.get(CONF_FACTOR_VALUE, "nan"))
+            if CONF_FACTOR_VALUE not in user_input:
+                errors[CONF_FACTOR_VALUE] = "factor_required"
+            elif user_input[CONF_FACTOR_UNIT] not in units:
                 errors[CONF_FACTOR_UNIT] = "unit_incompatible"
             elif not (isfinite(value) and 0.0 <= value <= FACTOR_MAX):
                 errors[CONF_FACTOR_VALUE] = "factor_out_of_range"
@@ -202,7 +203,9 @@ class FactorSteps:
             {
                 # No bounds in the selector: out-of-range values get the integration's own
                 # translated error below, not HA's generic English one.
-                vol.Required(CONF_FACTOR_VALUE): selector.NumberSelector(
+                # Optional for the form only: HA's frontend fills a required number with 0,
+                # which would be a factor too. A missing value is a translated error below.
+                vol.Optional(CONF_FACTOR_VALUE): selector.NumberSelector(
                     selector.NumberSelectorConfig(step="any", mode=selector.NumberSelectorMode.BOX)
                 ),
                 vol.Required(CONF_FACTOR_UNIT): selector.SelectSelector(

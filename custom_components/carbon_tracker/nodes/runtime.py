@@ -48,7 +48,13 @@ from ..core.carbon_units import (
 )
 from ..core.library_store import FactorTable
 from ..core.units import reading_multiplier
-from ..issues import IMPLAUSIBLE_JUMP, async_clear, async_raise_implausible_jump
+from ..issues import (
+    IMPLAUSIBLE_JUMP,
+    SOURCE_MISSING,
+    async_clear,
+    async_raise_implausible_jump,
+    async_raise_source_missing,
+)
 from .accumulator import CarbonAccumulator, Outcome
 from .lookup import emissions_entity_id
 from .recorded import async_last_shown_total
@@ -377,6 +383,12 @@ class NodeRuntime:
             self._unsubscribes.pop()()
 
     @callback
+    def async_source_gone(self) -> None:
+        """The meter no longer exists: its next valid reading, if it comes back, clears that."""
+        self._source_missing = True
+        async_raise_source_missing(self.hass, self.entry_id, self.name, self.settings.source)
+
+    @callback
     def _on_source(self, event: Event[EventStateChangedData]) -> None:
         if (new_state := event.data["new_state"]) is not None:
             self._take(new_state)
@@ -402,6 +414,8 @@ class NodeRuntime:
         if self._source_missing:
             self._source_missing = False
             _LOGGER.info("Source %s of %s is back", self.settings.source, self.name)
+            # A meter reported gone (at start, or removed) that reads again needs no repair.
+            async_clear(self.hass, SOURCE_MISSING, self.entry_id)
         accumulator = self.accumulator
         outcome = accumulator.reading(
             raw * multiplier,

@@ -18,7 +18,7 @@ from homeassistant.helpers.start import async_at_started
 
 from ..const import CONF_SOURCE, DOMAIN
 from ..core.library_store import factor_table
-from ..issues import SOURCE_MISSING, async_clear, async_raise_source_missing
+from ..issues import SOURCE_MISSING, async_clear
 from .factor_change import async_announce_factor_change
 from .runtime import NodeRuntime, NodeSettings, TrackingNodeConfigEntry
 
@@ -112,7 +112,7 @@ async def _async_source_removed(hass: HomeAssistant, entry: TrackingNodeConfigEn
 def _raise_source_missing(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
     source = entry.runtime_data.settings.source
     _LOGGER.warning("Source %s of tracking node %s no longer exists", source, entry.title)
-    async_raise_source_missing(hass, entry.entry_id, entry.title, source)
+    entry.runtime_data.async_source_gone()
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
