@@ -1,0 +1,448 @@
+"""Scale benchmark: a real ``hass`` process with 5,000 tracking nodes on 5,000 meters.
+
+Run from the repository root (scripts/bench does that, after bench.bench_nodes):
+
+    .venv/bin/python -m bench.bench_scale
+
+Prints exactly these ``name=value`` lines on stdout (N = 5000); progress and details go to stderr:
+
+- ``scale_N_start_s``: seconds from starting the hass process until every carbon sensor has a
+  numeric state (the latest ``last_changed`` of the N carbon sensors, minus the moment the
+  process was started; nothing else changes them before the first update run);
+- ``scale_N_rss_kib_per_node``: VmRSS (``/proc/PID/status``) of the hass with N nodes minus
+  VmRSS of the same hass with the same N meters and no node, divided by N. Both processes are
+  sampled twice, settled (recorder drained, RSS steady): after the start and after the update
+  runs; the figure is the larger of the two differences;
+- ``scale_N_updates_per_s``: meter updates per second with every carbon sensor following (best
+  of RUNS timed runs of about TARGET_RUN_S each), ``scale_N_updates_per_s_no_nodes``: the same
+  updates in the hass without nodes (best of RUNS), ``scale_N_updates_vs_no_nodes``: their ratio.
+
+Each hass is set up by ``devtools.live.LiveHass`` (configuration.yaml as it writes it: recorder
+on SQLite, ``api:``, ``logger:``; ``.storage`` seeded with the nodes as config entries), plus the
+benchmark's own ``bench_meters`` integration (``bench/meters/``): N real sensor entities in kWh,
+in the entity registry, and the actions that drive them from inside the event loop. An update
+run is the ``bench_meters.run`` action: every meter advances by STEP kWh and writes its state,
+then ``hass.async_block_till_done()``, ``rounds`` times; updates/s = N x rounds / the seconds it
+measured with ``time.perf_counter``. The node hass runs first: its warm-up run sets the rounds
+so that each of its timed runs lasts about TARGET_RUN_S, and the hass without nodes then runs
+the same rounds (after a warm-up of its own). The recorder is drained (``bench_meters.settle``)
+after each run, so the runs are independent. At the end every meter and every carbon sensor must
+be exactly at the total the updates imply, and the hass without nodes must have no Carbon
+Tracker entity or entry. Each run's log line (stderr) also gives the time the cyclic garbage
+collector took, and the updates per second end to end (run + recorder drain).
+
+``BENCH_PROFILE=1`` adds a cProfile of one more update run of the node hass (stderr; on Python
+3.14 it sees every thread, the recorder's included);
+``BENCH_SCALE_DETAIL=1`` prints the GC-tracked objects per node by type (census of both
+processes, diff / N). ``BENCH_SCALE_N`` changes N (for a quick try; the names change with it).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+import logging
+import math
+import os
+from pathlib import Path
+import shutil
+import sys
+import tempfile
+import time
+from typing import Any
+
+from devtools.live import LiveHass, LiveHassError
+from devtools.seed import NodeSpec
+
+N = int(os.environ.get("BENCH_SCALE_N", "5000"))
+FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every node
+STEP = 0.25  # kWh per update: with FACTOR every total is exact in binary
+RUNS = 3
+TARGET_RUN_S = 5.0
+WARMUP_ROUNDS = 1
+MAX_ROUNDS = 200
+PROFILE = os.environ.get("BENCH_PROFILE") == "1"
+DETAIL = os.environ.get("BENCH_SCALE_DETAIL") == "1"
+
+METERS = Path(__file__).resolve().parent / "meters"
+CARBON_SUFFIX = "_carbon_emissions"
+
+# Bounded waits (seconds).
+START_TIMEOUT = 180.0
+NUMERIC_TIMEOUT = 120.0
+ACTION_TIMEOUT = 300.0
+RSS_SETTLE_TIMEOUT = 20.0
+# Registries save 10 s after their last change: the after-start sample waits for that.
+AFTER_START_MIN_S = 12.0
+
+_LOGGER = logging.getLogger("bench.scale")
+_START = time.perf_counter()
+
+
+def emit(name: str, value: float, digits: int = 3) -> None:
+    """The only writer to stdout: one ``name=value`` line per figure."""
+    print(f"{name}={value:.{digits}f}", flush=True)
+
+
+def log(message: str, *args: Any) -> None:
+    """Progress on stderr, with the seconds since the benchmark started."""
+    _LOGGER.info("%6.1f s  " + message, time.perf_counter() - _START, *args)
+
+
+def meter_id(index: int) -> str:
+    """The entity id bench_meters gives meter ``index``."""
+    return f"sensor.bench_meter_{index}"
+
+
+def meter_initial(index: int) -> float:
+    """The first reading of meter ``index`` (bench/meters/const.py)."""
+    return 1000.0 + index
+
+
+def carbon_id(index: int) -> str:
+    """The carbon sensor of node "Meter {index}"."""
+    return f"sensor.meter_{index}{CARBON_SUFFIX}"
+
+
+def node_specs(n: int) -> list[NodeSpec]:
+    """One tracking node per meter, custom factor FACTOR kg CO2e/kWh."""
+    factor = {"factor_mode": "custom", "factor_value": FACTOR, "factor_unit": "kWh"}
+    return [(f"Meter {i}", meter_id(i), i + 1, dict(factor)) for i in range(n)]
+
+
+# --------------------------------------------------------------------------------------------------
+# One hass process
+# --------------------------------------------------------------------------------------------------
+
+
+class ScaleHass:
+    """A LiveHass with the bench meters added, and what the benchmark asks of it."""
+
+    def __init__(self, live: LiveHass, label: str, nodes: int) -> None:
+        """Drive ``live``, created with ``nodes`` nodes."""
+        self.live = live
+        self.label = label
+        self.nodes = nodes
+        self.rounds_done = 0  # meter advances so far, the warm-up included
+        self.started_at = 0.0  # time.time() just before the process was started
+        self.running_at = 0.0
+
+    @classmethod
+    def create(cls, directory: Path, label: str, nodes: int) -> ScaleHass:
+        """Seed the folder with ``nodes`` nodes, then add the N bench meters."""
+        live = LiveHass.create(node_specs(nodes), directory=directory, name=f"Scale {label}")
+        # Not a LiveHass option: the meters integration is linked and configured here.
+        link = live.config_dir / "custom_components" / "bench_meters"
+        link.symlink_to(METERS, target_is_directory=True)
+        with (live.config_dir / "configuration.yaml").open("a") as config:
+            config.write(f"\nbench_meters:\n  count: {N}\n")
+        return cls(live, label, nodes)
+
+    @property
+    def pid(self) -> int:
+        """The process id (started)."""
+        pid = self.live.pid
+        assert pid is not None
+        return pid
+
+    def start(self) -> None:
+        """Start the process; return once HA says RUNNING."""
+        self.started_at = time.time()
+        self.live.start(timeout=START_TIMEOUT)
+        self.running_at = time.time()
+        log("%s: RUNNING after %.1f s", self.label, self.running_at - self.started_at)
+
+    def action(self, service: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Call a bench_meters action; returns its response."""
+        answer = self.live.request(
+            "POST",
+            f"/api/services/bench_meters/{service}?return_response",
+            data or {},
+            timeout=ACTION_TIMEOUT,
+        )
+        response: dict[str, Any] = answer["service_response"]
+        return response
+
+    def states(self) -> dict[str, dict[str, Any]]:
+        """Every state, by entity id."""
+        states: list[dict[str, Any]] = self.live.request("GET", "/api/states", timeout=60)
+        return {state["entity_id"]: state for state in states}
+
+    def wait_numeric(self) -> float:
+        """Wait until every meter and carbon sensor is numeric; seconds from process start."""
+        deadline = time.monotonic() + NUMERIC_TIMEOUT
+        while True:
+            states = self.states()
+            meters = sum(1 for i in range(N) if _numeric(states.get(meter_id(i))))
+            carbon = [states.get(carbon_id(i)) for i in range(self.nodes)]
+            numeric = [state for state in carbon if state is not None and _numeric(state)]
+            if meters == N and len(numeric) == self.nodes:
+                break
+            if time.monotonic() > deadline:
+                raise LiveHassError(
+                    f"{self.label}: after {NUMERIC_TIMEOUT} s {meters}/{N} meters and "
+                    f"{len(numeric)}/{self.nodes} carbon sensors are numeric"
+                )
+            time.sleep(1.0)
+        seen = time.time() - self.started_at
+        if not numeric:
+            return seen
+        # Fresh nodes show 0.0 from the moment they are added; no update has run yet.
+        last = max(datetime.fromisoformat(state["last_changed"]).timestamp() for state in numeric)
+        log("%s: all numeric, seen by the poll %.1f s after the start", self.label, seen)
+        return last - self.started_at
+
+    def settle(self, what: str) -> None:
+        """Wait for pending tasks and for the recorder to write what it has queued."""
+        started = time.monotonic()
+        answer = self.action("settle")
+        log(
+            "%s: recorder drained %s in %.1f s (backlog %s)",
+            self.label,
+            what,
+            time.monotonic() - started,
+            answer["recorder_backlog"],
+        )
+
+    def rss_kib(self) -> int:
+        """VmRSS of the process, in KiB."""
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise LiveHassError("no VmRSS in /proc/PID/status")
+
+    def settled_rss_kib(self, what: str) -> int:
+        """VmRSS once the recorder is drained and RSS has stopped moving (bounded wait)."""
+        self.settle(what)
+        samples = [self.rss_kib()]
+        deadline = time.monotonic() + RSS_SETTLE_TIMEOUT
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            samples.append(self.rss_kib())
+            last = samples[-6:]
+            if len(last) == 6 and max(last) - min(last) <= max(1024, max(last) // 500):
+                break
+        else:
+            log("%s: RSS still moving after %.0f s: %s", self.label, RSS_SETTLE_TIMEOUT, last)
+        rss = samples[-1]
+        log("%s: VmRSS %s: %.1f MiB", self.label, what, rss / 1024)
+        return rss
+
+    def run(self, rounds: int, *, profile: bool = False) -> dict[str, Any]:
+        """One update run of ``rounds`` rounds; the recorder is drained afterwards."""
+        answer = self.action("run", {"rounds": rounds, "step": STEP, "profile": profile})
+        self.rounds_done += rounds
+        rate = answer["updates"] / answer["elapsed"]
+        gc_stats = answer["gc"]
+        log(
+            "%s: %d rounds, %d updates in %.2f s: %.0f/s (cyclic GC: %.2f s in %d collections "
+            "in the event loop, %.2f s in %d in other threads; %d full ones took %.2f s; "
+            "%d tracked objects)",
+            self.label,
+            rounds,
+            answer["updates"],
+            answer["elapsed"],
+            rate,
+            gc_stats["seconds"]["event_loop"],
+            gc_stats["collections"]["event_loop"],
+            gc_stats["seconds"]["other_threads"],
+            gc_stats["collections"]["other_threads"],
+            gc_stats["full_collections"],
+            gc_stats["seconds_by_generation"][2],
+            gc_stats["tracked_objects"],
+        )
+        started = time.monotonic()
+        self.settle("after the run")
+        drain = time.monotonic() - started
+        log(
+            "%s: end to end (run + recorder drain) %.0f updates/s",
+            self.label,
+            answer["updates"] / (answer["elapsed"] + drain),
+        )
+        answer["rate"] = rate
+        return answer
+
+    def best_rate(self, rounds: int | None) -> tuple[float, int]:
+        """Warm up, then the best rate of RUNS runs of ``rounds`` rounds, and the rounds.
+
+        ``rounds`` None: as many as make a run last about TARGET_RUN_S, from the warm-up's rate.
+        """
+        warmup = self.run(WARMUP_ROUNDS)
+        if rounds is None:
+            rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
+        best = 0.0
+        for _ in range(RUNS):
+            best = max(best, self.run(rounds)["rate"])
+        return best, rounds
+
+    def check(self) -> None:
+        """Every meter and carbon sensor at exactly the total the runs imply."""
+        states = self.states()
+        kwh = self.rounds_done * STEP
+        wrong_meters = [
+            i for i in range(N) if _value(states.get(meter_id(i))) != meter_initial(i) + kwh
+        ]
+        if wrong_meters:
+            raise AssertionError(f"{self.label}: meters off, e.g. {meter_id(wrong_meters[0])}")
+        expected = kwh * FACTOR
+        wrong = [i for i in range(self.nodes) if _value(states.get(carbon_id(i))) != expected]
+        if wrong:
+            first = states.get(carbon_id(wrong[0]))
+            raise AssertionError(
+                f"{self.label}: {len(wrong)} carbon sensors are not at {expected} kg, "
+                f"e.g. {carbon_id(wrong[0])} = {None if first is None else first['state']}"
+            )
+        info = self.action("info")
+        carbon_states = [entity for entity in states if entity.endswith(CARBON_SUFFIX)]
+        log("%s: %s; %d carbon sensors in states", self.label, info, len(carbon_states))
+        if info["meters"] != N:
+            raise AssertionError(f"{self.label}: {info['meters']} meters instead of {N}")
+        if info["carbon_entries"] != self.nodes or len(carbon_states) != self.nodes:
+            raise AssertionError(f"{self.label}: Carbon Tracker entries or entities unexpected")
+        if self.nodes == 0 and info["carbon_entities"] != 0:
+            raise AssertionError(f"{self.label}: Carbon Tracker entities without nodes")
+        log("%s: all %d meters and %d carbon sensors exact", self.label, N, self.nodes)
+
+    def census(self) -> dict[str, tuple[int, int]]:
+        """GC-tracked objects by type: (count, bytes)."""
+        answer = self.action("census", {"top": 400})
+        return {row["type"]: (row["count"], row["bytes"]) for row in answer["top"]}
+
+
+def _numeric(state: dict[str, Any] | None) -> bool:
+    return not math.isnan(_value(state))
+
+
+def _value(state: dict[str, Any] | None) -> float:
+    """The state as a number; NaN when it is missing or not a number."""
+    if state is None:
+        return math.nan
+    try:
+        return float(state["state"])
+    except ValueError:
+        return math.nan
+
+
+@contextmanager
+def scale_hass(label: str, nodes: int) -> Iterator[ScaleHass]:
+    """A ScaleHass in a temporary folder; killed on exit, the folder removed unless it failed."""
+    directory = Path(tempfile.mkdtemp(prefix=f"carbon-scale-{label.replace(' ', '-')}-"))
+    created = time.monotonic()
+    done = False
+    try:
+        scale = ScaleHass.create(directory, label, nodes)
+        log("%s: seeded %s in %.1f s", label, directory, time.monotonic() - created)
+        try:
+            yield scale
+            done = True
+        finally:
+            scale.live.close()
+            summarize_log(label, scale.live.log_path)
+    finally:
+        if done:
+            shutil.rmtree(directory, ignore_errors=True)
+        else:
+            log("%s: failed; the folder is kept: %s", label, directory)
+
+
+def summarize_log(label: str, path: Path) -> None:
+    """Say on stderr how many tracebacks hass logged, and the commonest errors."""
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except FileNotFoundError:
+        return
+    tracebacks = 0
+    errors: Counter[str] = Counter()
+    in_traceback = False
+    for line in lines:
+        if line.startswith("Traceback (most recent call last)"):
+            tracebacks += 1
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():
+            # The first line back at the margin: "package.SomeError: message".
+            errors[line[:160]] += 1
+            in_traceback = False
+    log("%s: hass.out.log has %d lines, %d tracebacks", label, len(lines), tracebacks)
+    for line, count in errors.most_common(3):
+        log("%s:   %d x %s", label, count, line)
+
+
+# --------------------------------------------------------------------------------------------------
+# The two processes
+# --------------------------------------------------------------------------------------------------
+
+
+def measure(label: str, nodes: int, rounds: int | None = None) -> dict[str, Any]:
+    """Start one hass, measure start, memory and updates; the process is killed afterwards.
+
+    ``rounds``: of each timed run; None to choose them for TARGET_RUN_S.
+    """
+    figures: dict[str, Any] = {}
+    with scale_hass(label, nodes) as scale:
+        scale.start()
+        figures["start_s"] = scale.wait_numeric()
+        log(
+            "%s: all meters and carbon sensors numeric %.1f s after the start",
+            label,
+            figures["start_s"],
+        )
+        scale.settle("after the start")
+        time.sleep(max(0.0, scale.running_at + AFTER_START_MIN_S - time.time()))
+        figures["rss_start"] = scale.settled_rss_kib("after the start")
+        figures["rate"], figures["rounds"] = scale.best_rate(rounds)
+        if PROFILE and nodes:
+            answer = scale.run(figures["rounds"], profile=True)
+            print(f"--- cProfile of an update run of {label} ---", file=sys.stderr)
+            print(answer["profile"], file=sys.stderr, flush=True)
+        scale.check()
+        figures["rss_after"] = scale.settled_rss_kib("after the update runs")
+        if DETAIL:
+            figures["census"] = scale.census()
+    return figures
+
+
+def print_census(
+    with_nodes: dict[str, tuple[int, int]], without: dict[str, tuple[int, int]]
+) -> None:
+    """The object types that grow with the nodes, per node (stderr)."""
+    rows = []
+    for name, (count, size) in with_nodes.items():
+        base_count, base_size = without.get(name, (0, 0))
+        rows.append((size - base_size, count - base_count, name))
+    rows.sort(reverse=True)
+    print(f"--- GC-tracked objects per node (census diff / {N}) ---", file=sys.stderr)
+    for size, count, name in rows[:30]:
+        print(f"{size / N:9.1f} B {count / N:7.2f} obj  {name}", file=sys.stderr)
+    total = sum(row[0] for row in rows)
+    print(f"{total / N / 1024:9.2f} KiB per node in the top types (shallow)", file=sys.stderr)
+
+
+def main() -> None:
+    """Both processes, one after the other; then the figures."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    log("scale benchmark: %d meters, with and without %d nodes", N, N)
+    nodes = measure("nodes", N)
+    # The same updates (rounds of N) in the same kind of hass, without nodes.
+    bare = measure("no nodes", 0, nodes["rounds"])
+    per_node = (
+        max(nodes["rss_start"] - bare["rss_start"], nodes["rss_after"] - bare["rss_after"]) / N
+    )
+    log(
+        "KiB per node after the start %.1f, after the updates %.1f",
+        (nodes["rss_start"] - bare["rss_start"]) / N,
+        (nodes["rss_after"] - bare["rss_after"]) / N,
+    )
+    if DETAIL:
+        print_census(nodes["census"], bare["census"])
+    emit(f"scale_{N}_start_s", nodes["start_s"], 2)
+    emit(f"scale_{N}_rss_kib_per_node", per_node, 1)
+    emit(f"scale_{N}_updates_per_s", nodes["rate"], 0)
+    emit(f"scale_{N}_updates_per_s_no_nodes", bare["rate"], 0)
+    emit(f"scale_{N}_updates_vs_no_nodes", nodes["rate"] / bare["rate"], 3)
+    log("scale benchmark done")
+
+
+if __name__ == "__main__":
+    main()

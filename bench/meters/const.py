@@ -1,0 +1,26 @@
+"""Constants of the bench meters integration."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from homeassistant.util.hass_dict import HassKey
+
+if TYPE_CHECKING:
+    from .sensor import BenchMeter
+
+DOMAIN = "bench_meters"
+CONF_COUNT = "count"
+
+# The meters, in order, once the sensor platform has created them.
+METERS: HassKey[list[BenchMeter]] = HassKey(DOMAIN)
+
+
+def meter_entity_id(index: int) -> str:
+    """The entity id of meter ``index`` (0-based)."""
+    return f"sensor.bench_meter_{index}"
+
+
+def meter_initial(index: int) -> float:
+    """The first reading of meter ``index``, in kWh (distinct and exact in binary)."""
+    return 1000.0 + index

@@ -1,0 +1,62 @@
+"""The meters: cumulative energy sensors in kWh, one entity each, as a smart-meter integration has.
+
+Loaded by discovery from ``async_setup`` (there is no config entry). Each meter has a unique id,
+so it is in the entity registry like any integration's entity.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorStateClass,
+)
+from homeassistant.const import UnitOfEnergy
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
+
+from .const import CONF_COUNT, DOMAIN, METERS, meter_entity_id, meter_initial
+
+
+class BenchMeter(SensorEntity):
+    """One meter; ``advance`` adds energy and writes the new state at once."""
+
+    _attr_device_class = SensorDeviceClass.ENERGY
+    _attr_native_unit_of_measurement = UnitOfEnergy.KILO_WATT_HOUR
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_should_poll = False
+
+    def __init__(self, index: int) -> None:
+        """Meter ``index`` starts at its own reading."""
+        self._attr_unique_id = f"{DOMAIN}_{index}"
+        self._attr_name = f"Bench meter {index}"
+        self.entity_id = meter_entity_id(index)
+        self._attr_native_value = meter_initial(index)
+
+    @property
+    def reading(self) -> float:
+        """The meter's reading in kWh."""
+        value = self._attr_native_value
+        assert isinstance(value, float)
+        return value
+
+    @callback
+    def advance(self, step: float) -> None:
+        """Count ``step`` more kWh and write the state."""
+        self._attr_native_value = self.reading + step
+        self.async_write_ha_state()
+
+
+async def async_setup_platform(
+    hass: HomeAssistant,
+    config: ConfigType,
+    async_add_entities: AddEntitiesCallback,
+    discovery_info: DiscoveryInfoType | None = None,
+) -> None:
+    """Create the meters asked for in ``bench_meters: count:``."""
+    if discovery_info is None:
+        return
+    meters = [BenchMeter(index) for index in range(int(discovery_info[CONF_COUNT]))]
+    hass.data[METERS] = meters
+    async_add_entities(meters)

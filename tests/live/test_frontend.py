@@ -1,0 +1,773 @@
+"""End to end through the real frontend: a real Home Assistant process and Debian's Chromium.
+
+One ``hass -c DIR`` (devtools.live.LiveHass, with ``frontend:``, ``config:`` and ``history:``
+added) and one headless Chromium, driven by Playwright's sync API, serve every test of the module.
+The browser logs in on the real login page as demo / demo, then adds tracking nodes through
+Settings > Devices & services > Helpers > Create helper > Carbon Tracker (a built-in factor, a
+typed-in factor with the integration's own range error, a live intensity), changes a node's factor
+in its options, deletes a node, and walks the first steps of the flow in Simplified Chinese.
+Meter readings go in through the REST API; the carbon sensors are checked there, to the exact
+value, and on screen.
+
+Playwright's sync API marks its event loop as running in the thread that uses it, which would
+break the HA test plugin's event-loop fixtures, so the browser lives in a thread of its own and
+each step is handed to it (``Browser.run``). The browser fetches nothing but 127.0.0.1, and not
+HA's brand images of other integrations either (HA's brands view would fetch those from
+brands.home-assistant.io); Chromium runs without background networking.
+
+Each step's screenshot goes to ``tests/live/artifacts/frontend/`` (``NN_step.png``, and
+``FAILED_<step>.png`` when a step fails), with ``blocked_requests.txt``. ``docs/screenshots/`` gets
+six of them when a file there is missing, or all six again with
+``CARBON_TRACKER_SCREENSHOTS=update``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+import json
+import os
+from pathlib import Path
+import re
+import shutil
+import signal
+import time
+from typing import Any
+
+from playwright.sync_api import (
+    BrowserContext,
+    Locator,
+    Page,
+    Playwright,
+    Route,
+    expect,
+    sync_playwright,
+)
+import pytest
+import pytest_socket
+
+from devtools.live import LiveHass
+from devtools.seed import DEMO_PASSWORD, DEMO_USER
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "tests" / "live" / "artifacts" / "frontend"
+DOCS_SCREENSHOTS = ROOT / "docs" / "screenshots"
+DOMAIN = "carbon_tracker"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    # Nothing but 127.0.0.1 resolves, in case a request slips past the route below.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+# What the browser may not fetch: anything but 127.0.0.1, and HA's brand images of other
+# integrations (HA's brands view fetches those from brands.home-assistant.io; Carbon Tracker's own
+# come from its brand/ folder).
+BLOCKED_URLS = re.compile(
+    r"^(?!(http|ws)://127\.0\.0\.1[:/]|data:|blob:)"
+    r"|^http://127\.0\.0\.1:\d+/api/brands/(?!integration/carbon_tracker/)"
+)
+VIEWPORT = {"width": 1280, "height": 800}
+UI_TIMEOUT_MS = 30_000  # one locator action or expectation; the frontend is slow on 2 cores
+NAVIGATION_TIMEOUT_MS = 60_000
+STEP_TIMEOUT_S = 180.0  # one whole step handed to the browser thread
+STATE_TIMEOUT_S = 15.0  # a carbon state after a reading, an entry after a flow
+TOLERANCE = 1e-9  # kg; the expected values are single products, computed the same way
+
+KWH = {"unit_of_measurement": "kWh", "state_class": "total_increasing", "device_class": "energy"}
+GAS = {"unit_of_measurement": "m³", "state_class": "total_increasing", "device_class": "gas"}
+INTENSITY = {"unit_of_measurement": "gCO2eq/kWh", "state_class": "measurement"}
+
+# Seeded before the start (devtools.seed): the options and the deletion work on these, so that
+# those tests do not depend on the nodes the other tests add through the UI.
+OFFICE = ("Office electricity", "sensor.office_meter", 1)
+BOILER = ("Boiler gas", "sensor.boiler_meter", 2)
+OLD = ("Old heater", "sensor.old_heater_meter", 3)
+SEEDED = [
+    (*OFFICE, {"factor_mode": "custom", "factor_value": 0.5, "factor_unit": "kWh"}),
+    (*BOILER, {"factor_mode": "library", "factor_id": "uk_desnz_2025_natural_gas_m3"}),
+    (*OLD, {"factor_mode": "custom", "factor_value": 0.3, "factor_unit": "kWh"}),
+]
+SEEDED_READINGS = {
+    "sensor.office_meter": (100.0, KWH, "Office meter"),
+    "sensor.boiler_meter": (200.0, GAS, "Boiler meter"),
+    "sensor.old_heater_meter": (50.0, KWH, "Old heater meter"),
+}
+BOILER_FACTOR = 2.06672  # uk_desnz_2025_natural_gas_m3, kg CO2e/m³
+
+# The integration's own texts, from its translations.
+TRANSLATIONS = ROOT / "custom_components" / DOMAIN / "translations"
+EN = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))["config"]
+ZH = json.loads((TRANSLATIONS / "zh-Hans.json").read_text(encoding="utf-8"))["config"]
+KIND_MENU = EN["step"]["user"]["menu_options"]["tracking_node"]
+FACTOR_MENU = EN["step"]["factor"]["menu_options"]
+FACTOR_LIBRARY = FACTOR_MENU["factor_library"]
+FACTOR_CUSTOM = FACTOR_MENU["factor_custom"]
+FACTOR_ENTITY = FACTOR_MENU["factor_entity"]
+FACTOR_RANGE_ERROR = EN["error"]["factor_out_of_range"]
+# Not marked required (*): the field starts empty, and an empty one gets the integration's error.
+FACTOR_VALUE = EN["step"]["factor_custom"]["data"]["factor_value"]
+FACTOR_REQUIRED_ERROR = EN["error"]["factor_required"]
+# The demo user's language as the profile page stores it (frontend/set_user_data, key language).
+USER_LANGUAGE = {
+    "number_format": "language",
+    "time_format": "language",
+    "date_format": "language",
+    "time_zone": "local",
+    "first_weekday": "language",
+}
+
+expect.set_options(timeout=UI_TIMEOUT_MS)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Override tests/conftest.py: these tests start no in-process Home Assistant."""
+
+
+@pytest.fixture(autouse=True)
+def verify_cleanup() -> None:
+    """Override the HA test plugin's check of the in-process instance's loop and threads.
+
+    There is no in-process instance here; the threads of Playwright's own event loop (its
+    executor) would count as left behind. The fixtures below check instead that hass and
+    Chromium are gone after the module.
+    """
+
+
+@pytest.fixture(autouse=True)
+def local_sockets_in_each_test() -> None:
+    """Let the harness talk to 127.0.0.1: the HA test plugin blocks sockets again in each test.
+
+    The plugin's host filter stays in place, so connections can only go to 127.0.0.1.
+    """
+    pytest_socket.enable_socket()
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+
+class Browser:
+    """Headless Chromium with one page, driven by Playwright's sync API in a thread of its own."""
+
+    def __init__(self, base_url: str, profile: Path) -> None:
+        """Start Playwright and Chromium (a fresh user data dir) in the browser thread."""
+        self.base_url = base_url
+        self.profile = profile
+        self.blocked: list[str] = []
+        self.screenshots: dict[str, Path] = {}
+        self.logged_in = False
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="playwright")
+        self._playwright: Playwright | None = None
+        self._context: BrowserContext | None = None
+        self._page: Page | None = None
+        try:
+            self._pool.submit(self._start).result(timeout=120)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self) -> None:
+        self._playwright = sync_playwright().start()
+        self._context = self._playwright.chromium.launch_persistent_context(
+            str(self.profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=VIEWPORT,
+            locale="en-US",
+            timezone_id="UTC",
+            service_workers="block",
+        )
+        # Matched in the driver, so only the requests to abort come to Python.
+        self._context.route(BLOCKED_URLS, self._block)
+        self._context.set_default_timeout(UI_TIMEOUT_MS)
+        self._context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
+        self._page = self._context.pages[0] if self._context.pages else self._context.new_page()
+
+    def _block(self, route: Route) -> None:
+        self.blocked.append(route.request.url.split("?")[0])  # without the brand token
+        route.abort("blockedbyclient")
+
+    def run[T](self, step: Callable[[Page], T]) -> T:
+        """Run one step with the page, in the browser thread; its exception is raised here."""
+        return self._pool.submit(self._step, step).result(timeout=STEP_TIMEOUT_S)
+
+    def _step[T](self, step: Callable[[Page], T]) -> T:
+        assert self._page is not None
+        try:
+            return step(self._page)
+        except Exception:
+            # What the page showed when the step failed, for the post-mortem.
+            with suppress(Exception):
+                name = getattr(step, "__qualname__", "step").replace("<locals>.", "")
+                self._page.screenshot(path=str(ARTIFACTS / f"FAILED_{name}.png"))
+            raise
+
+    def close(self) -> list[int]:
+        """Close Chromium and Playwright; kill what is left of this browser's processes.
+
+        Returns the processes that had to be killed (none after a clean close).
+        """
+        with suppress(Exception):  # whatever is left is killed below
+            self._pool.submit(self._stop).result(timeout=60)
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        return self._kill_leftovers()
+
+    def _stop(self) -> None:
+        if self._context is not None:
+            self._context.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+
+    def _kill_leftovers(self) -> list[int]:
+        """SIGKILL every process still running on this browser's own (unique) profile folder."""
+        marker = f"--user-data-dir={self.profile}".encode()
+        killed = []
+        for proc in Path("/proc").iterdir():
+            if not proc.name.isdigit():
+                continue
+            try:
+                if marker in (proc / "cmdline").read_bytes():
+                    os.kill(int(proc.name), signal.SIGKILL)
+                    killed.append(int(proc.name))
+            except OSError:
+                continue  # gone meanwhile, or not ours to read
+        return killed
+
+    # --- helpers used inside steps (browser thread) ---
+
+    def goto(self, page: Page, path: str) -> None:
+        """Open a frontend path (a full load: the tokens are kept in local storage)."""
+        page.goto(self.base_url + path)
+
+    def shot(
+        self, page: Page, name: str, *, dialog: bool = False, part: Locator | None = None
+    ) -> Path:
+        """Save a screenshot artefact, cropped to the open dialog or to ``part`` if given."""
+        path = ARTIFACTS / f"{len(self.screenshots) + 1:02d}_{name}.png"
+        page.wait_for_timeout(400)  # let animations and ripples settle
+        if dialog:
+            part = page.get_by_role("dialog").first
+        clip = None
+        if part is not None and (box := part.bounding_box()) is not None:
+            margin = 12
+            clip = {
+                "x": max(box["x"] - margin, 0),
+                "y": max(box["y"] - margin, 0),
+                "width": box["width"] + 2 * margin,
+                "height": box["height"] + 2 * margin,
+            }
+        page.screenshot(path=str(path), clip=clip)
+        self.screenshots[name] = path
+        return path
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveHass]:
+    """Home Assistant with the frontend, three seeded nodes and their meters."""
+    pytest_socket.enable_socket()  # set up inside the first test's setup, before its own fixtures
+    with LiveHass.create(SEEDED, directory=tmp_path_factory.mktemp("frontend-hass")) as hass:
+        with (hass.config_dir / "configuration.yaml").open("a") as config:
+            config.write("\nfrontend:\nconfig:\nhistory:\n")
+        hass.start()
+        try:
+            for entity_id, (value, attributes, name) in SEEDED_READINGS.items():
+                hass.set_state(entity_id, value, {**attributes, "friendly_name": name})
+            # The seeded meters only exist now: each node found its meter missing at the start
+            # and raised "The meter of ... is gone", which only a reload checks again.
+            for entry in hass.ws_command({"type": "config_entries/get", "domain": DOMAIN}):
+                hass.request("POST", f"/api/config/config_entries/entry/{entry['entry_id']}/reload")
+            hass.ws_command({"type": "config/core/update", "country": "GB"})
+            yield hass
+        finally:
+            hass.close()
+        assert not hass.running
+
+
+@pytest.fixture(scope="module")
+def browser(live: LiveHass, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    """Chromium on a fresh profile; closed (and killed if need be) after the module."""
+    # Not emptied: another run in the same checkout may be writing to it. Every run writes the
+    # same names; only an earlier run's failure screenshots would mislead.
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for stale in ARTIFACTS.glob("FAILED_*.png"):
+        stale.unlink(missing_ok=True)
+    chromium = Browser(live.base_url, tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        yield chromium
+    finally:
+        leftovers = chromium.close()
+        (ARTIFACTS / "blocked_requests.txt").write_text("".join(f"{u}\n" for u in chromium.blocked))
+        _publish(chromium.screenshots)
+    assert not leftovers, f"Chromium processes outlived the browser's close: {leftovers} (killed)"
+
+
+@pytest.fixture
+def ui(browser: Browser) -> Browser:
+    """The browser, logged in (the login itself is test_login's; this only catches up)."""
+    if not browser.logged_in:
+        browser.run(lambda page: _log_in(browser, page))
+    return browser
+
+
+# Screenshot artefacts that become README pictures: artefact name -> docs/screenshots/ name.
+DOCS = {
+    "kind_menu": "create-helper-carbon-tracker.png",
+    "factor_out_of_range": "typed-factor-error.png",
+    "options_node_number": "options-node-number-and-limit.png",
+    "zh_hans_tracking_node_form": "zh-hans-tracking-node-form.png",
+    "device_page": "tracking-node-device-page.png",
+    "carbon_dashboard": "carbon-dashboard.png",
+}
+
+
+def _publish(screenshots: dict[str, Path]) -> None:
+    """Copy the README's screenshots to docs/screenshots/: missing ones, or all on request."""
+    update = os.environ.get("CARBON_TRACKER_SCREENSHOTS") == "update"
+    for name, target in DOCS.items():
+        source = screenshots.get(name)
+        destination = DOCS_SCREENSHOTS / target
+        if source is not None and (update or not destination.exists()):
+            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, destination)
+
+
+# --- REST and websocket checks ----------------------------------------------------------------
+
+
+def _wait_for[T](what: str, probe: Callable[[], T | None], timeout: float = STATE_TIMEOUT_S) -> T:
+    """Poll ``probe`` until it returns something other than None (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def _entries(live: LiveHass) -> dict[str, dict[str, Any]]:
+    """Carbon Tracker's config entries by title."""
+    return {
+        e["title"]: e for e in live.ws_command({"type": "config_entries/get", "domain": DOMAIN})
+    }
+
+
+def _wait_for_entry(live: LiveHass, title: str) -> dict[str, Any]:
+    return _wait_for(f"the config entry {title!r}", lambda: _entries(live).get(title))
+
+
+def _carbon(live: LiveHass, entity_id: str) -> float | None:
+    state = live.get_state(entity_id)
+    if state is None or state["state"] in ("unknown", "unavailable"):
+        return None
+    return float(state["state"])
+
+
+def _feed_and_expect(
+    live: LiveHass, meter: tuple[str, dict[str, Any]], value: float, carbon: str, expected: float
+) -> None:
+    """Write a meter reading through the REST API; the carbon sensor must show ``expected`` kg."""
+    entity_id, attributes = meter
+    live.set_state(entity_id, value, attributes)
+
+    def settled() -> float | None:
+        now = _carbon(live, carbon)
+        return now if now is not None and abs(now - expected) <= TOLERANCE else None
+
+    try:
+        _wait_for(f"{carbon} = {expected}", settled)
+    except AssertionError:
+        raise AssertionError(
+            f"{carbon} is {live.get_state(carbon)}, expected {expected} kg after "
+            f"{entity_id} = {value}"
+        ) from None
+
+
+def _device_id(live: LiveHass, name: str) -> str | None:
+    for device in live.ws_command({"type": "config/device_registry/list"}):
+        if device["name"] == name:
+            return str(device["id"])
+    return None
+
+
+# --- UI steps (run in the browser thread) ------------------------------------------------------
+
+
+def _log_in(browser: Browser, page: Page, *, wrong_password_first: bool = False) -> None:
+    browser.goto(page, "/")
+    username = page.get_by_role("textbox", name="Username")
+    password = page.get_by_role("textbox", name="Password")
+    expect(username).to_be_visible()
+    if wrong_password_first:
+        browser.shot(page, "login_page")
+        username.fill(DEMO_USER)
+        password.fill("not-the-password")
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_text("Invalid username or password")).to_be_visible()
+        browser.shot(page, "login_refused")
+    username.fill(DEMO_USER)
+    password.fill(DEMO_PASSWORD)
+    expect(page.get_by_role("checkbox", name="Keep me logged in")).to_be_checked()
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/home(/|$)"))
+    expect(page.get_by_role("link", name="Settings")).to_be_visible()
+    browser.logged_in = True
+
+
+def _open_create_helper(browser: Browser, page: Page, create_helper: str = "Create helper") -> None:
+    """Settings > Devices & services > Helpers > Create helper > Carbon Tracker."""
+    browser.goto(page, "/config/helpers")
+    page.get_by_role("button", name=create_helper).click()
+    page.get_by_role("option", name="Carbon Tracker").click()
+
+
+def _pick_entity(
+    page: Page,
+    field: str,
+    search: str,
+    shown_as: str,
+    *,
+    picker: str = "Select an entity",
+    search_box: str = "Search",
+) -> None:
+    """Open an entity picker of the form (``field`` is its label), search it, click the entity."""
+    page.get_by_text(picker).first.click()
+    page.get_by_role("dialog", name=field).get_by_placeholder(search_box).fill(search)
+    page.locator("ha-combo-box-item").filter(has_text=shown_as).first.click()
+
+
+def _finish_creation(page: Page, name: str) -> None:
+    """The entry is created: HA's "Name and assign" step for the node's device."""
+    expect(page.get_by_role("textbox", name="Device name")).to_have_value(name)
+    page.get_by_role("button", name="Skip and finish").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+def _entry_row(page: Page, title: str) -> Locator:
+    """The node's card on the integration page (Settings > Devices & services > Carbon Tracker)."""
+    return page.locator("ha-config-entry-row").filter(has=page.get_by_text(title, exact=True))
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_login(browser: Browser, live: LiveHass) -> None:
+    """The real login page refuses a wrong password and lets demo / demo in."""
+    browser.run(lambda page: _log_in(browser, page, wrong_password_first=True))
+    assert browser.logged_in
+    titles = [n["title"] for n in live.ws_command({"type": "persistent_notification/get"})]
+    assert "Login attempt failed" in titles
+    # Dismissed, so that the badge does not show on every later screenshot.
+    live.request("POST", "/api/services/persistent_notification/dismiss_all", {})
+
+
+def test_add_node_with_built_in_factor(ui: Browser, live: LiveHass) -> None:
+    """Kinds menu, name and meter, factor menu, a factor from the table; then it counts."""
+    meter = ("sensor.lab_meter", {**KWH, "friendly_name": "Lab meter"})
+    live.set_state(meter[0], 1000.0, meter[1])
+    carbon = "sensor.lab_electricity_carbon_emissions"
+
+    def add(page: Page) -> None:
+        _open_create_helper(ui, page)
+        expect(page.get_by_text("What do you want to add?")).to_be_visible()
+        expect(page.get_by_text(KIND_MENU)).to_be_visible()
+        ui.shot(page, "kind_menu", dialog=True)
+        page.get_by_text(KIND_MENU).click()
+        expect(page.get_by_text("Pick a cumulative meter.", exact=False)).to_be_visible()
+        expect(page.get_by_role("spinbutton", name="Node number*")).to_have_value("4")
+        page.get_by_role("textbox", name="Name*").fill("Lab electricity")
+        _pick_entity(page, "Meter", "lab_meter", "Lab meter")
+        ui.shot(page, "tracking_node_form", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        for option in (FACTOR_LIBRARY, FACTOR_CUSTOM, FACTOR_ENTITY):
+            expect(page.get_by_text(option, exact=True)).to_be_visible()
+        ui.shot(page, "factor_menu", dialog=True)
+        page.get_by_text(FACTOR_LIBRARY, exact=True).click()
+        expect(page.get_by_text("Factors from official sources.", exact=False)).to_be_visible()
+        page.get_by_label("Factor", exact=True).click()
+        page.get_by_role("menuitem", name="UK grid electricity 2025: 0.177 kg CO2e/kWh").click()
+        expect(
+            page.get_by_text("UK grid electricity 2025: 0.177 kg CO2e/kWh").first
+        ).to_be_visible()
+        ui.shot(page, "built_in_factor", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, "Lab electricity")
+
+    ui.run(add)
+    entry = _wait_for_entry(live, "Lab electricity")
+    assert entry["state"] == "loaded"
+    state = _wait_for(carbon, lambda: live.get_state(carbon))
+    assert state["attributes"]["factor_id"] == "uk_desnz_2025_electricity"
+    assert state["attributes"]["factor"] == 0.177
+    assert state["attributes"]["node_number"] == 4
+    _feed_and_expect(live, meter, 1010.0, carbon, 10.0 * 0.177)
+    _feed_and_expect(live, meter, 1020.0, carbon, 20.0 * 0.177)
+
+    device_id = _wait_for("the node's device", lambda: _device_id(live, "Lab electricity"))
+
+    def device_page(page: Page) -> None:
+        ui.goto(page, f"/config/devices/device/{device_id}")
+        expect(page.get_by_role("heading", name="Device info")).to_be_visible()
+        expect(page.get_by_text("Serial number: port 4")).to_be_visible()
+        expect(page.get_by_text("3.540 kg")).to_be_visible()  # 20 kWh x 0.177, 3 decimals
+        ui.shot(page, "device_page")
+
+    ui.run(device_page)
+
+
+def test_add_node_with_typed_factor(ui: Browser, live: LiveHass) -> None:
+    """A typed factor out of range gets the integration's own error; a good one is created."""
+    meter = ("sensor.workshop_gas_meter", {**GAS, "friendly_name": "Workshop gas meter"})
+    live.set_state(meter[0], 500.0, meter[1])
+    carbon = "sensor.workshop_gas_carbon_emissions"
+
+    def add(page: Page) -> None:
+        name = "Workshop gas"
+        _open_create_helper(ui, page)
+        page.get_by_text(KIND_MENU).click()
+        page.get_by_role("textbox", name="Name*").fill(name)
+        _pick_entity(page, "Meter", "workshop_gas_meter", "Workshop gas meter")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text(FACTOR_CUSTOM, exact=True).click()
+        expect(page.get_by_text("Your own factor")).to_be_visible()
+        factor = page.get_by_role("spinbutton", name=FACTOR_VALUE, exact=True)
+        # The unit is offered in the meter's own unit, m³, and the value starts empty: no 0.
+        expect(page.get_by_text("kg CO2e/m³").filter(visible=True)).to_have_count(1)
+        expect(factor).to_have_value("")
+        ui.shot(page, "typed_factor_form", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text(FACTOR_REQUIRED_ERROR)).to_be_visible()
+        for bad in ("-1", "2000000"):
+            factor.fill(bad)
+            page.get_by_role("button", name="Submit").click()
+            expect(page.get_by_text(FACTOR_RANGE_ERROR)).to_be_visible()
+            expect(factor).to_have_value(bad)  # what was typed stays
+            ui.shot(page, "factor_out_of_range" if bad == "-1" else "factor_too_large", dialog=True)
+        factor.fill("2.1")
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, name)
+
+    ui.run(add)
+    _wait_for_entry(live, "Workshop gas")
+    state = _wait_for(carbon, lambda: live.get_state(carbon))
+    assert state["attributes"]["factor_mode"] == "custom"
+    assert state["attributes"]["factor"] == 2.1
+    assert state["attributes"]["factor_unit"] == "kg CO2e/m³"
+    _feed_and_expect(live, meter, 512.0, carbon, 12.0 * 2.1)
+
+
+def test_add_node_with_live_intensity(ui: Browser, live: LiveHass) -> None:
+    """A node that follows a live carbon intensity prices each reading at the one in force."""
+    intensity = ("sensor.grid_intensity", {**INTENSITY, "friendly_name": "Grid intensity"})
+    live.set_state(intensity[0], 400.0, intensity[1])
+    meter = ("sensor.heat_pump_meter", {**KWH, "friendly_name": "Heat pump meter"})
+    live.set_state(meter[0], 20.0, meter[1])
+    carbon = "sensor.heat_pump_carbon_emissions"
+
+    def add(page: Page) -> None:
+        _open_create_helper(ui, page)
+        page.get_by_text(KIND_MENU).click()
+        page.get_by_role("textbox", name="Name*").fill("Heat pump")
+        _pick_entity(page, "Meter", "heat_pump_meter", "Heat pump meter")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text(FACTOR_ENTITY, exact=True).click()
+        expect(page.get_by_text("Live carbon intensity")).to_be_visible()
+        expect(
+            page.get_by_text("A sensor with a unit such as gCO2eq/kWh.", exact=False)
+        ).to_be_visible()
+        _pick_entity(page, "Intensity entity", "grid_intensity", "Grid intensity")
+        ui.shot(page, "live_intensity", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, "Heat pump")
+
+    ui.run(add)
+    _wait_for_entry(live, "Heat pump")
+    state = _wait_for(carbon, lambda: live.get_state(carbon))
+    assert state["attributes"]["factor_mode"] == "entity"
+    assert state["attributes"]["intensity_entity"] == "sensor.grid_intensity"
+    _feed_and_expect(live, meter, 22.5, carbon, 2.5 * 0.4)  # 400 g/kWh
+    live.set_state(intensity[0], 500.0, intensity[1])
+    _feed_and_expect(live, meter, 24.5, carbon, 2.5 * 0.4 + 2.0 * 0.5)
+
+
+def test_options_change_the_factor(ui: Browser, live: LiveHass) -> None:
+    """Configure: node number and limit, then a typed factor; the next reading is priced at it."""
+    title, source, _port = OFFICE
+    meter = (source, {**KWH, "friendly_name": "Office meter"})
+    carbon = "sensor.office_electricity_carbon_emissions"
+    _feed_and_expect(live, meter, 110.0, carbon, 10.0 * 0.5)
+
+    def configure(page: Page) -> None:
+        ui.goto(page, f"/config/integrations/integration/{DOMAIN}")
+        _entry_row(page, title).get_by_role("button", name="Configure").click()
+        expect(page.get_by_text("Tracking node options")).to_be_visible()
+        expect(
+            page.get_by_text("The plausibility limit is in kWh per hour", exact=False)
+        ).to_be_visible()
+        port = page.get_by_role("spinbutton", name="Node number*")
+        expect(port).to_have_value("1")
+        port.fill("11")
+        page.get_by_role("spinbutton", name="Plausibility limit (kWh per hour)").fill("6000")
+        ui.shot(page, "options_node_number", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        for option in (FACTOR_LIBRARY, FACTOR_CUSTOM, FACTOR_ENTITY):
+            expect(page.get_by_text(option, exact=True)).to_be_visible()
+        ui.shot(page, "options_factor_menu", dialog=True)
+        page.get_by_text(FACTOR_CUSTOM, exact=True).click()
+        factor = page.get_by_role("spinbutton", name=FACTOR_VALUE, exact=True)
+        expect(factor).to_have_value("0.5")  # prefilled with the node's factor
+        factor.fill("0.8")
+        ui.shot(page, "options_typed_factor", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text("Options successfully saved.")).to_be_visible()
+        ui.shot(page, "options_saved", dialog=True)
+        page.get_by_role("button", name="Finish").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+
+    ui.run(configure)
+
+    def changed() -> dict[str, Any] | None:
+        state = live.get_state(carbon)
+        if state is None or state["attributes"].get("node_number") != 11:
+            return None
+        return state
+
+    state = _wait_for("the new options on the carbon sensor", changed)
+    assert state["attributes"]["factor"] == 0.8
+    assert state["attributes"]["factor_mode"] == "custom"
+    assert float(state["state"]) == pytest.approx(5.0, abs=TOLERANCE)  # nothing re-priced
+    _feed_and_expect(live, meter, 120.0, carbon, 10.0 * 0.5 + 10.0 * 0.8)
+
+
+def test_carbon_dashboard(ui: Browser, live: LiveHass) -> None:
+    """The seeded "Carbon" dashboard shows a node's total."""
+    _title, source, _port = BOILER
+    meter = (source, {**GAS, "friendly_name": "Boiler meter"})
+    _feed_and_expect(live, meter, 210.0, "sensor.boiler_gas_carbon_emissions", 10.0 * BOILER_FACTOR)
+
+    def dashboard(page: Page) -> None:
+        ui.goto(page, "/carbon-dashboard/carbon")
+        expect(page.get_by_text("Carbon so far")).to_be_visible()
+        # Rows are named by node alone ("Boiler gas Carbon emissions" would be cut off).
+        card = page.locator("hui-entities-card")
+        expect(card.get_by_text("Boiler gas", exact=True)).to_be_visible()
+        expect(card.get_by_text("20.667 kg")).to_be_visible()  # 10 m³ x 2.06672
+        ui.shot(page, "carbon_dashboard", part=page.locator("hui-entities-card"))
+
+    ui.run(dashboard)
+
+
+def test_delete_node(ui: Browser, live: LiveHass) -> None:
+    """Deleting a node in the UI removes its config entry, entities and device."""
+    title = OLD[0]
+    entry_id = _wait_for_entry(live, title)["entry_id"]
+    entities = ("sensor.old_heater_carbon_emissions", "number.old_heater_emission_factor")
+    assert all(live.get_state(e) is not None for e in entities)
+
+    def delete(page: Page) -> None:
+        ui.goto(page, f"/config/integrations/integration/{DOMAIN}")
+        row = _entry_row(page, title)
+        expect(row.get_by_text("Tracking node", exact=False)).to_have_count(1)  # its device
+        row.get_by_role("button", name="Menu").first.click()
+        page.get_by_role("menuitem", name="Delete").click()
+        expect(page.get_by_role("heading", name=f"Delete {title}?")).to_be_visible()
+        ui.shot(page, "delete_confirm", dialog=True)
+        page.get_by_role("button", name="Delete", exact=True).click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        # The node's device goes from its card at once; the emptied card itself stays until the
+        # page is loaded again (HA 2026.10's frontend does the same for core helpers).
+        expect(row.get_by_text("Tracking node", exact=False)).to_have_count(0)
+        page.reload()
+        expect(page.get_by_text("Office electricity", exact=True).first).to_be_visible()
+        expect(_entry_row(page, title)).to_have_count(0)
+        ui.shot(page, "after_delete")
+
+    ui.run(delete)
+    _wait_for("the entry to go", lambda: True if title not in _entries(live) else None)
+    registry = live.ws_command({"type": "config/entity_registry/list"})
+    assert [e["entity_id"] for e in registry if e.get("config_entry_id") == entry_id] == []
+    assert all(live.get_state(e) is None for e in entities)
+    assert _device_id(live, title) is None
+
+
+def test_config_flow_in_chinese(ui: Browser, live: LiveHass) -> None:
+    """With the demo user's language set to zh-Hans, the flow speaks zh-Hans.json."""
+    live.set_state("sensor.zh_meter", 5.0, {**KWH, "friendly_name": "ZH meter"})
+
+    def set_language(language: str) -> None:
+        live.ws_command(
+            {
+                "type": "frontend/set_user_data",
+                "key": "language",
+                "value": {"language": language, **USER_LANGUAGE},
+            }
+        )
+
+    step = ZH["step"]
+    menu = step["user"]["menu_options"]["tracking_node"]
+    form = step["tracking_node"]
+    factor_menu = step["factor"]["menu_options"]
+    library = step["factor_library"]
+    texts = [
+        step["user"]["description"],
+        menu,
+        form["description"],
+        *form["data"].values(),
+        *factor_menu.values(),
+        library["description"],
+        library["data"]["factor_id"],
+    ]
+    untranslated = [t for t in texts if not re.search(r"[\u4e00-\u9fff]", t)]
+    assert not untranslated, f"zh-Hans.json has texts without Chinese: {untranslated}"
+
+    def chinese(page: Page) -> None:
+        _open_create_helper(ui, page, create_helper="创建辅助元素")
+        expect(page.get_by_text(step["user"]["description"])).to_be_visible()
+        expect(page.get_by_text(menu)).to_be_visible()
+        ui.shot(page, "zh_hans_kind_menu", dialog=True)
+        page.get_by_text(menu).click()
+        expect(page.get_by_text(form["description"])).to_be_visible()
+        expect(page.get_by_role("textbox", name=form["data"]["name"] + "*")).to_be_visible()
+        expect(page.get_by_text(form["data"]["source"], exact=True).first).to_be_visible()
+        expect(page.get_by_role("spinbutton", name=form["data"]["port"] + "*")).to_be_visible()
+        expect(
+            page.get_by_role("spinbutton", name=form["data"]["max_delta_per_hour"], exact=True)
+        ).to_be_visible()
+        for description in form["data_description"].values():
+            expect(page.get_by_text(description)).to_be_visible()
+        page.get_by_role("textbox", name=form["data"]["name"] + "*").fill("实验室电表")
+        _pick_entity(
+            page,
+            form["data"]["source"],
+            "zh_meter",
+            "ZH meter",
+            picker="选择一个实体",
+            search_box="搜索",
+        )
+        ui.shot(page, "zh_hans_tracking_node_form", dialog=True)
+        page.get_by_role("button", name="提交").click()
+        for option in factor_menu.values():
+            expect(page.get_by_text(option, exact=True)).to_be_visible()
+        ui.shot(page, "zh_hans_factor_menu", dialog=True)
+        page.get_by_text(factor_menu["factor_library"], exact=True).click()
+        expect(page.get_by_text(library["description"])).to_be_visible()
+        expect(page.get_by_label(library["data"]["factor_id"], exact=True)).to_be_visible()
+        ui.shot(page, "zh_hans_built_in_factor", dialog=True)
+        # Leave without adding a node.
+        page.get_by_role("button", name="关闭").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+
+    set_language("zh-Hans")
+    try:
+        ui.run(chinese)
+    finally:
+        set_language("en")
+    assert "实验室电表" not in _entries(live)
