@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from unittest.mock import patch
+
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
@@ -16,3 +19,11 @@ def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     """Snapshots serialised as HA core does: states and registry entries without ids or times."""
     return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture(autouse=True)
+def write_every_total() -> Iterator[None]:
+    """Tests read the carbon state right after a reading: no coalescing of writes, but where
+    a test asks for it (the coalescing tests patch the interval themselves)."""
+    with patch("custom_components.carbon_tracker.nodes.entities.WRITE_INTERVAL", 0.0):
+        yield

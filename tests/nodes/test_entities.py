@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 import logging
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
@@ -868,3 +870,38 @@ async def test_factor_number_snapshot(
         ),
     )
     await snapshot_platform(hass, er.async_get(hass), snapshot, entry.entry_id)
+
+
+async def test_a_fast_meter_is_written_at_most_once_per_interval(hass: HomeAssistant) -> None:
+    """The first change is written at once; changes within the interval together at its end."""
+    with patch("custom_components.carbon_tracker.nodes.entities.WRITE_INTERVAL", 0.2):
+        set_meter(hass, 100)
+        entry = await setup_node(hass, node_entry())
+        set_meter(hass, 101)
+        await hass.async_block_till_done()
+        assert carbon(hass) == approx(0.5)
+        written = hass.states.get(CARBON).last_updated
+        set_meter(hass, 102)
+        await hass.async_block_till_done()
+        set_meter(hass, 104)
+        await hass.async_block_till_done()
+        # Counted, not yet written.
+        assert entry.runtime_data.total == approx(2.0)
+        assert hass.states.get(CARBON).last_updated == written
+        await asyncio.sleep(0.3)
+        await hass.async_block_till_done()
+        assert carbon(hass) == approx(2.0)
+
+
+async def test_a_pending_write_is_dropped_with_the_entity(hass: HomeAssistant) -> None:
+    with patch("custom_components.carbon_tracker.nodes.entities.WRITE_INTERVAL", 60.0):
+        set_meter(hass, 100)
+        entry = await setup_node(hass, node_entry())
+        set_meter(hass, 101)
+        set_meter(hass, 102)
+        await hass.async_block_till_done()
+        sensor = entity_object(hass, CARBON)
+        assert sensor._write_pending is not None
+        assert await hass.config_entries.async_unload(entry.entry_id)
+        await hass.async_block_till_done()
+        assert sensor._write_pending is None

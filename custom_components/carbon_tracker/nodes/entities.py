@@ -6,6 +6,7 @@ fixed value.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 import logging
@@ -65,6 +66,11 @@ class TrackingNodeEntity(Entity):
 # Disabled diagnostic sensors of versions before 1.2, shown as a row each, all alike, in the
 # helpers list; what they showed is now on the carbon sensor (factor) or the meter itself.
 RETIRED_SENSOR_KEYS = ("factor_in_force", "last_reading", "port")
+
+# A meter that reports many times a second would make the carbon sensor (and the recorder, and
+# every listener) write as often. The total is written at once on a change, then at most once per
+# interval: later changes inside it are written together at its end. Every write is exact.
+WRITE_INTERVAL = 1.0
 
 ATTR_NODE_NUMBER = "node_number"
 ATTR_FACTOR = "factor"
@@ -173,6 +179,8 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
         self._device_factor: str | None = None
+        self._written_at = -WRITE_INTERVAL
+        self._write_pending: asyncio.TimerHandle | None = None
 
     @property
     def extra_restore_state_data(self) -> NodeStoredData:
@@ -203,9 +211,27 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             else None
         )
         self._attr_extra_state_attributes = self._factor_attributes()
-        node.total_listeners.async_add(self.async_write_ha_state)
+        node.total_listeners.async_add(self._on_total)
         node.factor_listeners.async_add(self._on_factor)
         node.async_start()
+
+    @callback
+    def _on_total(self) -> None:
+        """The total changed: write it now, or at the end of the current interval."""
+        if self._write_pending is not None:
+            return
+        due = self._written_at + WRITE_INTERVAL
+        if (now := self.hass.loop.time()) >= due:
+            self._written_at = now
+            self.async_write_ha_state()
+        else:
+            self._write_pending = self.hass.loop.call_at(due, self._write_deferred)
+
+    @callback
+    def _write_deferred(self) -> None:
+        self._write_pending = None
+        self._written_at = self.hass.loop.time()
+        self.async_write_ha_state()
 
     @callback
     def _on_factor(self) -> None:
@@ -233,7 +259,10 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         """Stop the runtime and stop hearing from it."""
         await super().async_will_remove_from_hass()
         self._node.async_stop()
-        self._node.total_listeners.async_remove(self.async_write_ha_state)
+        self._node.total_listeners.async_remove(self._on_total)
+        if self._write_pending is not None:
+            self._write_pending.cancel()
+            self._write_pending = None
         self._node.factor_listeners.async_remove(self._on_factor)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
