@@ -47,6 +47,7 @@ async def test_list_nodes_answers_every_node(hass: HomeAssistant) -> None:
         "source": "sensor.grid_energy",
         "emissions_entity_id": "sensor.grid_energy_carbon_emissions",
         "loaded": True,
+        "factor_mode": "custom",
         "total_kg": approx(5.0),
         "factor": 0.5,
         "factor_unit": "kg CO2e/kWh",

@@ -16,7 +16,7 @@ from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from .const import CONF_PORT, CONF_SOURCE, DOMAIN
+from .const import CONF_FACTOR_MODE, CONF_PORT, CONF_SOURCE, DOMAIN
 from .nodes.lookup import emissions_entity_id, node_entries, node_entry_id_for_port
 from .nodes.runtime import NodeRuntime
 
@@ -76,6 +76,7 @@ def _describe_node(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, Any]:
         "emissions_entity_id": emissions_entity_id(hass, entry.entry_id),
         "loaded": entry.state is ConfigEntryState.LOADED,
         "total_kg": None,
+        "factor_mode": entry.options.get(CONF_FACTOR_MODE),
         "factor": None,
         "factor_unit": None,
     }

@@ -154,3 +154,10 @@ def test_both_limits_must_be_exceeded_when_both_are_set() -> None:
     assert not threshold.beyond(GroupError(0.5, 50.0, 1.0), already=False)
     assert threshold.beyond(GroupError(2.0, 20.0, 10.0), already=False)
     assert not Threshold().beyond(GroupError(1e9, 1e9, 1.0), already=False)
+
+
+def test_a_member_reporting_the_same_total_adds_nothing() -> None:
+    sums = WindowSums([], ["m"])
+    sums.update("m", 4.0)
+    assert sums.update("m", 4.0) == 0.0
+    assert sums.sum(Side.RIGHT) == 0.0

@@ -371,6 +371,13 @@ def _carbon(live: LiveHass, entity_id: str) -> float | None:
     return float(state["state"])
 
 
+def _node(live: LiveHass, carbon: str) -> dict[str, Any] | None:
+    """What the list_nodes action answers for the node whose carbon sensor this is."""
+    answer = live.request("POST", f"/api/services/{DOMAIN}/list_nodes?return_response", {})
+    nodes = answer["service_response"]["nodes"]
+    return next((node for node in nodes if node["emissions_entity_id"] == carbon), None)
+
+
 def _feed_and_expect(
     live: LiveHass, meter: tuple[str, dict[str, Any]], value: float, carbon: str, expected: float
 ) -> None:
@@ -504,10 +511,10 @@ def test_add_node_with_built_in_factor(ui: Browser, live: LiveHass) -> None:
     ui.run(add)
     entry = _wait_for_entry(live, "Lab electricity")
     assert entry["state"] == "loaded"
-    state = _wait_for(carbon, lambda: live.get_state(carbon))
-    assert state["attributes"]["factor_id"] == "uk_desnz_2025_electricity"
-    assert state["attributes"]["factor"] == 0.177
-    assert state["attributes"]["node_number"] == 4
+    _wait_for(carbon, lambda: live.get_state(carbon))
+    node = _wait_for("the node in list_nodes", lambda: _node(live, carbon))
+    assert node["factor"] == 0.177
+    assert node["port"] == 4
     _feed_and_expect(live, meter, 1010.0, carbon, 10.0 * 0.177)
     _feed_and_expect(live, meter, 1020.0, carbon, 20.0 * 0.177)
 
@@ -557,10 +564,11 @@ def test_add_node_with_typed_factor(ui: Browser, live: LiveHass) -> None:
 
     ui.run(add)
     _wait_for_entry(live, "Workshop gas")
-    state = _wait_for(carbon, lambda: live.get_state(carbon))
-    assert state["attributes"]["factor_mode"] == "custom"
-    assert state["attributes"]["factor"] == 2.1
-    assert state["attributes"]["factor_unit"] == "kg CO2e/m³"
+    _wait_for(carbon, lambda: live.get_state(carbon))
+    node = _wait_for("the node in list_nodes", lambda: _node(live, carbon))
+    assert node["factor_mode"] == "custom"
+    assert node["factor"] == 2.1
+    assert node["factor_unit"] == "kg CO2e/m³"
     _feed_and_expect(live, meter, 512.0, carbon, 12.0 * 2.1)
 
 
@@ -590,9 +598,10 @@ def test_add_node_with_live_intensity(ui: Browser, live: LiveHass) -> None:
 
     ui.run(add)
     _wait_for_entry(live, "Heat pump")
-    state = _wait_for(carbon, lambda: live.get_state(carbon))
-    assert state["attributes"]["factor_mode"] == "entity"
-    assert state["attributes"]["intensity_entity"] == "sensor.grid_intensity"
+    _wait_for(carbon, lambda: live.get_state(carbon))
+    node = _wait_for("the node in list_nodes", lambda: _node(live, carbon))
+    assert node["factor_mode"] == "entity"
+    assert node["factor"] == pytest.approx(0.4)
     _feed_and_expect(live, meter, 22.5, carbon, 2.5 * 0.4)  # 400 g/kWh
     live.set_state(intensity[0], 500.0, intensity[1])
     _feed_and_expect(live, meter, 24.5, carbon, 2.5 * 0.4 + 2.0 * 0.5)
@@ -635,14 +644,13 @@ def test_options_change_the_factor(ui: Browser, live: LiveHass) -> None:
     ui.run(configure)
 
     def changed() -> dict[str, Any] | None:
-        state = live.get_state(carbon)
-        if state is None or state["attributes"].get("node_number") != 11:
-            return None
-        return state
+        node = _node(live, carbon)
+        return node if node is not None and node["port"] == 11 and node["loaded"] else None
 
-    state = _wait_for("the new options on the carbon sensor", changed)
-    assert state["attributes"]["factor"] == 0.8
-    assert state["attributes"]["factor_mode"] == "custom"
+    node = _wait_for("the new options in list_nodes", changed)
+    assert node["factor"] == 0.8
+    assert node["factor_mode"] == "custom"
+    state = live.get_state(carbon)
     assert float(state["state"]) == pytest.approx(5.0, abs=TOLERANCE)  # nothing re-priced
     _feed_and_expect(live, meter, 120.0, carbon, 10.0 * 0.5 + 10.0 * 0.8)
 

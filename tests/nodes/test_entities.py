@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
 import logging
 from typing import Any
@@ -597,29 +596,24 @@ async def test_spike_on_a_carbon_source_names_kg_co2e(
 # ------------------------------------------------------------------------------------------------
 
 
-def factor_attributes(hass: HomeAssistant) -> dict[str, Any]:
-    state = hass.states.get(CARBON)
-    assert state is not None
+async def factor_attributes(hass: HomeAssistant) -> dict[str, Any]:
+    """The factor in force, as the list_nodes action answers for the (only) node."""
+    response = await hass.services.async_call(
+        DOMAIN, "list_nodes", {}, blocking=True, return_response=True
+    )
+    node = response["nodes"][0]
     return {
-        key: value
-        for key, value in state.attributes.items()
-        if key
-        in (
-            "node_number",
-            "factor_mode",
-            "factor",
-            "factor_unit",
-            "factor_id",
-            "intensity_entity",
-            "device_factor_entity",
-        )
+        "node_number": node["port"],
+        "factor_mode": node["factor_mode"],
+        "factor": node["factor"],
+        "factor_unit": node["factor_unit"],
     }
 
 
 async def test_the_carbon_sensor_says_what_it_is_priced_at(hass: HomeAssistant) -> None:
     set_meter(hass, 100)
     await setup_node(hass, node_entry(port=7))
-    assert factor_attributes(hass) == {
+    assert await factor_attributes(hass) == {
         "node_number": 7,
         "factor_mode": "custom",
         "factor": 0.5,
@@ -631,15 +625,14 @@ async def test_the_factor_follows_a_live_intensity(hass: HomeAssistant) -> None:
     set_intensity(hass, 200)
     set_meter(hass, 100)
     await setup_node(hass, entity_mode_entry())
-    attributes = factor_attributes(hass)
+    attributes = await factor_attributes(hass)
     assert attributes["factor"] == approx(0.2)
     assert attributes["factor_unit"] == "kg CO2e/kWh"
     assert attributes["factor_mode"] == "entity"
-    assert attributes["intensity_entity"] == INTENSITY
 
     set_intensity(hass, 0.5, unit="t CO2/MWh")
     await hass.async_block_till_done()
-    attributes = factor_attributes(hass)
+    attributes = await factor_attributes(hass)
     assert attributes["factor"] == approx(500.0)
     # The intensity is CO2 alone, and the factor says so.
     assert attributes["factor_unit"] == "kg CO2/MWh"
@@ -647,8 +640,7 @@ async def test_the_factor_follows_a_live_intensity(hass: HomeAssistant) -> None:
     # While the intensity is unknown, so is the factor; the total stays shown.
     set_intensity(hass, STATE_UNAVAILABLE)
     await hass.async_block_till_done()
-    assert factor_attributes(hass)["factor"] is None
-    assert hass.states.get(CARBON).state != STATE_UNKNOWN
+    assert (await factor_attributes(hass))["factor"] is None
 
 
 async def test_the_factor_is_unknown_before_the_intensity_ever_had_a_unit(
@@ -656,7 +648,7 @@ async def test_the_factor_is_unknown_before_the_intensity_ever_had_a_unit(
 ) -> None:
     set_meter(hass, 100)
     await setup_node(hass, entity_mode_entry())
-    attributes = factor_attributes(hass)
+    attributes = await factor_attributes(hass)
     assert attributes["factor"] is None
     assert attributes["factor_unit"] is None
 
@@ -664,7 +656,7 @@ async def test_the_factor_is_unknown_before_the_intensity_ever_had_a_unit(
 async def test_a_carbon_source_is_priced_at_one_without_a_unit(hass: HomeAssistant) -> None:
     set_meter(hass, 10, unit="t CO2e")
     await setup_node(hass, node_entry(factor_mode="carbon"))
-    assert factor_attributes(hass) == {
+    assert await factor_attributes(hass) == {
         "node_number": 1,
         "factor_mode": "carbon",
         "factor": 1.0,
@@ -675,18 +667,21 @@ async def test_a_carbon_source_is_priced_at_one_without_a_unit(hass: HomeAssista
 async def test_a_library_factor_names_its_id(hass: HomeAssistant) -> None:
     set_meter(hass, 100)
     await setup_node(hass, node_entry(factor_mode="library", factor_id="uk_desnz_2025_electricity"))
-    attributes = factor_attributes(hass)
+    attributes = await factor_attributes(hass)
     assert attributes["factor"] == 0.177
     assert attributes["factor_mode"] == "library"
-    assert attributes["factor_id"] == "uk_desnz_2025_electricity"
 
 
-async def test_the_factor_is_not_recorded_with_every_state(
+async def test_the_carbon_sensor_carries_no_attributes_of_its_own(
     hass: HomeAssistant, grid_node: MockConfigEntry
 ) -> None:
-    """A live intensity changes it every few minutes; its history is the intensity's own."""
-    sensor = entity_object(hass, CARBON)
-    assert "factor" in sensor._unrecorded_attributes
+    """Every attribute would be merged and compared on each write, the hot path."""
+    assert set(hass.states.get(CARBON).attributes) == {
+        "state_class",
+        "unit_of_measurement",
+        "device_class",
+        "friendly_name",
+    }
 
 
 async def test_the_diagnostic_sensors_of_1_1_are_removed(hass: HomeAssistant) -> None:
@@ -785,23 +780,6 @@ async def test_entities_get_the_node_device_without_a_source_device(
     assert {e.unique_id for e in own} == {
         f"{entry.entry_id}_{key}" for key in ("emissions", "emission_factor")
     }
-
-
-async def test_a_reading_does_not_rebuild_the_factor_attributes(
-    hass: HomeAssistant, grid_node: MockConfigEntry
-) -> None:
-    """On the hot path only the total changes; the attributes are rebuilt on a factor change."""
-    sensor = entity_object(hass, CARBON)
-    before = sensor.extra_state_attributes
-    set_meter(hass, 110)
-    await hass.async_block_till_done()
-    assert sensor.extra_state_attributes is before
-    grid_node.runtime_data.async_apply_factor(
-        replace(grid_node.runtime_data.settings, static_factor=0.25)
-    )
-    await hass.async_block_till_done()
-    assert sensor.extra_state_attributes is not before
-    assert factor_attributes(hass)["factor"] == 0.25
 
 
 async def test_reconfigured_onto_a_meter_with_a_device_the_own_device_goes(

@@ -109,25 +109,23 @@ async def test_node_total_lost_on_the_device_is_a_reset_not_a_loss(hass: HomeAss
         assert float(hass.states.get(TRACKED).state) == approx(expected)
 
 
-async def test_the_carbon_sensor_names_the_device_keypad_factor(hass: HomeAssistant) -> None:
+async def test_diagnostics_name_the_device_keypad_factor(hass: HomeAssistant) -> None:
     """The node counts 1:1; the factor the device converts with is its own number entity."""
     add_esphome_node(hass)
     entry = await add_node_through_the_flow(hass)
-    state = hass.states.get(TRACKED)
-    assert state.attributes["factor"] == 1.0
-    assert state.attributes["factor_mode"] == "carbon"
-    assert state.attributes["device_factor_entity"] == NODE_FACTOR
+    assert entry.runtime_data.factor == 1.0
     diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["settings"]["mode"] == "carbon"
     assert diagnostics["device_factor_entity"] == NODE_FACTOR
 
 
 async def test_device_without_factor_number_names_none(hass: HomeAssistant) -> None:
     """The CO2 analyser node has no keypad: the factor is the node's own 1, and no device one."""
     add_esphome_node(hass, with_factor=False)
-    await add_node_through_the_flow(hass)
-    state = hass.states.get(TRACKED)
-    assert state.attributes["factor"] == 1.0
-    assert "device_factor_entity" not in state.attributes
+    entry = await add_node_through_the_flow(hass)
+    assert entry.runtime_data.factor == 1.0
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics["device_factor_entity"] is None
 
 
 def test_find_device_factor_entity_ignores_other_numbers(hass: HomeAssistant) -> None:

@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED
 from custom_components.carbon_tracker.logbook import async_describe_events
 from custom_components.carbon_tracker.nodes.factor_change import async_set_node_factor
-from tests.common import CARBON, approx, carbon, node_entry, set_meter, setup_node
+from tests.common import approx, carbon, node_entry, set_meter, setup_node
 
 NUMBER = "number.grid_energy_emission_factor"
 INTENSITY = "sensor.grid_intensity"
@@ -139,12 +139,10 @@ async def test_setting_the_factor_persists_applies_from_now_and_confirms(
     }
 
 
-async def test_the_carbon_sensor_follows_the_number(
-    hass: HomeAssistant, grid_node: MockConfigEntry
-) -> None:
-    assert hass.states.get(CARBON).attributes["factor"] == 0.5
+async def test_the_node_follows_the_number(hass: HomeAssistant, grid_node: MockConfigEntry) -> None:
+    assert grid_node.runtime_data.factor == 0.5
     await set_factor(hass, 0.125)
-    assert hass.states.get(CARBON).attributes["factor"] == 0.125
+    assert grid_node.runtime_data.factor == 0.125
     assert float(hass.states.get(NUMBER).state) == 0.125
 
 

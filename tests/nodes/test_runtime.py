@@ -13,7 +13,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
 from custom_components.carbon_tracker.const import EVENT_FACTOR_CHANGED
-from tests.common import CARBON, approx, carbon, node_entry, set_meter, setup_node
+from tests.common import approx, carbon, node_entry, set_meter, setup_node
 
 NUMBER = "number.grid_energy_emission_factor"
 
@@ -76,9 +76,8 @@ async def test_a_co2_only_factor_is_labelled_co2_everywhere(hass: HomeAssistant)
     )
     assert entry.runtime_data.gas == "CO2"
     assert hass.states.get(NUMBER).attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2/kWh"
-    carbon_state = hass.states.get(CARBON)
-    assert carbon_state.attributes["factor"] == 0.5306
-    assert carbon_state.attributes["factor_unit"] == "kg CO2/kWh"
+    assert entry.runtime_data.factor == 0.5306
+    assert entry.runtime_data.factor_label == "kg CO2/kWh"
 
     events = async_capture_events(hass, EVENT_FACTOR_CHANGED)
     await hass.services.async_call(
@@ -89,4 +88,4 @@ async def test_a_co2_only_factor_is_labelled_co2_everywhere(hass: HomeAssistant)
     assert events[0].data["old_unit"] == "kg CO2/kWh"
     assert events[0].data["unit"] == "kg CO2e/kWh"
     assert hass.states.get(NUMBER).attributes[ATTR_UNIT_OF_MEASUREMENT] == "kg CO2e/kWh"
-    assert hass.states.get(CARBON).attributes["factor_unit"] == "kg CO2e/kWh"
+    assert entry.runtime_data.factor_label == "kg CO2e/kWh"

@@ -29,7 +29,6 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN, FACTOR_MAX, FactorMode
 from ..core.carbon_units import factor_unit_label
-from .device_factor import find_device_factor_entity
 from .factor_change import async_set_node_factor
 from .runtime import NodeRuntime, NodeSnapshot, TrackingNodeConfigEntry
 
@@ -64,7 +63,8 @@ class TrackingNodeEntity(Entity):
 
 
 # Disabled diagnostic sensors of versions before 1.2, shown as a row each, all alike, in the
-# helpers list; what they showed is now on the carbon sensor (factor) or the meter itself.
+# helpers list; what they showed is in the node's diagnostics and the list_nodes action, or on the
+# meter, the intensity entity and the device themselves.
 RETIRED_SENSOR_KEYS = ("factor_in_force", "last_reading", "port")
 
 # A meter that reports many times a second would make the carbon sensor (and the recorder, and
@@ -72,18 +72,10 @@ RETIRED_SENSOR_KEYS = ("factor_in_force", "last_reading", "port")
 # interval: later changes inside it are written together at its end. Every write is exact.
 WRITE_INTERVAL = 1.0
 
-ATTR_NODE_NUMBER = "node_number"
-ATTR_FACTOR = "factor"
-ATTR_FACTOR_UNIT = "factor_unit"
-ATTR_FACTOR_MODE = "factor_mode"
-ATTR_FACTOR_ID = "factor_id"
-ATTR_INTENSITY_ENTITY = "intensity_entity"
-ATTR_DEVICE_FACTOR_ENTITY = "device_factor_entity"
-
 
 @callback
 def async_node_sensors(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> list[SensorEntity]:
-    """The node's sensor: the carbon total, with the factor in force as attributes."""
+    """The node's sensor: the carbon total."""
     registry = er.async_get(hass)
     for key in RETIRED_SENSOR_KEYS:
         if retired := registry.async_get_entity_id(
@@ -162,23 +154,20 @@ class NodeStoredData(SensorExtraStoredData):
 class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
     """Cumulative kg CO2e of a node's source: each new reading adds delta x factor.
 
-    Its attributes say what the readings are priced at now (and where that comes from); they
-    are rebuilt when the factor changes, never on a reading.
+    No attributes: every one would be merged and compared on each write, the hot path; the
+    factor in force is in the diagnostics and the list_nodes action.
     """
 
     _attr_device_class = SensorDeviceClass.WEIGHT
     _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
     _attr_state_class = SensorStateClass.TOTAL_INCREASING
     _attr_suggested_display_precision = 3
-    # A live intensity changes the factor every few minutes; its history is the intensity's own.
-    _unrecorded_attributes = frozenset({ATTR_FACTOR})
 
     def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
         """Start empty; the total and baseline are restored when added."""
         super().__init__(hass, entry, "emissions")
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
-        self._device_factor: str | None = None
         self._written_at = -WRITE_INTERVAL
         self._write_pending: asyncio.TimerHandle | None = None
 
@@ -204,15 +193,9 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             node.async_restore(
                 NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
             )
-        settings = node.settings
-        self._device_factor = (
-            find_device_factor_entity(self.hass, settings.source)
-            if settings.mode is FactorMode.CARBON
-            else None
-        )
-        self._attr_extra_state_attributes = self._factor_attributes()
+        # Bound once: the clock is read on every change of the total.
+        self._loop_time = self.hass.loop.time
         node.total_listeners.async_add(self._on_total)
-        node.factor_listeners.async_add(self._on_factor)
         node.async_start()
 
     @callback
@@ -221,7 +204,7 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         if self._write_pending is not None:
             return
         due = self._written_at + WRITE_INTERVAL
-        if (now := self.hass.loop.time()) >= due:
+        if (now := self._loop_time()) >= due:
             self._written_at = now
             self.async_write_ha_state()
         else:
@@ -233,37 +216,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         self._written_at = self.hass.loop.time()
         self.async_write_ha_state()
 
-    @callback
-    def _on_factor(self) -> None:
-        self._attr_extra_state_attributes = self._factor_attributes()
-        self.async_write_ha_state()
-
-    def _factor_attributes(self) -> dict[str, Any]:
-        node = self._node
-        settings = node.settings
-        attributes: dict[str, Any] = {
-            ATTR_NODE_NUMBER: settings.port,
-            ATTR_FACTOR_MODE: settings.mode.value,
-            ATTR_FACTOR: node.factor,
-            ATTR_FACTOR_UNIT: node.factor_label,
-        }
-        if settings.factor_id is not None:
-            attributes[ATTR_FACTOR_ID] = settings.factor_id
-        if settings.intensity_entity is not None:
-            attributes[ATTR_INTENSITY_ENTITY] = settings.intensity_entity
-        if self._device_factor is not None:
-            attributes[ATTR_DEVICE_FACTOR_ENTITY] = self._device_factor
-        return attributes
-
     async def async_will_remove_from_hass(self) -> None:
-        """Stop the runtime and stop hearing from it."""
+        """Stop the runtime and stop hearing from it; a pending write goes with the entity."""
         await super().async_will_remove_from_hass()
         self._node.async_stop()
         self._node.total_listeners.async_remove(self._on_total)
         if self._write_pending is not None:
             self._write_pending.cancel()
             self._write_pending = None
-        self._node.factor_listeners.async_remove(self._on_factor)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
         if (extra := await self.async_get_last_extra_data()) is None:

@@ -562,7 +562,7 @@ class NodeRuntime:
                     state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
                 )
         self.factor = factor
-        if (factor, self.per_unit, self.gas) != old and self.factor_listeners:
+        if (factor, self.per_unit, self.gas) != old:
             self.factor_listeners.async_notify()
 
     @callback
