@@ -63,7 +63,7 @@ from custom_components.carbon_tracker.const import (
     DOMAIN,
 )
 from custom_components.carbon_tracker.kinds import EntryKind
-from custom_components.carbon_tracker.nodes import entities as entities_module
+from custom_components.carbon_tracker.nodes import runtime as runtime_module
 
 FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every node
 STEP = 0.25  # kWh between two readings: with FACTOR, every total below is exact in binary
@@ -447,10 +447,10 @@ async def main() -> None:
     """Run every benchmark, one fresh HA instance each, and print the figures.
 
     Nodes write every total here, as the hand-written entity does, so the ratios compare the
-    same work; a node's coalescing of fast meters (nodes.entities.WRITE_INTERVAL) is measured
+    same work; a node's coalescing of fast meters (nodes.runtime.WRITE_INTERVAL) is measured
     by the scale run, which keeps the default.
     """
-    entities_module.WRITE_INTERVAL = 0.0
+    runtime_module.WRITE_INTERVAL = 0.0
     profile = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
     figures: dict[str, float] = {}
     for n in (100, 1000):

@@ -25,5 +25,5 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 def write_every_total() -> Iterator[None]:
     """Tests read the carbon state right after a reading: no coalescing of writes, but where
     a test asks for it (the coalescing tests patch the interval themselves)."""
-    with patch("custom_components.carbon_tracker.nodes.entities.WRITE_INTERVAL", 0.0):
+    with patch("custom_components.carbon_tracker.nodes.runtime.WRITE_INTERVAL", 0.0):
         yield

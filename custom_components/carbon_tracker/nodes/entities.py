@@ -6,7 +6,6 @@ fixed value.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 import logging
@@ -66,11 +65,6 @@ class TrackingNodeEntity(Entity):
 # helpers list; what they showed is in the node's diagnostics and the list_nodes action, or on the
 # meter, the intensity entity and the device themselves.
 RETIRED_SENSOR_KEYS = ("factor_in_force", "last_reading", "port")
-
-# A meter that reports many times a second would make the carbon sensor (and the recorder, and
-# every listener) write as often. The total is written at once on a change, then at most once per
-# interval: later changes inside it are written together at its end. Every write is exact.
-WRITE_INTERVAL = 1.0
 
 
 @callback
@@ -168,8 +162,6 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         super().__init__(hass, entry, "emissions")
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
-        self._written_at = -WRITE_INTERVAL
-        self._write_pending: asyncio.TimerHandle | None = None
 
     @property
     def extra_restore_state_data(self) -> NodeStoredData:
@@ -193,37 +185,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
             node.async_restore(
                 NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
             )
-        # Bound once: the clock is read on every change of the total.
-        self._loop_time = self.hass.loop.time
-        node.total_listeners.async_add(self._on_total)
+        node.total_listeners.async_add(self.async_write_ha_state)
         node.async_start()
 
-    @callback
-    def _on_total(self) -> None:
-        """The total changed: write it now, or at the end of the current interval."""
-        if self._write_pending is not None:
-            return
-        due = self._written_at + WRITE_INTERVAL
-        if (now := self._loop_time()) >= due:
-            self._written_at = now
-            self.async_write_ha_state()
-        else:
-            self._write_pending = self.hass.loop.call_at(due, self._write_deferred)
-
-    @callback
-    def _write_deferred(self) -> None:
-        self._write_pending = None
-        self._written_at = self.hass.loop.time()
-        self.async_write_ha_state()
-
     async def async_will_remove_from_hass(self) -> None:
-        """Stop the runtime and stop hearing from it; a pending write goes with the entity."""
+        """Stop the runtime and stop hearing from it."""
         await super().async_will_remove_from_hass()
         self._node.async_stop()
-        self._node.total_listeners.async_remove(self._on_total)
-        if self._write_pending is not None:
-            self._write_pending.cancel()
-            self._write_pending = None
+        self._node.total_listeners.async_remove(self.async_write_ha_state)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
         if (extra := await self.async_get_last_extra_data()) is None:

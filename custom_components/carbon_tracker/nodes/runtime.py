@@ -8,10 +8,12 @@ registered.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 import logging
 from math import isfinite
+import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -66,6 +68,11 @@ _MISSING_STATES = frozenset((STATE_UNAVAILABLE, STATE_UNKNOWN))
 _TOTAL_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET))
 # Outcomes after which the total accounts for everything the meter counted up to this reading.
 _CAUGHT_UP = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, Outcome.JITTER))
+
+# A meter that reports many times a second would make the carbon sensor (and the recorder, and
+# every listener) write as often. A new total is published at once, then at most once per
+# interval: later changes inside it are published together at its end. Every one is exact.
+WRITE_INTERVAL = 1.0
 
 type TrackingNodeConfigEntry = ConfigEntry[NodeRuntime]
 
@@ -202,6 +209,8 @@ class NodeRuntime:
         "_jump_issue_open",
         "_lifting",
         "_multipliers",
+        "_publish_pending",
+        "_published_at",
         "_source_missing",
         "_unsubscribes",
         "accumulator",
@@ -258,6 +267,9 @@ class NodeRuntime:
         self._source_missing = False
         self._jump_issue_open = False
         self._unsubscribes: list[CALLBACK_TYPE] = []
+        # When the total was last published (the reading's time), and a publication to come.
+        self._published_at = -WRITE_INTERVAL
+        self._publish_pending: asyncio.TimerHandle | None = None
         self._apply_limit()
 
     @property
@@ -377,10 +389,20 @@ class NodeRuntime:
             self._take(state)
 
     @callback
+    def _publish_deferred(self) -> None:
+        self._publish_pending = None
+        self._published_at = time.time()
+        for update in self.total_listeners:
+            update()
+
+    @callback
     def async_stop(self) -> None:
-        """Stop following the source and the intensity."""
+        """Stop following the source and the intensity; a publication to come is dropped."""
         while self._unsubscribes:
             self._unsubscribes.pop()()
+        if self._publish_pending is not None:
+            self._publish_pending.cancel()
+            self._publish_pending = None
 
     @callback
     def async_source_gone(self) -> None:
@@ -429,9 +451,17 @@ class NodeRuntime:
         self.last_reading = raw
         self.last_reading_unit = unit
         if outcome in _TOTAL_CHANGED:
-            if self.caught_up or self._catch_up(outcome):
-                for update in self.total_listeners:
-                    update()
+            if (self.caught_up or self._catch_up(outcome)) and self._publish_pending is None:
+                # Inline, on the hot path: publish now, or once at the end of the interval.
+                wait = self._published_at + WRITE_INTERVAL - state.last_updated_timestamp
+                if wait <= 0.0:
+                    self._published_at = state.last_updated_timestamp
+                    for update in self.total_listeners:
+                        update()
+                else:
+                    self._publish_pending = self.hass.loop.call_later(
+                        min(wait, WRITE_INTERVAL), self._publish_deferred
+                    )
             if self._jump_issue_open:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
