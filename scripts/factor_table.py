@@ -8,13 +8,16 @@ factors in their own language. Tests check that both are exactly what the table 
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 import sys
+from types import ModuleType
 
 INTEGRATION = Path(__file__).resolve().parents[1] / "custom_components/carbon_tracker"
 TABLE = INTEGRATION / "core/factor_library.json"
-TRANSLATIONS = {"en": "name", "zh-Hans": "name_zh"}
+LIBRARY_MODULE = "core/factor_library.py"
+LANGUAGES = ("en", "zh-Hans")
 
 
 def factor_table_markdown() -> str:
@@ -34,22 +37,35 @@ def factor_table_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-def picker_labels(name_key: str) -> dict[str, str]:
-    """Factor id -> what the picker shows: "name: value kg gas/unit", [U] when unverified."""
-    rows = json.loads(TABLE.read_text(encoding="utf-8"))["factors"]
+def _factor_library() -> ModuleType:
+    """The integration's HA-free factor module, loaded from its file (no Home Assistant needed)."""
+    name = "carbon_tracker_factor_library"
+    if (loaded := sys.modules.get(name)) is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, INTEGRATION / LIBRARY_MODULE)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {LIBRARY_MODULE}")
+    module = importlib.util.module_from_spec(spec)
+    # Dataclasses look their module up in sys.modules while they are being made.
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def picker_labels(language: str) -> dict[str, str]:
+    """Factor id -> what the picker shows in ``language`` (the table's own ``label``)."""
     return {
-        row["id"]: f"{row[name_key]}: {row['value']:g} kg {row['gas']}/{row['per_unit']}"
-        + (" [U]" if row["status"] == "U" else "")
-        for row in rows
+        factor_id: factor.label(language)
+        for factor_id, factor in _factor_library().load_library().items()
     }
 
 
 def write_translations() -> None:
     """Put the picker labels into each language's translations, keeping everything else."""
-    for language, name_key in TRANSLATIONS.items():
+    for language in LANGUAGES:
         path = INTEGRATION / "translations" / f"{language}.json"
         strings = json.loads(path.read_text(encoding="utf-8"))
-        strings.setdefault("selector", {})["factor_id"] = {"options": picker_labels(name_key)}
+        strings.setdefault("selector", {})["factor_id"] = {"options": picker_labels(language)}
         path.write_text(json.dumps(strings, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 

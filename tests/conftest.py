@@ -9,6 +9,8 @@ import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.carbon_tracker.nodes import runtime
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
@@ -25,5 +27,5 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 def write_every_total() -> Iterator[None]:
     """Tests read the carbon state right after a reading: no coalescing of writes, but where
     a test asks for it (the coalescing tests patch the interval themselves)."""
-    with patch("custom_components.carbon_tracker.nodes.runtime.WRITE_INTERVAL", 0.0):
+    with patch.object(runtime, "WRITE_INTERVAL", 0.0):
         yield
