@@ -27,17 +27,35 @@ def parse_issue_id(issue: str) -> tuple[str, str] | None:
 
 
 @callback
-def async_raise_source_missing(hass: HomeAssistant, entry_id: str, name: str, source: str) -> None:
-    """A node's meter is gone: the user picks another in the repair flow."""
+def _async_raise(
+    hass: HomeAssistant,
+    kind: str,
+    entry_id: str,
+    severity: ir.IssueSeverity,
+    placeholders: dict[str, str],
+) -> None:
+    """Raise (or refresh) an entry's fixable issue; its fix flow is picked by its kind."""
     ir.async_create_issue(
         hass,
         DOMAIN,
-        issue_id(SOURCE_MISSING, entry_id),
+        issue_id(kind, entry_id),
         data={"entry_id": entry_id},
         is_fixable=True,
-        severity=ir.IssueSeverity.ERROR,
-        translation_key=SOURCE_MISSING,
-        translation_placeholders={"name": name, "source": source},
+        severity=severity,
+        translation_key=kind,
+        translation_placeholders=placeholders,
+    )
+
+
+@callback
+def async_raise_source_missing(hass: HomeAssistant, entry_id: str, name: str, source: str) -> None:
+    """A node's meter is gone: the user picks another in the repair flow."""
+    _async_raise(
+        hass,
+        SOURCE_MISSING,
+        entry_id,
+        ir.IssueSeverity.ERROR,
+        {"name": name, "source": source},
     )
 
 
@@ -46,20 +64,12 @@ def async_raise_implausible_jump(
     hass: HomeAssistant, entry_id: str, name: str, *, source: str, delta: float, unit: str
 ) -> None:
     """A jump above the plausibility limit is held: the user counts or discards it."""
-    ir.async_create_issue(
+    _async_raise(
         hass,
-        DOMAIN,
-        issue_id(IMPLAUSIBLE_JUMP, entry_id),
-        data={"entry_id": entry_id},
-        is_fixable=True,
-        severity=ir.IssueSeverity.WARNING,
-        translation_key=IMPLAUSIBLE_JUMP,
-        translation_placeholders={
-            "name": name,
-            "source": source,
-            "delta": f"{delta:g}",
-            "unit": unit,
-        },
+        IMPLAUSIBLE_JUMP,
+        entry_id,
+        ir.IssueSeverity.WARNING,
+        {"name": name, "source": source, "delta": f"{delta:g}", "unit": unit},
     )
 
 

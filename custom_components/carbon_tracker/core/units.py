@@ -49,3 +49,16 @@ def unit_is_trackable(source_unit: str | None) -> bool:
     if source_unit == _TONNE:
         return True
     return any(source_unit in converter.VALID_UNITS for converter in _CONVERTERS)
+
+
+def unit_ratio(from_unit: str | None, to_unit: str | None) -> float | None:
+    """How many ``to_unit`` one ``from_unit`` is, for quantities and carbon alike; None if none.
+
+    Carbon units ("t CO2e") convert through kilograms; quantities through HA's converters.
+    """
+    if from_unit is None or to_unit is None:
+        return None
+    if (from_kg := carbon_unit_scale(from_unit)) is not None:
+        to_kg = carbon_unit_scale(to_unit)
+        return None if to_kg is None else from_kg / to_kg
+    return reading_multiplier(from_unit, to_unit)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from math import isfinite
 
+from ..core.compensated import CompensatedSum
+
 
 class GroupKind(StrEnum):
     """What a group compares."""
@@ -31,32 +33,6 @@ class Side(StrEnum):
 
     LEFT = "left"
     RIGHT = "right"
-
-
-class CompensatedSum:
-    """A Neumaier-compensated running sum: many small additions stay exact far below a gram."""
-
-    __slots__ = ("_compensation", "_sum")
-
-    def __init__(self) -> None:
-        """Start at zero."""
-        self._sum = 0.0
-        self._compensation = 0.0
-
-    @property
-    def value(self) -> float:
-        """The sum."""
-        return self._sum + self._compensation
-
-    def add(self, value: float) -> None:
-        """Add one value."""
-        total = self._sum
-        new = total + value
-        if abs(total) >= abs(value):
-            self._compensation += (total - new) + value
-        else:
-            self._compensation += (value - new) + total
-        self._sum = new
 
 
 class WindowSums:

@@ -32,6 +32,8 @@ from enum import StrEnum
 from math import isfinite
 from typing import Any, Final
 
+from ..core.compensated import CompensatedSum
+
 RESET_RATIO: Final = 0.9
 SECONDS_PER_HOUR: Final = 3600.0
 
@@ -68,8 +70,7 @@ class CarbonAccumulator:
     """
 
     __slots__ = (
-        "_compensation",
-        "_total",
+        "_sum",
         "baseline",
         "baseline_at",
         "held_spike",
@@ -86,8 +87,7 @@ class CarbonAccumulator:
         max_delta_per_hour: float | None = None,
     ) -> None:
         """Start from a restored total and baseline, or from nothing."""
-        self._total = float(total)
-        self._compensation = 0.0
+        self._sum = CompensatedSum(total)
         self.baseline = baseline
         self.baseline_at = baseline_at
         self.last_reset = last_reset
@@ -97,16 +97,7 @@ class CarbonAccumulator:
     @property
     def total(self) -> float:
         """Cumulative emissions in kg CO2e."""
-        return self._total + self._compensation
-
-    def _add(self, kilograms: float) -> None:
-        total = self._total
-        new_total = total + kilograms
-        if abs(total) >= abs(kilograms):
-            self._compensation += (total - new_total) + kilograms
-        else:
-            self._compensation += (kilograms - new_total) + total
-        self._total = new_total
+        return self._sum.value
 
     def reading(
         self,
@@ -144,10 +135,10 @@ class CarbonAccumulator:
                 self.held_spike = HeldSpike(value, delta, at, last_reset)
                 return Outcome.SPIKE
         kilograms = delta * factor
-        if not (isfinite(delta) and isfinite(kilograms) and isfinite(self._total + kilograms)):
+        if not (isfinite(delta) and isfinite(kilograms) and isfinite(self._sum.value + kilograms)):
             return Outcome.REFUSED
         self.held_spike = None
-        self._add(kilograms)
+        self._sum.add(kilograms)
         self._set_baseline(value, at, last_reset)
         return Outcome.RESET if reset else Outcome.COUNTED
 
@@ -166,9 +157,9 @@ class CarbonAccumulator:
         if spike is None:
             return 0.0
         kilograms = spike.delta * factor
-        if not isfinite(self._total + kilograms):
+        if not isfinite(self._sum.value + kilograms):
             kilograms = 0.0
-        self._add(kilograms)
+        self._sum.add(kilograms)
         self._set_baseline(spike.reading, spike.at, spike.last_reset)
         self.held_spike = None
         return kilograms
@@ -187,8 +178,8 @@ class CarbonAccumulator:
         Restore data can be older than the last total shown; when the meter was also reset during
         the outage, the delta from the old baseline cannot recover that part, so it is carried.
         """
-        if kilograms > 0.0 and isfinite(self._total + kilograms):
-            self._add(kilograms)
+        if kilograms > 0.0 and isfinite(self._sum.value + kilograms):
+            self._sum.add(kilograms)
 
     def reexpress(self, ratio: float | None) -> None:
         """The readings' unit changed: one old unit is ``ratio`` new units (None: not convertible).

@@ -31,12 +31,11 @@ from ..const import (
 from ..core.carbon_units import (
     CARBON_UNIT,
     FACTOR_PER_UNITS,
-    carbon_unit_scale,
     factor_unit_label,
 )
 from ..core.factor_library import fits_device_class
 from ..core.library_store import async_load_factor_table
-from ..core.units import reading_multiplier
+from ..core.units import reading_multiplier, unit_ratio
 from ..kinds import EntryKind
 from .source_checks import (
     SourceProblem,
@@ -281,12 +280,7 @@ def _limit_in(options: Mapping[str, Any], unit: str) -> float | None:
     if limit is None:
         return None
     stored_unit = options.get(CONF_MAX_DELTA_UNIT) or unit
-    if stored_unit == unit:
-        return float(limit)
-    multiplier = carbon_unit_scale(stored_unit)
-    if multiplier is not None and (target := carbon_unit_scale(unit)) is not None:
-        return float(limit) * multiplier / target
-    multiplier = reading_multiplier(stored_unit, unit)
+    multiplier = 1.0 if stored_unit == unit else unit_ratio(stored_unit, unit)
     return None if multiplier is None else float(limit) * multiplier
 
 

@@ -49,7 +49,7 @@ from ..core.carbon_units import (
     parse_intensity_unit,
 )
 from ..core.library_store import FactorTable
-from ..core.units import reading_multiplier
+from ..core.units import reading_multiplier, unit_ratio
 from ..issues import (
     IMPLAUSIBLE_JUMP,
     SOURCE_MISSING,
@@ -297,15 +297,9 @@ class NodeRuntime:
             self.accumulator.max_delta_per_hour = None
             return
         unit = settings.max_delta_unit
-        multiplier: float | None
-        if unit is None:
-            multiplier = 1.0
-        elif settings.mode is FactorMode.CARBON:
-            multiplier = carbon_unit_scale(unit)
-        elif self.per_unit is None:
-            multiplier = None
-        else:
-            multiplier = reading_multiplier(unit, self.per_unit)
+        # Readings of a carbon source are counted in kilograms of carbon.
+        priced_in = CARBON_UNIT if settings.mode is FactorMode.CARBON else self.per_unit
+        multiplier = 1.0 if unit is None else unit_ratio(unit, priced_in)
         if multiplier is None:
             _LOGGER.debug(
                 "Plausibility limit of %s in %s per hour does not apply to readings per %s",
@@ -439,9 +433,10 @@ class NodeRuntime:
             # A meter reported gone (at start, or removed) that reads again needs no repair.
             async_clear(self.hass, SOURCE_MISSING, self.entry_id)
         accumulator = self.accumulator
+        at = state.last_updated_timestamp
         outcome = accumulator.reading(
             raw * multiplier,
-            state.last_updated_timestamp,
+            at,
             self.factor,
             state.attributes.get(ATTR_LAST_RESET),
         )
@@ -453,9 +448,9 @@ class NodeRuntime:
         if outcome in _TOTAL_CHANGED:
             if (self.caught_up or self._catch_up(outcome)) and self._publish_pending is None:
                 # Inline, on the hot path: publish now, or once at the end of the interval.
-                wait = self._published_at + WRITE_INTERVAL - state.last_updated_timestamp
+                wait = self._published_at + WRITE_INTERVAL - at
                 if wait <= 0.0:
-                    self._published_at = state.last_updated_timestamp
+                    self._published_at = at
                     for update in self.total_listeners:
                         update()
                 else:
