@@ -103,3 +103,59 @@ def entity_object(hass: HomeAssistant, entity_id: str) -> Entity:
         if entity_id in platform.entities:
             return platform.entities[entity_id]
     raise AssertionError(f"{entity_id} is not an entity of {DOMAIN}")
+
+
+def meter_id(port: int) -> str:
+    """The meter of the test node with this port (see ``add_nodes``)."""
+    return f"sensor.meter_{port}"
+
+
+def node_carbon_id(port: int) -> str:
+    """The carbon sensor of the test node with this port."""
+    return f"sensor.meter_{port}_carbon_emissions"
+
+
+async def add_nodes(hass: HomeAssistant, *ports: int, reading: float = 100.0) -> dict[int, str]:
+    """Nodes at 0.5 kg CO2e/kWh on meters reading ``reading`` kWh; their entry ids by port."""
+    ids = {}
+    for port in ports:
+        set_meter(hass, reading, entity_id=meter_id(port))
+        entry = await setup_node(
+            hass,
+            node_entry(
+                source=meter_id(port), port=port, title=f"Meter {port}", entry_id=f"node_{port}"
+            ),
+        )
+        ids[port] = entry.entry_id
+    return ids
+
+
+def group_entry(
+    *,
+    kind: str = "total_vs_sub",
+    left: list[str] | None = None,
+    right: list[str] | None = None,
+    title: str = "Main vs subs",
+    entry_id: str = "group_main",
+    **options: Any,
+) -> MockConfigEntry:
+    """A binding group entry (a day window, no threshold unless told otherwise)."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        data={CONF_KIND: "binding_group", "group_kind": kind},
+        minor_version=2,
+        entry_id=entry_id,
+        options={
+            "left": left or [],
+            "right": right or [],
+            "forecast_template": None,
+            "group_number": None,
+            "window": "day",
+            "threshold_kg": None,
+            "threshold_pct": None,
+            "hysteresis_pct": 10.0,
+            "min_reference_kg": 1.0,
+            **options,
+        },
+    )

@@ -6,6 +6,7 @@ on it to the kind's own subpackage.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 import logging
 from typing import Any
 
@@ -28,6 +29,7 @@ from .const import (
 )
 from .core.carbon_units import CARBON_UNIT, parse_intensity_unit
 from .core.library_store import FactorTable, async_load_factor_table
+from .groups.setup import GROUP_PLATFORMS, async_remove_group, async_setup_group
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
 from .nodes.setup import NODE_PLATFORMS, async_setup_node
@@ -39,8 +41,12 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 
 PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
     EntryKind.TRACKING_NODE: NODE_PLATFORMS,
+    EntryKind.BINDING_GROUP: GROUP_PLATFORMS,
 }
-SETUP_BY_KIND = {EntryKind.TRACKING_NODE: async_setup_node}
+SETUP_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
+    EntryKind.TRACKING_NODE: async_setup_node,
+    EntryKind.BINDING_GROUP: async_setup_group,
+}
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -64,8 +70,10 @@ async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
-    """Drop the entry's repair issues with it."""
+    """Drop the entry's repair issues (and a group's notification) with it."""
     async_clear_all(hass, entry.entry_id)
+    if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
+        async_remove_group(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:

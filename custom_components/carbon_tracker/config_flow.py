@@ -8,15 +8,17 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResu
 from homeassistant.core import callback
 
 from .const import DOMAIN
+from .groups.flow import GroupConfigSteps, GroupOptionsFlow
 from .kinds import EntryKind, entry_kind
 from .nodes.flow import NodeConfigSteps, NodeOptionsFlow
 
 OPTIONS_FLOW_BY_KIND: dict[EntryKind, type[OptionsFlow]] = {
-    EntryKind.TRACKING_NODE: NodeOptionsFlow
+    EntryKind.TRACKING_NODE: NodeOptionsFlow,
+    EntryKind.BINDING_GROUP: GroupOptionsFlow,
 }
 
 
-class CarbonTrackerConfigFlow(NodeConfigSteps, ConfigFlow, domain=DOMAIN):
+class CarbonTrackerConfigFlow(NodeConfigSteps, GroupConfigSteps, ConfigFlow, domain=DOMAIN):
     """Add an entry of any kind; each kind's steps come from its own subpackage."""
 
     VERSION = 1
@@ -45,5 +47,7 @@ class CarbonTrackerConfigFlow(NodeConfigSteps, ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Reconfigure an entry of any kind."""
         entry = self._get_reconfigure_entry()
-        reconfigure = {EntryKind.TRACKING_NODE: self.async_reconfigure_node}
-        return await reconfigure[entry_kind(entry.data)](entry, user_input)
+        if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
+            # Everything a group has is in its options.
+            return self.async_abort(reason="group_in_options")
+        return await self.async_reconfigure_node(entry, user_input)

@@ -38,3 +38,22 @@ class FactorMode(StrEnum):
     ENTITY = "entity"
     # The source already measures carbon: factor 1 (after converting t or g to kg).
     CARBON = "carbon"
+
+
+# Binding group data and options (see groups/).
+CONF_GROUP_KIND: Final = "group_kind"
+CONF_LEFT: Final = "left"
+CONF_RIGHT: Final = "right"
+CONF_NOTATION: Final = "notation"
+CONF_FORECAST_TEMPLATE: Final = "forecast_template"
+CONF_GROUP_NUMBER: Final = "group_number"
+CONF_WINDOW: Final = "window"
+CONF_THRESHOLD_KG: Final = "threshold_kg"
+CONF_THRESHOLD_PCT: Final = "threshold_pct"
+CONF_HYSTERESIS_PCT: Final = "hysteresis_pct"
+CONF_MIN_REFERENCE_KG: Final = "min_reference_kg"
+
+GROUP_NUMBER_MAX: Final = 9999
+
+EVENT_THRESHOLD_CROSSED: Final = "carbon_tracker_threshold_crossed"
+EVENT_THRESHOLD_CLEARED: Final = "carbon_tracker_threshold_cleared"

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
+from .groups.diagnostics import group_diagnostics
 from .kinds import EntryKind, entry_kind
 from .nodes.diagnostics import node_diagnostics
 
-DIAGNOSTICS_BY_KIND = {EntryKind.TRACKING_NODE: node_diagnostics}
+DIAGNOSTICS_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], dict[str, Any]]] = {
+    EntryKind.TRACKING_NODE: node_diagnostics,
+    EntryKind.BINDING_GROUP: group_diagnostics,
+}
 
 
 async def async_get_config_entry_diagnostics(

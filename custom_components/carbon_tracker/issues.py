@@ -9,8 +9,9 @@ from .const import DOMAIN
 
 SOURCE_MISSING = "source_missing"
 IMPLAUSIBLE_JUMP = "implausible_jump"
+MEMBER_DELETED = "member_deleted"
 # Every issue kind an entry can have; all of them go when the entry is removed.
-ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP)
+ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP, MEMBER_DELETED)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -70,6 +71,14 @@ def async_raise_implausible_jump(
         entry_id,
         ir.IssueSeverity.WARNING,
         {"name": name, "source": source, "delta": f"{delta:g}", "unit": unit},
+    )
+
+
+@callback
+def async_raise_member_deleted(hass: HomeAssistant, entry_id: str, name: str, count: int) -> None:
+    """A group binds members that were deleted: the user replaces or drops them."""
+    _async_raise(
+        hass, MEMBER_DELETED, entry_id, ir.IssueSeverity.ERROR, {"name": name, "count": str(count)}
     )
 
 

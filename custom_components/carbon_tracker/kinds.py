@@ -13,6 +13,7 @@ class EntryKind(StrEnum):
     """What a config entry is. The value is also the config flow's menu step for adding one."""
 
     TRACKING_NODE = "tracking_node"
+    BINDING_GROUP = "binding_group"
 
 
 def entry_kind(data: Mapping[str, Any]) -> EntryKind:

@@ -1,4 +1,4 @@
-"""Logbook lines for factor changes, the confirmation of the node's keypad."""
+"""Logbook lines: factor changes (the confirmation of a node's keypad) and group alerts."""
 
 from __future__ import annotations
 
@@ -12,7 +12,13 @@ from homeassistant.components.logbook.const import (
 )
 from homeassistant.core import Event, HomeAssistant, callback
 
-from .const import DOMAIN, EVENT_FACTOR_CHANGED, FactorMode
+from .const import (
+    DOMAIN,
+    EVENT_FACTOR_CHANGED,
+    EVENT_THRESHOLD_CLEARED,
+    EVENT_THRESHOLD_CROSSED,
+    FactorMode,
+)
 
 
 @callback
@@ -36,6 +42,24 @@ def async_describe_events(
         }
 
     async_describe_event(DOMAIN, EVENT_FACTOR_CHANGED, describe)
+
+    @callback
+    def describe_alert(event: Event) -> dict[str, Any]:
+        data = event.data
+        crossed = event.event_type == EVENT_THRESHOLD_CROSSED
+        error = data.get("error_kg")
+        error_text = "unknown" if error is None else f"{error:+g} kg"
+        what = "beyond its threshold" if crossed else "back within its threshold"
+        return {
+            LOGBOOK_ENTRY_NAME: data.get("name") or "Carbon Tracker",
+            LOGBOOK_ENTRY_MESSAGE: (
+                f"error {error_text} {what} ({data.get('notation')}, "
+                f"{data.get('window')} from {data.get('window_start')})"
+            ),
+        }
+
+    async_describe_event(DOMAIN, EVENT_THRESHOLD_CROSSED, describe_alert)
+    async_describe_event(DOMAIN, EVENT_THRESHOLD_CLEARED, describe_alert)
 
 
 def _factor_text(mode: str | None, factor: float | None, unit: str | None) -> str:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
+from .groups.repairs import GROUP_REPAIR_FLOWS
 from .issues import parse_issue_id
 from .kinds import EntryKind, entry_kind
 from .nodes.repairs import NODE_REPAIR_FLOWS
 
-REPAIR_FLOWS_BY_KIND = {EntryKind.TRACKING_NODE: NODE_REPAIR_FLOWS}
+REPAIR_FLOWS_BY_KIND: dict[EntryKind, dict[str, Any]] = {
+    EntryKind.TRACKING_NODE: NODE_REPAIR_FLOWS,
+    EntryKind.BINDING_GROUP: GROUP_REPAIR_FLOWS,
+}
 
 
 async def async_create_fix_flow(

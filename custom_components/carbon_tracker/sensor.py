@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from homeassistant.components.sensor import SensorEntity
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .groups.entities import async_group_sensors
 from .kinds import EntryKind, entry_kind
 from .nodes.entities import async_node_sensors
 
-ENTITIES_BY_KIND = {EntryKind.TRACKING_NODE: async_node_sensors}
+ENTITIES_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], list[SensorEntity]]] = {
+    EntryKind.TRACKING_NODE: async_node_sensors,
+    EntryKind.BINDING_GROUP: async_group_sensors,
+}
 
 # Entities are written from state-change callbacks; nothing is polled.
 PARALLEL_UPDATES = 0

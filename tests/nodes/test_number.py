@@ -48,11 +48,9 @@ def describer(hass: HomeAssistant) -> Callable[[Event], dict[str, Any]]:
     """The logbook describe callback the integration registers."""
     registered: list[tuple[str, str, Callable[[Event], dict[str, Any]]]] = []
     async_describe_events(hass, lambda *args: registered.append(args))
-    assert len(registered) == 1
-    domain, event_type, describe = registered[0]
-    assert domain == DOMAIN
-    assert event_type == EVENT_FACTOR_CHANGED
-    return describe
+    described = {event_type: describe for domain, event_type, describe in registered}
+    assert {domain for domain, _, _ in registered} == {DOMAIN}
+    return described[EVENT_FACTOR_CHANGED]
 
 
 async def test_number_shows_the_factor_with_its_unit(hass: HomeAssistant) -> None:

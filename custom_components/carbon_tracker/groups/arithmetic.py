@@ -64,6 +64,23 @@ class WindowSums:
             self._sums[self._side[member]].add(added)
         return added
 
+    def side_of(self, member: str) -> Side:
+        """The side a member is on."""
+        return self._side[member]
+
+    def last_totals(self) -> dict[str, float | None]:
+        """Each member's last total seen (None: not seen yet)."""
+        return dict(self._last)
+
+    def restore(
+        self, left_kg: float, right_kg: float, last: dict[str, float | None] | None = None
+    ) -> None:
+        """Take back saved sums and, for members still bound, their last totals."""
+        self._sums = {Side.LEFT: CompensatedSum(left_kg), Side.RIGHT: CompensatedSum(right_kg)}
+        for member, total in (last or {}).items():
+            if member in self._last and (total is None or isfinite(total)):
+                self._last[member] = total
+
     def sum(self, side: Side) -> float:
         """The kilograms of one side in this window."""
         return self._sums[side].value

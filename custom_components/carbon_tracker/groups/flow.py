@@ -1,0 +1,487 @@
+"""Flows of a binding group: the steps that add one, and its options.
+
+Members are picked from the nodes (by port and name) or typed in the method's notation; either
+way they are stored by config entry id. A form with an error keeps what the user typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import TemplateError
+from homeassistant.helpers import selector
+from homeassistant.helpers.template import Template
+import voluptuous as vol
+
+from ..const import (
+    CONF_FORECAST_TEMPLATE,
+    CONF_GROUP_KIND,
+    CONF_GROUP_NUMBER,
+    CONF_HYSTERESIS_PCT,
+    CONF_KIND,
+    CONF_LEFT,
+    CONF_MIN_REFERENCE_KG,
+    CONF_NOTATION,
+    CONF_RIGHT,
+    CONF_THRESHOLD_KG,
+    CONF_THRESHOLD_PCT,
+    CONF_WINDOW,
+    DOMAIN,
+    GROUP_NUMBER_MAX,
+)
+from ..core.windows import Period
+from ..kinds import EntryKind
+from .arithmetic import GroupKind
+from .members import is_cumulative_carbon, member_entries, member_ports, resolve_member
+from .notation import NotationError, parse
+from .settings import DEFAULT_HYSTERESIS_PCT, DEFAULT_MIN_REFERENCE_KG, DEFAULT_WINDOW
+
+CONF_NAME = "name"
+MEMBER_FIELDS = (CONF_LEFT, CONF_RIGHT, CONF_FORECAST_TEMPLATE, CONF_NOTATION, CONF_GROUP_NUMBER)
+THRESHOLD_FIELDS = (
+    CONF_WINDOW,
+    CONF_THRESHOLD_KG,
+    CONF_THRESHOLD_PCT,
+    CONF_HYSTERESIS_PCT,
+    CONF_MIN_REFERENCE_KG,
+)
+
+
+def group_entries(hass: HomeAssistant, exclude_entry_id: str | None = None) -> list[ConfigEntry]:
+    """Every binding group entry (other than ``exclude_entry_id``)."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_KIND) == EntryKind.BINDING_GROUP
+        and entry.entry_id != exclude_entry_id
+    ]
+
+
+def member_selector(hass: HomeAssistant, *, multiple: bool) -> selector.SelectSelector:
+    """The nodes by port and name; the value stored is the config entry id."""
+    options = [
+        selector.SelectOptionDict(value=entry.entry_id, label=f"{port} · {entry.title}")
+        for port, entry in sorted(member_ports(hass).items())
+    ]
+    return selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=options, multiple=multiple, mode=selector.SelectSelectorMode.DROPDOWN
+        )
+    )
+
+
+def _box(
+    minimum: float,
+    maximum: float | None = None,
+    step: float | Literal["any"] = "any",
+    unit: str | None = None,
+) -> selector.NumberSelector:
+    config = selector.NumberSelectorConfig(
+        min=minimum, step=step, mode=selector.NumberSelectorMode.BOX
+    )
+    if maximum is not None:
+        config["max"] = maximum
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return selector.NumberSelector(config)
+
+
+def members_schema(hass: HomeAssistant, kind: GroupKind) -> vol.Schema:
+    """The members form of a group of ``kind``."""
+    forecast = kind is GroupKind.FORECAST_VS_MEASURED
+    fields: dict[vol.Marker, Any] = {
+        # One total meter; one or more forecast ports.
+        vol.Optional(CONF_LEFT): member_selector(hass, multiple=forecast),
+    }
+    if forecast:
+        fields[vol.Optional(CONF_FORECAST_TEMPLATE)] = selector.TemplateSelector()
+    fields[vol.Optional(CONF_RIGHT)] = member_selector(hass, multiple=True)
+    fields[vol.Optional(CONF_NOTATION)] = selector.TextSelector()
+    fields[vol.Optional(CONF_GROUP_NUMBER)] = _box(1, GROUP_NUMBER_MAX, 1)
+    return vol.Schema(fields)
+
+
+def threshold_schema() -> vol.Schema:
+    """The window and threshold form."""
+    return vol.Schema(
+        {
+            vol.Required(CONF_WINDOW, default=DEFAULT_WINDOW.value): selector.SelectSelector(
+                selector.SelectSelectorConfig(
+                    options=[period.value for period in Period],
+                    translation_key=CONF_WINDOW,
+                    mode=selector.SelectSelectorMode.DROPDOWN,
+                )
+            ),
+            vol.Optional(CONF_THRESHOLD_KG): _box(0, unit="kg"),
+            vol.Optional(CONF_THRESHOLD_PCT): _box(0, 10_000, unit="%"),
+            vol.Required(CONF_HYSTERESIS_PCT, default=DEFAULT_HYSTERESIS_PCT): _box(
+                0, 100, unit="%"
+            ),
+            vol.Required(CONF_MIN_REFERENCE_KG, default=DEFAULT_MIN_REFERENCE_KG): _box(
+                0, unit="kg"
+            ),
+        }
+    )
+
+
+@dataclass
+class MemberCheck:
+    """The outcome of checking a members form: the options to store, or what is wrong."""
+
+    options: dict[str, Any] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    placeholders: dict[str, str] = field(default_factory=dict)
+
+    def refuse(self, where: str, problem: str, **placeholders: str) -> MemberCheck:
+        """Record the first problem."""
+        self.errors.setdefault(where, problem)
+        self.placeholders.update(placeholders)
+        return self
+
+
+def check_members(
+    hass: HomeAssistant,
+    kind: GroupKind,
+    user_input: Mapping[str, Any],
+    exclude_entry_id: str | None = None,
+) -> MemberCheck:
+    """Check a members form; the notation, when typed, stands for the member pickers."""
+    check = MemberCheck()
+    number = user_input.get(CONF_GROUP_NUMBER)
+    template = (user_input.get(CONF_FORECAST_TEMPLATE) or "").strip() or None
+    notation = (user_input.get(CONF_NOTATION) or "").strip()
+    if notation:
+        sides = _sides_from_notation(hass, notation, check)
+        if sides is None:
+            return check
+        left, right, typed_number = sides
+        if typed_number is not None:
+            number = typed_number
+    else:
+        left = _as_list(user_input.get(CONF_LEFT))
+        right = _as_list(user_input.get(CONF_RIGHT))
+    if (
+        _template_refused(hass, kind, template, left, bool(notation), check)
+        or _sides_refused(hass, kind, template, left, right, bool(notation), check)
+        or _number_refused(hass, number, bool(notation), exclude_entry_id, check)
+    ):
+        return check
+    check.options = {
+        CONF_LEFT: left,
+        CONF_RIGHT: right,
+        CONF_FORECAST_TEMPLATE: template,
+        CONF_GROUP_NUMBER: None if number is None else int(number),
+    }
+    return check
+
+
+def _sides_from_notation(
+    hass: HomeAssistant, notation: str, check: MemberCheck
+) -> tuple[list[str], list[str], int | None] | None:
+    """The members a typed notation names, by entry id; None (and the error) if it cannot."""
+    try:
+        binding = parse(notation)
+    except NotationError as err:
+        check.refuse(
+            CONF_NOTATION,
+            err.problem.value,
+            position=str(err.position + 1),
+            port="" if err.port is None else str(err.port),
+        )
+        return None
+    by_port = member_ports(hass)
+    for port in binding.left + binding.right:
+        if port not in by_port:
+            check.refuse(CONF_NOTATION, "unknown_port", port=str(port))
+            return None
+    return (
+        [by_port[port].entry_id for port in binding.left],
+        [by_port[port].entry_id for port in binding.right],
+        binding.group,
+    )
+
+
+def _template_refused(  # noqa: PLR0917 (the form's parts, each needed)
+    hass: HomeAssistant,
+    kind: GroupKind,
+    template: str | None,
+    left: list[str],
+    typed: bool,
+    check: MemberCheck,
+) -> bool:
+    """A forecast template: only for forecasts, instead of forecast ports, and valid."""
+    if template is None:
+        return False
+    if kind is not GroupKind.FORECAST_VS_MEASURED:
+        check.refuse(CONF_FORECAST_TEMPLATE, "template_not_for_total")
+    elif typed:
+        check.refuse(CONF_NOTATION, "notation_with_template")
+    elif left:
+        check.refuse(CONF_FORECAST_TEMPLATE, "forecast_twice")
+    else:
+        try:
+            Template(template, hass).ensure_valid()
+        except TemplateError as err:
+            check.refuse(CONF_FORECAST_TEMPLATE, "invalid_template", reason=str(err))
+    return bool(check.errors)
+
+
+def _sides_refused(  # noqa: PLR0917 (the form's parts, each needed)
+    hass: HomeAssistant,
+    kind: GroupKind,
+    template: str | None,
+    left: list[str],
+    right: list[str],
+    typed: bool,
+    check: MemberCheck,
+) -> bool:
+    """Both sides filled, one total meter, no member twice, every member cumulative carbon."""
+    where = CONF_NOTATION if typed else CONF_RIGHT
+    if template is None and not left:
+        check.refuse(CONF_NOTATION if typed else CONF_LEFT, "empty_side")
+    elif not right:
+        check.refuse(where, "empty_side")
+    elif kind is GroupKind.TOTAL_VS_SUB and len(left) != 1:
+        check.refuse(CONF_NOTATION if typed else CONF_LEFT, "one_total")
+    elif both := set(left) & set(right):
+        check.refuse(where, "port_on_both_sides", port=str(resolve_member(hass, min(both)).port))
+    else:
+        for entry_id in left + right:
+            member = resolve_member(hass, entry_id)
+            if member.port is None:
+                check.refuse(where, "unknown_member")
+                break
+            if not is_cumulative_carbon(hass, member.entity_id):
+                check.refuse(where, "not_cumulative", port=str(member.port), name=member.name)
+                break
+    return bool(check.errors)
+
+
+def _number_refused(
+    hass: HomeAssistant,
+    number: Any,
+    typed: bool,
+    exclude_entry_id: str | None,
+    check: MemberCheck,
+) -> bool:
+    """A group number, when given, is one no other group has."""
+    if number is None:
+        return False
+    taken = {
+        entry.options.get(CONF_GROUP_NUMBER): entry.title
+        for entry in group_entries(hass, exclude_entry_id)
+    }
+    if int(number) in taken:
+        check.refuse(
+            CONF_NOTATION if typed else CONF_GROUP_NUMBER,
+            "group_number_taken",
+            group=str(int(number)),
+            name=str(taken[int(number)]),
+        )
+    return bool(check.errors)
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def check_threshold(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The window and threshold options (the selectors bound every figure)."""
+    return {
+        CONF_WINDOW: user_input[CONF_WINDOW],
+        CONF_THRESHOLD_KG: user_input.get(CONF_THRESHOLD_KG),
+        CONF_THRESHOLD_PCT: user_input.get(CONF_THRESHOLD_PCT),
+        CONF_HYSTERESIS_PCT: user_input[CONF_HYSTERESIS_PCT],
+        CONF_MIN_REFERENCE_KG: user_input[CONF_MIN_REFERENCE_KG],
+    }
+
+
+def current_members_input(kind: GroupKind, options: Mapping[str, Any]) -> dict[str, Any]:
+    """A group's options as the members form shows them."""
+    left = list(options.get(CONF_LEFT) or [])
+    values: dict[str, Any] = {
+        CONF_LEFT: left if kind is GroupKind.FORECAST_VS_MEASURED else (left[0] if left else None),
+        CONF_RIGHT: list(options.get(CONF_RIGHT) or []),
+        CONF_FORECAST_TEMPLATE: options.get(CONF_FORECAST_TEMPLATE),
+        CONF_GROUP_NUMBER: options.get(CONF_GROUP_NUMBER),
+    }
+    return {key: value for key, value in values.items() if value not in (None, [])}
+
+
+def live_notation(hass: HomeAssistant, options: Mapping[str, Any]) -> str:
+    """The group's members in the notation, with the ports they have now."""
+
+    def ports(side: str) -> str:
+        return "/".join(
+            str(resolve_member(hass, member).port or "?") for member in options.get(side) or []
+        )
+
+    left = "T" if options.get(CONF_FORECAST_TEMPLATE) else ports(CONF_LEFT)
+    text = f"{left} > {ports(CONF_RIGHT)}"
+    number = options.get(CONF_GROUP_NUMBER)
+    return text if number is None else f"G{number}: {text}"
+
+
+class GroupConfigSteps:
+    """The steps that add a binding group: its kind and name, its members, its threshold."""
+
+    hass: HomeAssistant
+    _group_kind: GroupKind
+    _group_name: str
+    _group_options: dict[str, Any]
+
+    async def async_step_binding_group(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Name the group and say what it compares."""
+        if not member_entries(self.hass):
+            return self.async_abort(reason="no_nodes")  # type: ignore[attr-defined,no-any-return]
+        if user_input is not None:
+            self._group_kind = GroupKind(user_input[CONF_GROUP_KIND])
+            self._group_name = user_input[CONF_NAME].strip()
+            self._group_options = {}
+            return await self.async_step_group_members()
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id="binding_group",
+            data_schema=vol.Schema(
+                {
+                    vol.Required(CONF_NAME): selector.TextSelector(),
+                    vol.Required(
+                        CONF_GROUP_KIND, default=GroupKind.FORECAST_VS_MEASURED.value
+                    ): selector.SelectSelector(
+                        selector.SelectSelectorConfig(
+                            options=[kind.value for kind in GroupKind],
+                            translation_key=CONF_GROUP_KIND,
+                            mode=selector.SelectSelectorMode.LIST,
+                        )
+                    ),
+                }
+            ),
+        )
+
+    async def async_step_group_members(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick or type the members."""
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        schema = members_schema(self.hass, self._group_kind)
+        if user_input is not None:
+            check = check_members(self.hass, self._group_kind, user_input)
+            if not check.errors:
+                self._group_options.update(check.options)
+                return await self.async_step_group_threshold()
+            errors, placeholders = check.errors, check.placeholders
+            schema = self.add_suggested_values_to_schema(schema, user_input)  # type: ignore[attr-defined]
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id=f"group_members_{self._group_kind.value}",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={"notation": "-", **_placeholder_defaults(), **placeholders},
+        )
+
+    async def async_step_group_members_forecast_vs_measured(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The members form of a forecast-vs-measured group (its own step: its own texts)."""
+        return await self.async_step_group_members(user_input)
+
+    async def async_step_group_members_total_vs_sub(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The members form of a total-vs-sub group."""
+        return await self.async_step_group_members(user_input)
+
+    async def async_step_group_threshold(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The window and the threshold line; then the group is made."""
+        if user_input is not None:
+            self._group_options.update(check_threshold(user_input))
+            return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
+                title=self._group_name,
+                data={
+                    CONF_KIND: EntryKind.BINDING_GROUP.value,
+                    CONF_GROUP_KIND: self._group_kind.value,
+                },
+                options=self._group_options,
+            )
+        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            step_id="group_threshold",
+            data_schema=threshold_schema(),
+            description_placeholders={"notation": live_notation(self.hass, self._group_options)},
+        )
+
+
+def _placeholder_defaults() -> dict[str, str]:
+    """Every placeholder an error text may use, so that none is ever left unfilled."""
+    return {"position": "", "port": "", "name": "", "group": "", "reason": ""}
+
+
+class GroupOptionsFlow(OptionsFlow):
+    """Change a group's members, window and threshold; the group restarts with them."""
+
+    def __init__(self) -> None:
+        """Nothing changed yet."""
+        self._options: dict[str, Any] = {}
+
+    @property
+    def _kind(self) -> GroupKind:
+        return GroupKind(self.config_entry.data[CONF_GROUP_KIND])
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Start with the members."""
+        return await self.async_step_group_members()
+
+    async def async_step_group_members(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The members, as they are now."""
+        entry = self.config_entry
+        errors: dict[str, str] = {}
+        placeholders: dict[str, str] = {}
+        schema = members_schema(self.hass, self._kind)
+        if user_input is not None:
+            check = check_members(self.hass, self._kind, user_input, entry.entry_id)
+            if not check.errors:
+                self._options = {**entry.options, **check.options}
+                return await self.async_step_group_threshold()
+            errors, placeholders = check.errors, check.placeholders
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        else:
+            schema = self.add_suggested_values_to_schema(
+                schema, current_members_input(self._kind, entry.options)
+            )
+        return self.async_show_form(
+            step_id="group_members",
+            data_schema=schema,
+            errors=errors,
+            description_placeholders={
+                **_placeholder_defaults(),
+                "notation": live_notation(self.hass, entry.options),
+                **placeholders,
+            },
+        )
+
+    async def async_step_group_threshold(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The window and threshold, as they are now."""
+        if user_input is not None:
+            return self.async_create_entry(data={**self._options, **check_threshold(user_input)})
+        current = {
+            key: self.config_entry.options[key]
+            for key in THRESHOLD_FIELDS
+            if self.config_entry.options.get(key) is not None
+        }
+        return self.async_show_form(
+            step_id="group_threshold",
+            data_schema=self.add_suggested_values_to_schema(threshold_schema(), current),
+            description_placeholders={"notation": live_notation(self.hass, self._options)},
+        )

@@ -1,0 +1,416 @@
+"""A binding group's engine: follows its members' carbon sensors and keeps the window's error.
+
+The runtime owns the state (window sums, the alarm, which members are missing); the group's
+entities register a callback and render it. A member update is O(1): its increase is added to
+its side's running sum, the alarm is evaluated on the two sums, and the entities are written at
+once, then at most once a second (later changes together, exact), so a 1,000-member group whose
+meters report every second does not write its five entities a thousand times a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+import logging
+from math import isfinite
+import time
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, UnitOfMass
+from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.exceptions import TemplateError
+from homeassistant.helpers.event import (
+    TrackTemplate,
+    TrackTemplateResult,
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+    async_track_template_result,
+)
+from homeassistant.helpers.template import Template
+from homeassistant.util import dt as dt_util
+from homeassistant.util.unit_conversion import MassConverter
+
+from ..core.windows import next_window_start, window_start
+from ..nodes.runtime import Listeners
+from .arithmetic import Alarm, GroupError, GroupKind, Side, Transition, WindowSums, group_error
+from .notation import Binding, show
+from .settings import GroupSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+# Seconds between two writes of a group's entities (the first change is written at once).
+WRITE_INTERVAL = 1.0
+
+type BindingGroupConfigEntry = ConfigEntry[GroupRuntime]
+type TransitionHandler = Callable[[GroupRuntime, Transition], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A bound member as the group sees it: its entry, carbon sensor, port and name."""
+
+    entry_id: str
+    entity_id: str | None
+    port: int | None
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSnapshot:
+    """What a group must remember across restarts."""
+
+    window_start: datetime
+    left_kg: float
+    right_kg: float
+    last_totals: dict[str, float | None]
+    alarm_on: bool
+
+
+class GroupRuntime:
+    """The live state of one binding group."""
+
+    __slots__ = (
+        "_alarm_armed",
+        "_member_of",
+        "_publish_pending",
+        "_published_at",
+        "_reporting",
+        "_unsubscribes",
+        "alarm",
+        "entry_id",
+        "forecast_error",
+        "forecast_kg",
+        "hass",
+        "listeners",
+        "members",
+        "missing",
+        "name",
+        "on_transition",
+        "settings",
+        "sums",
+        "window_end",
+        "window_start",
+    )
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        entry_id: str,
+        name: str,
+        settings: GroupSettings,
+        *,
+        members: Mapping[str, Member],
+        on_transition: TransitionHandler,
+    ) -> None:
+        """Nothing seen yet; the window is the one that holds now."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self.name = name
+        self.settings = settings
+        self.members = dict(members)
+        self.on_transition = on_transition
+        self.sums = WindowSums(settings.left, settings.right)
+        self.alarm = Alarm(settings.threshold)
+        threshold = settings.threshold
+        self._alarm_armed = threshold.line_kg is not None or threshold.relative_pct is not None
+        self.window_start = window_start(dt_util.utcnow(), settings.window, _zone())
+        self.window_end = next_window_start(self.window_start, settings.window, _zone())
+        self.forecast_kg: float | None = None
+        self.forecast_error: str | None = None
+        # Members whose carbon sensor has no number now; each side counts those that report.
+        self.missing: set[str] = set(settings.members)
+        self._reporting = {Side.LEFT: 0, Side.RIGHT: 0}
+        self._member_of = {
+            member.entity_id: member.entry_id
+            for member in self.members.values()
+            if member.entity_id is not None
+        }
+        self.listeners = Listeners()
+        self._unsubscribes: list[CALLBACK_TYPE] = []
+        self._publish_pending: Any = None
+        self._published_at = 0.0
+
+    # -- what the entities show ---------------------------------------------------------------
+
+    @property
+    def uses_template(self) -> bool:
+        """Whether the forecast is a template rather than members."""
+        return self.settings.forecast_template is not None
+
+    def side_kg(self, side: Side) -> float | None:
+        """A side's kilograms in this window; None when no member of it reports."""
+        if side is Side.LEFT and self.uses_template:
+            return self.forecast_kg
+        if not self._reporting[side]:
+            return None
+        return self.sums.sum(side)
+
+    def error(self) -> GroupError | None:
+        """The error now; None when a side has nothing reporting."""
+        left = self.side_kg(Side.LEFT)
+        right = self.side_kg(Side.RIGHT)
+        if left is None or right is None:
+            return None
+        return group_error(self.settings.kind, left, right)
+
+    def within_tolerance(self) -> bool | None:
+        """Whether the error is under the threshold line (None: no error or no line)."""
+        error = self.error()
+        line = self.settings.threshold.line_kg
+        if error is None or line is None:
+            return None
+        return abs(error.kilograms) <= line
+
+    def notation(self) -> str:
+        """The group in the method's notation, with the members' ports as they are now."""
+        binding = Binding(
+            self.settings.number,
+            tuple(self._port(member) for member in self.settings.left),
+            tuple(self._port(member) for member in self.settings.right),
+        )
+        if self.uses_template:
+            right = "/".join(str(port) for port in binding.right)
+            text = f"T > {right}"
+            return text if binding.group is None else f"G{binding.group}: {text}"
+        return show(binding)
+
+    def _port(self, member: str) -> int:
+        port = self.members[member].port
+        return 0 if port is None else port
+
+    def missing_members(self) -> list[dict[str, Any]]:
+        """The members not reporting now, by port and name."""
+        return [
+            {"port": self.members[member].port, "name": self.members[member].name}
+            for member in self.settings.members
+            if member in self.missing
+        ]
+
+    def snapshot(self) -> GroupSnapshot:
+        """The state to save."""
+        return GroupSnapshot(
+            self.window_start,
+            self.sums.sum(Side.LEFT),
+            self.sums.sum(Side.RIGHT),
+            self.sums.last_totals(),
+            self.alarm.on,
+        )
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    @callback
+    def async_restore(self, stored: GroupSnapshot) -> None:
+        """Take back the saved state: the window's sums if it is still the same window.
+
+        The members' last totals are kept in any case, so a member's consumption while HA was
+        down lands, once, in the window it reports again in.
+        """
+        same_window = stored.window_start == self.window_start
+        self.sums.restore(
+            stored.left_kg if same_window else 0.0,
+            stored.right_kg if same_window else 0.0,
+            stored.last_totals,
+        )
+        self.alarm.on = stored.alarm_on and same_window
+        if stored.alarm_on and not same_window:
+            # The window the alarm was about has closed while HA was down.
+            self.on_transition(self, Transition.CLEARED)
+
+    @callback
+    def async_start(self) -> None:
+        """Follow the members (and the template), read them now, and wait for the boundary."""
+        hass = self.hass
+        if self._member_of:
+            self._unsubscribes.append(
+                async_track_state_change_event(hass, list(self._member_of), self._on_member)
+            )
+        for entity_id, member in self._member_of.items():
+            self._take(member, hass.states.get(entity_id))
+        if (template := self.settings.forecast_template) is not None:
+            tracked = async_track_template_result(
+                hass, [TrackTemplate(Template(template, hass), None)], self._on_forecast
+            )
+            tracked.async_refresh()
+            self._unsubscribes.append(tracked.async_remove)
+        self._schedule_boundary()
+        self._evaluate()
+        self._publish_now()
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop following; a publication to come is dropped."""
+        while self._unsubscribes:
+            self._unsubscribes.pop()()
+        if self._publish_pending is not None:
+            self._publish_pending.cancel()
+            self._publish_pending = None
+
+    @callback
+    def async_member_changed(self, member: Member) -> None:
+        """A member's entry changed (its port or name): show it from now on."""
+        if member.entry_id in self.members:
+            self.members[member.entry_id] = member
+            self._publish_now()
+
+    # -- the hot path -------------------------------------------------------------------------
+
+    @callback
+    def _on_member(self, event: Event[EventStateChangedData]) -> None:
+        data = event.data
+        self._take(self._member_of[data["entity_id"]], data["new_state"])
+
+    @callback
+    def _take(self, member: str, state: Any) -> None:
+        """A member's carbon sensor now: its increase goes to its side."""
+        try:
+            total = float(state.state) * _kilograms_per(
+                state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+            )
+        except AttributeError, ValueError, KeyError:
+            # No state, unavailable or unknown (a node catching up after a start).
+            if member not in self.missing:
+                self.missing.add(member)
+                self._reporting[self.sums.side_of(member)] -= 1
+                self._evaluate()
+                self._publish()
+            return
+        if member in self.missing:
+            self.missing.discard(member)
+            self._reporting[self.sums.side_of(member)] += 1
+            self.sums.update(member, total)
+        elif not self.sums.update(member, total):
+            return
+        self._evaluate()
+        self._publish()
+
+    @callback
+    def _evaluate(self) -> None:
+        """Check the alarm against the error now; announce a crossing or a clearing."""
+        if not self._alarm_armed or (error := self.error()) is None:
+            return
+        if (transition := self.alarm.evaluate(error)) is not None:
+            _LOGGER.debug(
+                "%s: threshold %s (error %.3f kg)", self.name, transition, error.kilograms
+            )
+            self.on_transition(self, transition)
+            self._publish_now()
+
+    @callback
+    def _publish(self) -> None:
+        """Write the entities now, or once at the end of the interval."""
+        if self._publish_pending is not None:
+            return
+        now = time.time()
+        wait = self._published_at + WRITE_INTERVAL - now
+        if wait <= 0.0:
+            self._published_at = now
+            self.listeners.async_notify()
+        else:
+            self._publish_pending = self.hass.loop.call_later(wait, self._publish_deferred)
+
+    @callback
+    def _publish_deferred(self) -> None:
+        self._publish_pending = None
+        self._published_at = time.time()
+        self.listeners.async_notify()
+
+    @callback
+    def _publish_now(self) -> None:
+        if self._publish_pending is not None:
+            self._publish_pending.cancel()
+            self._publish_pending = None
+        self._published_at = time.time()
+        self.listeners.async_notify()
+
+    # -- the forecast template and the window -------------------------------------------------
+
+    @callback
+    def _on_forecast(
+        self, event: Event[EventStateChangedData] | None, updates: list[TrackTemplateResult]
+    ) -> None:
+        result = updates[-1].result
+        self.forecast_kg, self.forecast_error = _forecast_value(result)
+        if self.forecast_error is not None:
+            _LOGGER.warning("%s: forecast template: %s", self.name, self.forecast_error)
+        self._evaluate()
+        self._publish()
+
+    def _schedule_boundary(self) -> None:
+        self._unsubscribes.append(
+            async_track_point_in_utc_time(self.hass, self._on_boundary, self.window_end)
+        )
+
+    @callback
+    def _on_boundary(self, now: datetime) -> None:
+        """A new window: both sums from zero, each member's last total its baseline."""
+        settings = self.settings
+        self.window_start = window_start(now, settings.window, _zone())
+        self.window_end = next_window_start(self.window_start, settings.window, _zone())
+        self.sums.new_window()
+        _LOGGER.debug("%s: new %s window from %s", self.name, settings.window, self.window_start)
+        self._schedule_boundary()
+        if self.alarm.on:
+            self.alarm.on = False
+            self.on_transition(self, Transition.CLEARED)
+        self._evaluate()
+        self._publish_now()
+
+    def describe(self) -> dict[str, Any]:
+        """The group's state for diagnostics."""
+        error = self.error()
+        return {
+            "kind": self.settings.kind,
+            "notation": self.notation(),
+            "window": self.settings.window,
+            "window_start": self.window_start.isoformat(),
+            "window_end": self.window_end.isoformat(),
+            "left_kg": self.side_kg(Side.LEFT),
+            "right_kg": self.side_kg(Side.RIGHT),
+            "error_kg": None if error is None else error.kilograms,
+            "error_pct": None if error is None else error.relative_pct,
+            "alarm_on": self.alarm.on,
+            "missing": sorted(self.missing),
+            "last_totals": self.sums.last_totals(),
+            "forecast_error": self.forecast_error,
+        }
+
+
+# A member's carbon sensor shows kg unless the user chose another mass unit for it.
+_KG_PER_UNIT: dict[str | None, float] = {UnitOfMass.KILOGRAMS: 1.0}
+
+
+def _kilograms_per(unit: str | None) -> float:
+    """Kilograms per unit of a member's sensor; KeyError for a unit that is not a mass."""
+    try:
+        return _KG_PER_UNIT[unit]
+    except KeyError:
+        if unit not in MassConverter.VALID_UNITS:
+            raise
+        ratio = _KG_PER_UNIT[unit] = MassConverter.convert(1.0, unit, UnitOfMass.KILOGRAMS)
+        return ratio
+
+
+def _zone() -> Any:
+    return dt_util.get_default_time_zone()
+
+
+def _forecast_value(result: Any) -> tuple[float | None, str | None]:
+    """The template's result as kilograms, or why it is not one."""
+    if isinstance(result, TemplateError):
+        return None, str(result)
+    if result is None or str(result).strip().lower() in ("", STATE_UNAVAILABLE, "unknown", "none"):
+        return None, None
+    try:
+        value = float(result)
+    except TypeError, ValueError:
+        return None, f"not a number: {result!r}"
+    if not isfinite(value) or value < 0.0:
+        return None, f"not a number of kilograms: {result!r}"
+    return value, None
+
+
+def forecast_kind(kind: GroupKind) -> bool:
+    """Whether a group of this kind may have a forecast template."""
+    return kind is GroupKind.FORECAST_VS_MEASURED

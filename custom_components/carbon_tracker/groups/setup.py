@@ -1,0 +1,79 @@
+"""Setting up, changing and removing one binding group entry."""
+
+from __future__ import annotations
+
+from functools import partial
+import logging
+
+from homeassistant.components import persistent_notification
+from homeassistant.config_entries import (
+    SIGNAL_CONFIG_ENTRY_CHANGED,
+    ConfigEntry,
+    ConfigEntryChange,
+)
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.dispatcher import async_dispatcher_connect
+
+from ..issues import MEMBER_DELETED, async_clear, async_raise_member_deleted
+from .alerts import async_announce, async_load_alert_texts, notification_id
+from .members import resolve_member
+from .runtime import BindingGroupConfigEntry, GroupRuntime, Member
+from .settings import GroupSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+GROUP_PLATFORMS = (Platform.BINARY_SENSOR, Platform.SENSOR)
+
+
+async def async_setup_group(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
+    """Build the group's runtime, watch its members' entries, forward the platforms."""
+    settings = GroupSettings.from_entry(entry.data, entry.options)
+    await async_load_alert_texts(hass)
+    members = {member: resolve_member(hass, member) for member in settings.members}
+    entry.runtime_data = GroupRuntime(
+        hass, entry.entry_id, entry.title, settings, members=members, on_transition=async_announce
+    )
+    deleted = [member.entry_id for member in members.values() if member.port is None]
+    if deleted:
+        _LOGGER.warning("%s: bound members no longer exist: %s", entry.title, deleted)
+        async_raise_member_deleted(hass, entry.entry_id, entry.title, len(deleted))
+    else:
+        async_clear(hass, MEMBER_DELETED, entry.entry_id)
+    entry.async_on_unload(
+        async_dispatcher_connect(
+            hass, SIGNAL_CONFIG_ENTRY_CHANGED, partial(_on_entry_changed, hass, entry)
+        )
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, GROUP_PLATFORMS)
+
+
+@callback
+def _on_entry_changed(
+    hass: HomeAssistant,
+    group: BindingGroupConfigEntry,
+    change: ConfigEntryChange,
+    changed: ConfigEntry,
+) -> None:
+    """A member's entry was edited (port, name) or deleted."""
+    runtime = group.runtime_data
+    if changed.entry_id not in runtime.members:
+        return
+    if change is ConfigEntryChange.REMOVED:
+        _LOGGER.warning("%s: member %s was deleted", group.title, changed.title)
+        runtime.async_member_changed(Member(changed.entry_id, None, None, changed.title))
+        deleted = sum(1 for member in runtime.members.values() if member.port is None)
+        async_raise_member_deleted(hass, group.entry_id, group.title, deleted)
+        return
+    runtime.async_member_changed(resolve_member(hass, changed.entry_id))
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
+    """New members, window or threshold: the group starts again with them."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+def async_remove_group(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The group is deleted: so is its notification."""
+    persistent_notification.async_dismiss(hass, notification_id(entry.entry_id))
