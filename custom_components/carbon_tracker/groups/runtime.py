@@ -361,9 +361,9 @@ class GroupRuntime:
         """The group's state for diagnostics."""
         error = self.error()
         return {
-            "kind": self.settings.kind,
+            "kind": self.settings.kind.value,
             "notation": self.notation(),
-            "window": self.settings.window,
+            "window": self.settings.window.value,
             "window_start": self.window_start.isoformat(),
             "window_end": self.window_end.isoformat(),
             "left_kg": self.side_kg(Side.LEFT),
