@@ -154,9 +154,9 @@ async def test_notification_follows_the_server_language(
     await setup_node(hass, group_entry(left=[nodes[1]], right=[nodes[2]], threshold_kg=1.0))
     await read(hass, 1, 110)
     shown = notifications(hass)[NOTIFICATION]
-    assert shown["title"] == "Carbon Tracker：Main vs subs 超出阈值"
+    assert shown["title"] == "Carbon Tracker：Main vs subs 超出阈值"  # noqa: RUF001
     assert "自 " in shown["message"]
-    assert "的日：总表 5 kg，分表之和 0 kg，未计入 +5 kg（+100 %）" in shown["message"]
+    assert "的日：总表 5 kg，分表之和 0 kg，未计入 +5 kg（+100 %）" in shown["message"]  # noqa: RUF001
 
 
 @pytest.mark.usefixtures("total_group")

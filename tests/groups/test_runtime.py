@@ -186,7 +186,7 @@ def test_forecast_values(result: str, kilograms: float | None, problem: str | No
         ("2026-03-08 01:30", "hour", 0.5),
     ],
 )
-async def test_window_boundaries_across_dst(
+async def test_window_boundaries_across_dst(  # noqa: PLR0917 (fixtures and parameters)
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     nodes: dict[int, str],
