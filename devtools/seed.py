@@ -77,6 +77,27 @@ NODES: list[NodeSpec] = [
         4,
         {"factor_mode": "library", "factor_id": "uk_desnz_2025_car_petrol"},
     ),
+    (
+        "Site electricity",
+        "sensor.demo_site_electricity_meter",
+        5,
+        {"factor_mode": "entity", "intensity_entity": "sensor.demo_grid_intensity"},
+    ),
+]
+
+# (title, kind of group, left ports, right ports, options)
+type GroupSpec = tuple[str, str, list[int], list[int], dict[str, Any]]
+
+# The site's main meter reads 5 % more than the grid sub-meter (unmetered loads): the group's
+# error grows through each hour, crosses its 0.5 kg line late in the hour and clears at the next.
+GROUPS: list[GroupSpec] = [
+    (
+        "Site vs sub-meters",
+        "total_vs_sub",
+        [5],
+        [1],
+        {"group_number": 1, "window": "hour", "threshold_kg": 0.5},
+    ),
 ]
 
 
@@ -99,11 +120,44 @@ def node_entries(nodes: Iterable[NodeSpec] = NODES) -> list[ConfigEntry]:
     ]
 
 
+def group_entries(
+    groups: Iterable[GroupSpec], nodes_by_port: dict[int, ConfigEntry]
+) -> list[ConfigEntry]:
+    """Binding groups as config entries, as the config flow writes them (members by entry id)."""
+    return [
+        ConfigEntry(
+            data={"kind": "binding_group", "group_kind": kind},
+            discovery_keys={},
+            domain="carbon_tracker",
+            minor_version=2,
+            options={
+                "left": [nodes_by_port[port].entry_id for port in left],
+                "right": [nodes_by_port[port].entry_id for port in right],
+                "forecast_template": None,
+                "group_number": None,
+                "threshold_kg": None,
+                "threshold_pct": None,
+                "hysteresis_pct": 10.0,
+                "min_reference_kg": 1.0,
+                **options,
+            },
+            source="user",
+            subentries_data=None,
+            title=title,
+            unique_id=None,
+            version=1,
+        )
+        for title, kind, left, right, options in groups
+    ]
+
+
 DASHBOARD_ID = "carbon_dashboard"
 
 
-def carbon_dashboard(carbon_sensors: dict[str, str]) -> dict[str, Any]:
-    """The "Carbon" dashboard, core cards only: totals now, carbon per 5 minutes, day and month.
+def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ()) -> dict[str, Any]:
+    """The "Carbon" dashboard, core cards only: node totals, per day and month; group errors.
+
+    Each group gets its sums, error and problem sensor now, and its error per day.
 
     The 5-minute graph fills within minutes of a start (HA compiles short-term statistics every 5
     minutes); days and months need HA's first hourly compile.
@@ -121,6 +175,35 @@ def carbon_dashboard(carbon_sensors: dict[str, str]) -> dict[str, Any]:
         for title, period, days in (
             ("Carbon per day", "day", 30),
             ("Carbon per month", "month", 365),
+        )
+    ]
+    group_cards = [
+        card
+        for group in groups
+        for card in (
+            {
+                "type": "entities",
+                "title": group,
+                "entities": [
+                    {"entity": f"sensor.{slugify(group)}_{key}", "name": name}
+                    for key, name in (
+                        ("total", "Total"),
+                        ("sum_of_sub_meters", "Sum of sub-meters"),
+                        ("error", "Error"),
+                        ("relative_error", "Relative error"),
+                    )
+                ]
+                + [{"entity": f"binary_sensor.{slugify(group)}_threshold_exceeded"}],
+            },
+            {
+                "type": "statistics-graph",
+                "title": f"{group}: error per day",
+                "entities": [f"sensor.{slugify(group)}_error"],
+                "stat_types": ["change"],
+                "period": "day",
+                "days_to_show": 30,
+                "chart_type": "bar",
+            },
         )
     ]
     return {
@@ -141,6 +224,7 @@ def carbon_dashboard(carbon_sensors: dict[str, str]) -> dict[str, Any]:
                             ],
                         },
                         *by_period,
+                        *group_cards,
                     ],
                 }
             ],
@@ -164,6 +248,7 @@ async def seed(
     *,
     port: int = 8123,
     nodes: Iterable[NodeSpec] = NODES,
+    groups: Iterable[GroupSpec] = (),
     access_token: bool = False,
 ) -> str | None:
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
@@ -198,8 +283,15 @@ async def seed(
         http_settings(port)
     )
     entries = node_entries(nodes)
+    nodes_by_port = {int(entry.options["port"]): entry for entry in entries}
+    groups = list(groups)
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
-        {"entries": [entry.as_storage_fragment for entry in entries]}
+        {
+            "entries": [
+                entry.as_storage_fragment
+                for entry in entries + group_entries(groups, nodes_by_port)
+            ]
+        }
     )
     # HA names a node's carbon sensor after the node: "Boiler gas" -> sensor.boiler_gas_carbon_...
     carbon_sensors = {
@@ -220,7 +312,9 @@ async def seed(
             ]
         }
     )
-    await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(carbon_dashboard(carbon_sensors))
+    await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(
+        carbon_dashboard(carbon_sensors, [title for title, *_ in groups])
+    )
     await hass.async_stop(force=True)
     return token
 
@@ -235,7 +329,7 @@ def main() -> None:
     if (config_dir / ".storage").exists():
         print(f"demo: {config_dir} already set up")
         return
-    asyncio.run(seed(str(config_dir), port=args.port))
+    asyncio.run(seed(str(config_dir), port=args.port, groups=GROUPS))
     print(
         f"demo: seeded {config_dir} (login {DEMO_USER} / {DEMO_PASSWORD}, http://{HOST}:{args.port})"
     )

@@ -7,8 +7,9 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.repairs import DOMAIN as REPAIRS_DOMAIN
+from homeassistant.config_entries import ConfigEntryDisabler, ConfigEntryState
 from homeassistant.core import HomeAssistant, State
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
@@ -17,7 +18,7 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.carbon_tracker.const import CONF_PORT, DOMAIN
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
-from tests.common import approx, group_entry, meter_id, set_meter, setup_node
+from tests.common import add_nodes, approx, group_entry, meter_id, node_entry, set_meter, setup_node
 
 ERROR = "sensor.main_vs_subs_error"
 TOTAL = "sensor.main_vs_subs_total"
@@ -51,14 +52,16 @@ def stored(window_start: datetime, last: dict[str, float | None], alarm: bool = 
 
 
 async def test_restart_in_the_middle_of_a_window_carries_on(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, nodes: dict[int, str]
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(NOW)
+    nodes = {port: f"node_{port}" for port in (1, 2)}
     # Saved when node 1 showed 10 kg and node 2 4 kg; the nodes now show 0 (fresh in the test)
     # and will count up from there: a total below the last one is a member that started again.
     mock_restore_cache_with_extra_data(
         hass, [stored(DAY_START, {nodes[1]: 10.0, nodes[2]: 4.0}, alarm=True)]
     )
+    await add_nodes(hass, 1, 2)
     await setup_node(hass, group_entry(left=[nodes[1]], right=[nodes[2]], threshold_kg=3.0))
     assert value(hass, TOTAL) == approx(6.0)
     assert value(hass, SUBS) == approx(2.0)
@@ -72,12 +75,13 @@ async def test_restart_in_the_middle_of_a_window_carries_on(
 
 
 async def test_restart_after_the_window_closed_starts_from_zero(
-    hass: HomeAssistant, freezer: FrozenDateTimeFactory, nodes: dict[int, str]
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
     freezer.move_to(NOW)
     mock_restore_cache_with_extra_data(
-        hass, [stored(DAY_START - timedelta(days=1), {nodes[1]: 0.0}, alarm=True)]
+        hass, [stored(DAY_START - timedelta(days=1), {"node_1": 0.0}, alarm=True)]
     )
+    nodes = await add_nodes(hass, 1, 2)
     await setup_node(hass, group_entry(left=[nodes[1]], right=[nodes[2]], threshold_kg=3.0))
     assert value(hass, TOTAL) == 0.0
     assert value(hass, ERROR) == 0.0
@@ -95,14 +99,12 @@ async def test_restart_after_the_window_closed_starts_from_zero(
     ],
 )
 async def test_saved_state_of_another_group_or_broken_is_ignored(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    nodes: dict[int, str],
-    extra: dict[str, Any],
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, extra: dict[str, Any]
 ) -> None:
     freezer.move_to(NOW)
-    state, data = stored(DAY_START, {nodes[1]: 0.0})
+    state, data = stored(DAY_START, {"node_1": 0.0})
     mock_restore_cache_with_extra_data(hass, [(state, {**data, **extra})])
+    nodes = await add_nodes(hass, 1, 2)
     await setup_node(hass, group_entry(left=[nodes[1]], right=[nodes[2]]))
     assert value(hass, TOTAL) == 0.0
 
@@ -217,3 +219,55 @@ async def test_entity_states(
     for entity_id in sorted(hass.states.async_entity_ids()):
         if entity_id.split(".")[1].startswith("main_vs_subs"):
             assert hass.states.get(entity_id) == snapshot(name=entity_id)
+
+
+async def test_a_group_set_up_before_its_nodes_follows_them_once_registered(
+    hass: HomeAssistant,
+) -> None:
+    # As on the first start of a seeded or restored configuration: the group's entry is set up
+    # before its members' carbon sensors are in the entity registry.
+    for port in (1, 2):
+        set_meter(hass, 100, entity_id=meter_id(port))
+    nodes = [
+        node_entry(source=meter_id(port), port=port, title=f"Meter {port}", entry_id=f"node_{port}")
+        for port in (1, 2)
+    ]
+    for node in nodes:
+        node.add_to_hass(hass)
+        # Not set up yet: its carbon sensor is not registered when the group starts.
+        await hass.config_entries.async_set_disabled_by(node.entry_id, ConfigEntryDisabler.USER)
+    group = group_entry(left=["node_1"], right=["node_2"])
+    group.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(group.entry_id)
+    await hass.async_block_till_done()
+    error = hass.states.get(ERROR)
+    assert error is not None
+    assert error.state == "unknown"
+    assert len(error.attributes["missing_members"]) == 2
+    for node in nodes:
+        await hass.config_entries.async_set_disabled_by(node.entry_id, None)
+    await hass.async_block_till_done()
+    assert all(node.state is ConfigEntryState.LOADED for node in nodes)
+    set_meter(hass, 110, entity_id=meter_id(1))
+    await hass.async_block_till_done()
+    assert value(hass, TOTAL) == approx(5.0)
+    error = hass.states.get(ERROR)
+    assert error is not None
+    assert error.attributes["missing_members"] == []
+
+
+async def test_a_renamed_member_sensor_is_followed(
+    hass: HomeAssistant, total_group: Any, nodes: dict[int, str]
+) -> None:
+    registry = er.async_get(hass)
+    registry.async_update_entity(
+        "sensor.meter_2_carbon_emissions", new_entity_id="sensor.workshop_carbon"
+    )
+    await hass.async_block_till_done()
+    set_meter(hass, 104, entity_id=meter_id(2))
+    await hass.async_block_till_done()
+    assert value(hass, SUBS) == approx(2.0)
+    diagnostics = await async_get_config_entry_diagnostics(hass, total_group)
+    assert {"entry_id": "node_2", "port": 2, "entity_id": "sensor.workshop_carbon"} in diagnostics[
+        "members"
+    ]

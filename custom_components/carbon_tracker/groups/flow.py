@@ -268,16 +268,21 @@ def _number_refused(
     exclude_entry_id: str | None,
     check: MemberCheck,
 ) -> bool:
-    """A group number, when given, is one no other group has."""
+    """A group number, when given, is in the field's range and one no other group has."""
     if number is None:
         return False
+    where = CONF_NOTATION if typed else CONF_GROUP_NUMBER
+    if not 1 <= int(number) <= GROUP_NUMBER_MAX:
+        # Only the notation can get here: the field's selector bounds it.
+        check.refuse(where, "group_number_range", group=str(int(number)))
+        return True
     taken = {
         entry.options.get(CONF_GROUP_NUMBER): entry.title
         for entry in group_entries(hass, exclude_entry_id)
     }
     if int(number) in taken:
         check.refuse(
-            CONF_NOTATION if typed else CONF_GROUP_NUMBER,
+            where,
             "group_number_taken",
             group=str(int(number)),
             name=str(taken[int(number)]),
@@ -302,12 +307,23 @@ def check_threshold(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def current_members_input(kind: GroupKind, options: Mapping[str, Any]) -> dict[str, Any]:
-    """A group's options as the members form shows them."""
-    left = list(options.get(CONF_LEFT) or [])
+def current_members_input(
+    hass: HomeAssistant, kind: GroupKind, options: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A group's options as the members form shows them.
+
+    Deleted members are left out: the pickers no longer offer them (the description's notation
+    shows them as ``?``).
+    """
+    known = {entry.entry_id for entry in member_entries(hass)}
+
+    def members(side: str) -> list[str]:
+        return [member for member in options.get(side) or [] if member in known]
+
+    left = members(CONF_LEFT)
     values: dict[str, Any] = {
         CONF_LEFT: left if kind is GroupKind.FORECAST_VS_MEASURED else (left[0] if left else None),
-        CONF_RIGHT: list(options.get(CONF_RIGHT) or []),
+        CONF_RIGHT: members(CONF_RIGHT),
         CONF_FORECAST_TEMPLATE: options.get(CONF_FORECAST_TEMPLATE),
         CONF_GROUP_NUMBER: options.get(CONF_GROUP_NUMBER),
     }
@@ -456,7 +472,7 @@ class GroupOptionsFlow(OptionsFlow):
             schema = self.add_suggested_values_to_schema(schema, user_input)
         else:
             schema = self.add_suggested_values_to_schema(
-                schema, current_members_input(self._kind, entry.options)
+                schema, current_members_input(self.hass, self._kind, entry.options)
             )
         return self.async_show_form(
             step_id="group_members",

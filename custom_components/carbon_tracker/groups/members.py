@@ -13,7 +13,8 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_conversion import MassConverter
 
-from ..const import CONF_PORT
+from ..const import CONF_KIND, CONF_PORT, DOMAIN
+from ..kinds import EntryKind
 from ..nodes.lookup import emissions_entity_id, node_entries
 from .runtime import Member
 
@@ -25,6 +26,11 @@ def member_entries(hass: HomeAssistant) -> list[ConfigEntry]:
     return node_entries(hass)
 
 
+def is_member_entry(entry: ConfigEntry) -> bool:
+    """Whether an entry can be bound (O(1): checked for every member at a group's setup)."""
+    return entry.domain == DOMAIN and entry.data.get(CONF_KIND) == EntryKind.TRACKING_NODE
+
+
 def member_ports(hass: HomeAssistant) -> dict[int, ConfigEntry]:
     """The member entries by port."""
     return {int(entry.options[CONF_PORT]): entry for entry in member_entries(hass)}
@@ -33,7 +39,7 @@ def member_ports(hass: HomeAssistant) -> dict[int, ConfigEntry]:
 def resolve_member(hass: HomeAssistant, entry_id: str) -> Member:
     """A member as it is now; a deleted one keeps its id, with no sensor, port or name."""
     entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry not in member_entries(hass):
+    if entry is None or not is_member_entry(entry):
         return Member(entry_id, None, None, entry_id)
     return Member(
         entry_id,

@@ -74,9 +74,11 @@ class GroupRuntime:
     __slots__ = (
         "_alarm_armed",
         "_member_of",
+        "_member_tracker",
         "_publish_pending",
         "_published_at",
         "_reporting",
+        "_started",
         "_unsubscribes",
         "alarm",
         "entry_id",
@@ -129,8 +131,10 @@ class GroupRuntime:
         }
         self.listeners = Listeners()
         self._unsubscribes: list[CALLBACK_TYPE] = []
+        self._member_tracker: CALLBACK_TYPE | None = None
         self._publish_pending: Any = None
         self._published_at = 0.0
+        self._started = False
 
     # -- what the entities show ---------------------------------------------------------------
 
@@ -222,10 +226,7 @@ class GroupRuntime:
     def async_start(self) -> None:
         """Follow the members (and the template), read them now, and wait for the boundary."""
         hass = self.hass
-        if self._member_of:
-            self._unsubscribes.append(
-                async_track_state_change_event(hass, list(self._member_of), self._on_member)
-            )
+        self._track_members()
         for entity_id, member in self._member_of.items():
             self._take(member, hass.states.get(entity_id))
         if (template := self.settings.forecast_template) is not None:
@@ -235,12 +236,26 @@ class GroupRuntime:
             tracked.async_refresh()
             self._unsubscribes.append(tracked.async_remove)
         self._schedule_boundary()
+        self._started = True
         self._evaluate()
         self._publish_now()
+
+    def _track_members(self) -> None:
+        """Follow the members' carbon sensors (again, when one of them got a new entity id)."""
+        if self._member_tracker is not None:
+            self._member_tracker()
+            self._member_tracker = None
+        if self._member_of:
+            self._member_tracker = async_track_state_change_event(
+                self.hass, list(self._member_of), self._on_member
+            )
 
     @callback
     def async_stop(self) -> None:
         """Stop following; a publication to come is dropped."""
+        if self._member_tracker is not None:
+            self._member_tracker()
+            self._member_tracker = None
         while self._unsubscribes:
             self._unsubscribes.pop()()
         if self._publish_pending is not None:
@@ -249,9 +264,24 @@ class GroupRuntime:
 
     @callback
     def async_member_changed(self, member: Member) -> None:
-        """A member's entry changed (its port or name): show it from now on."""
-        if member.entry_id in self.members:
-            self.members[member.entry_id] = member
+        """A member's entry or carbon sensor changed: its port, name or entity id.
+
+        A node added at the same start as the group registers its sensor after the group has
+        set up, and a user may rename the sensor's entity id: the group follows the new one.
+        """
+        old = self.members.get(member.entry_id)
+        if old is None:
+            return
+        self.members[member.entry_id] = member
+        if member.entity_id != old.entity_id:
+            self._member_of.pop(old.entity_id, None)  # type: ignore[arg-type]
+            if member.entity_id is not None:
+                self._member_of[member.entity_id] = member.entry_id
+            if self._started:
+                self._track_members()
+                if member.entity_id is not None:
+                    self._take(member.entry_id, self.hass.states.get(member.entity_id))
+        if self._started:
             self._publish_now()
 
     # -- the hot path -------------------------------------------------------------------------
@@ -271,12 +301,15 @@ class GroupRuntime:
         except AttributeError, ValueError, KeyError:
             # No state, unavailable or unknown (a node catching up after a start).
             if member not in self.missing:
+                _LOGGER.info("%s: member %s does not report", self.name, self.members[member].name)
                 self.missing.add(member)
                 self._reporting[self.sums.side_of(member)] -= 1
                 self._evaluate()
                 self._publish()
             return
         if member in self.missing:
+            if self._started:
+                _LOGGER.info("%s: member %s reports again", self.name, self.members[member].name)
             self.missing.discard(member)
             self._reporting[self.sums.side_of(member)] += 1
             self.sums.update(member, total)

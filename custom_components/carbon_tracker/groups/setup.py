@@ -12,7 +12,8 @@ from homeassistant.config_entries import (
     ConfigEntryChange,
 )
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from ..issues import MEMBER_DELETED, async_clear, async_raise_member_deleted
@@ -45,6 +46,13 @@ async def async_setup_group(hass: HomeAssistant, entry: BindingGroupConfigEntry)
             hass, SIGNAL_CONFIG_ENTRY_CHANGED, partial(_on_entry_changed, hass, entry)
         )
     )
+    entry.async_on_unload(
+        hass.bus.async_listen(
+            er.EVENT_ENTITY_REGISTRY_UPDATED,
+            partial(_on_registry_updated, hass, entry),
+            event_filter=_created_or_updated,
+        )
+    )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, GROUP_PLATFORMS)
 
@@ -67,6 +75,24 @@ def _on_entry_changed(
         async_raise_member_deleted(hass, group.entry_id, group.title, deleted)
         return
     runtime.async_member_changed(resolve_member(hass, changed.entry_id))
+
+
+@callback
+def _created_or_updated(data: er.EventEntityRegistryUpdatedData) -> bool:
+    return data["action"] != "remove"
+
+
+@callback
+def _on_registry_updated(
+    hass: HomeAssistant,
+    group: BindingGroupConfigEntry,
+    event: Event[er.EventEntityRegistryUpdatedData],
+) -> None:
+    """A member's carbon sensor was registered (after the group started) or renamed."""
+    registered = er.async_get(hass).async_get(event.data["entity_id"])
+    if registered is None or registered.config_entry_id not in group.runtime_data.members:
+        return
+    group.runtime_data.async_member_changed(resolve_member(hass, registered.config_entry_id))
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
