@@ -20,8 +20,7 @@ REPS repetitions is divided by N*M.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import Callable, Iterable
 import cProfile
 import gc
 import io
@@ -30,12 +29,10 @@ import math
 import os
 import pstats
 import sys
-import tempfile
 import time
 import tracemalloc
 from typing import Any
 
-from homeassistant import loader
 from homeassistant.components.sensor import (
     SensorDeviceClass,
     SensorEntity,
@@ -44,28 +41,19 @@ from homeassistant.components.sensor import (
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import UnitOfMass
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er, frame, translation
 from homeassistant.helpers.event import async_track_state_change_event
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     MockEntityPlatform,
-    async_test_home_assistant,
 )
 
+from bench.common import FACTOR, carbon_entity_id, emit, fresh_hass, node_entry
 from custom_components.carbon_tracker.const import (
-    CONF_FACTOR_MODE,
-    CONF_FACTOR_UNIT,
-    CONF_FACTOR_VALUE,
-    CONF_KIND,
-    CONF_PORT,
-    CONF_SOURCE,
     DOMAIN,
 )
-from custom_components.carbon_tracker.kinds import EntryKind
 from custom_components.carbon_tracker.nodes import runtime as runtime_module
 
-FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every node
 STEP = 0.25  # kWh between two readings: with FACTOR, every total below is exact in binary
 REPS = 5
 # Rounds per repetition: 10 000 updates per repetition for both sizes (short repetitions make the
@@ -73,59 +61,13 @@ REPS = 5
 ROUNDS = {100: 100, 1000: 10}
 MEMORY_N = 1000
 
-_LOGGER = logging.getLogger("bench")
-_START = time.perf_counter()
-
-
-def emit(name: str, value: float, digits: int = 3) -> None:
-    """The only writer to stdout: one ``name=value`` line per figure (progress goes to stderr)."""
-    print(f"{name}={value:.{digits}f}", flush=True)
-    _LOGGER.info("%6.1f s  %s done", time.perf_counter() - _START, name)
-
-
-# --------------------------------------------------------------------------------------------------
-# Home Assistant instances
-# --------------------------------------------------------------------------------------------------
-
-
-class _StubHttp:
-    """Stands in for the http server, which ``repairs`` (a dependency of ours) registers views on.
-
-    A real server would bind port 8123; nothing here is served over HTTP.
-    """
-
-    def register_view(self, view: Any) -> None:
-        """Accept and forget a view."""
-
-    def register_redirect(self, *args: Any, **kwargs: Any) -> None:
-        """Accept and forget a redirect."""
-
-    async def async_register_static_paths(self, configs: Any) -> None:
-        """Accept and forget static paths."""
-
-
-@asynccontextmanager
-async def fresh_hass() -> AsyncIterator[HomeAssistant]:
-    """A running test instance with custom integrations enabled; stopped cleanly on exit."""
-    with tempfile.TemporaryDirectory(prefix="carbon-bench-") as config_dir:
-        async with async_test_home_assistant(config_dir=config_dir) as hass:
-            # What the enable_custom_integrations fixture does: custom_components is then imported
-            # from sys.path, whose first entry is the repository root (python -m from there).
-            hass.data.pop(loader.DATA_CUSTOM_COMPONENTS, None)
-            frame.async_setup(hass)
-            await translation.async_load_integrations(hass, {"homeassistant"})
-            hass.http = _StubHttp()
-            hass.config.components.add("http")
-            try:
-                yield hass
-            finally:
-                await hass.async_block_till_done()
-                await hass.async_stop(force=True)
-
 
 def source_ids(n: int) -> list[str]:
     """Entity ids of the N meters."""
     return [f"sensor.meter_{i}" for i in range(n)]
+
+
+_LOGGER = logging.getLogger("bench")
 
 
 class Meter:
@@ -178,21 +120,7 @@ class Meter:
 
 def make_node_entries(sources: Iterable[str]) -> list[MockConfigEntry]:
     """One tracking node per source, as the config flow writes them (factor 0.5 kg/kWh)."""
-    return [
-        MockConfigEntry(
-            domain=DOMAIN,
-            title=f"Meter {i}",
-            data={CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source},
-            options={
-                CONF_PORT: i + 1,
-                CONF_FACTOR_MODE: "custom",
-                CONF_FACTOR_VALUE: FACTOR,
-                CONF_FACTOR_UNIT: "kWh",
-            },
-            minor_version=2,
-        )
-        for i, source in enumerate(sources)
-    ]
+    return [node_entry(source, i + 1) for i, source in enumerate(sources)]
 
 
 async def setup_nodes(hass: HomeAssistant, sources: list[str]) -> list[MockConfigEntry]:
@@ -203,15 +131,6 @@ async def setup_nodes(hass: HomeAssistant, sources: list[str]) -> list[MockConfi
     assert await async_setup_component(hass, DOMAIN, {})
     await hass.async_block_till_done()
     return entries
-
-
-def carbon_entity_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:
-    """The entity id of a node's emissions sensor."""
-    entity_id = er.async_get(hass).async_get_entity_id(
-        "sensor", DOMAIN, f"{entry.entry_id}_emissions"
-    )
-    assert entity_id is not None
-    return entity_id
 
 
 def check_nodes(hass: HomeAssistant, entries: list[MockConfigEntry], expected: float) -> None:

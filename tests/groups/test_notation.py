@@ -12,6 +12,7 @@ from custom_components.carbon_tracker.groups.notation import (
     NotationProblem,
     parse,
     show,
+    show_live,
 )
 
 
@@ -96,3 +97,18 @@ def test_any_text_is_a_binding_or_a_notation_error(text: str) -> None:
         assert binding.right
         assert not set(binding.left) & set(binding.right)
         assert parse(show(binding)) == binding
+
+
+@pytest.mark.parametrize(
+    ("group", "left", "right", "text"),
+    [
+        (None, [1, 2], [3], "1/2 > 3"),
+        (1, [5], [6, 7, 8], "G1: 5 > 6/7/8"),
+        (2, None, [4], "G2: T > 4"),
+        (None, [1], [None, 3], "1 > ?/3"),
+    ],
+)
+def test_show_live(
+    group: int | None, left: list[int | None] | None, right: list[int | None], text: str
+) -> None:
+    assert show_live(group, left, right) == text

@@ -140,6 +140,7 @@ async def test_a_deleted_member_raises_a_repair_that_replaces_it(
     error = hass.states.get(ERROR)
     assert error is not None
     assert error.attributes["missing_members"] == [{"port": None, "name": "Meter 3"}]
+    assert error.attributes["notation"] == "G1: 1 > 2/?"
 
     client = await hass_client()
     response = await client.post(

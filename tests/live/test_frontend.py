@@ -102,7 +102,8 @@ BOILER_FACTOR = 2.06672  # uk_desnz_2025_natural_gas_m3, kg CO2e/m³
 
 # The integration's own texts, from its translations.
 TRANSLATIONS = ROOT / "custom_components" / DOMAIN / "translations"
-EN = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))["config"]
+EN_ALL = json.loads((TRANSLATIONS / "en.json").read_text(encoding="utf-8"))
+EN = EN_ALL["config"]
 ZH = json.loads((TRANSLATIONS / "zh-Hans.json").read_text(encoding="utf-8"))["config"]
 KIND_MENU = EN["step"]["user"]["menu_options"]["tracking_node"]
 FACTOR_MENU = EN["step"]["factor"]["menu_options"]
@@ -113,6 +114,16 @@ FACTOR_RANGE_ERROR = EN["error"]["factor_out_of_range"]
 # Not marked required (*): the field starts empty, and an empty one gets the integration's error.
 FACTOR_VALUE = EN["step"]["factor_custom"]["data"]["factor_value"]
 FACTOR_REQUIRED_ERROR = EN["error"]["factor_required"]
+# A binding group: its menu entry, its steps and its entities' names.
+GROUP_MENU = EN["step"]["user"]["menu_options"]["binding_group"]
+GROUP_FORM = EN["step"]["binding_group"]
+GROUP_KINDS = EN_ALL["selector"]["group_kind"]["options"]
+TOTAL_MEMBERS_FORM = EN["step"]["group_members_total_vs_sub"]
+THRESHOLD_FORM = EN["step"]["group_threshold"]
+WINDOWS = EN_ALL["selector"]["window"]["options"]
+GROUP_ENTITY_NAMES = [
+    EN_ALL["entity"]["sensor"][key]["name"] for key in ("error", "total", "subs", "relative_error")
+] + [EN_ALL["entity"]["binary_sensor"]["problem"]["name"]]
 # The demo user's language as the profile page stores it (frontend/set_user_data, key language).
 USER_LANGUAGE = {
     "number_format": "language",
@@ -324,6 +335,7 @@ DOCS = {
     "zh_hans_tracking_node_form": "zh-hans-tracking-node-form.png",
     "device_page": "tracking-node-device-page.png",
     "carbon_dashboard": "carbon-dashboard.png",
+    "binding_group_device": "binding-group-device-page.png",
 }
 
 
@@ -396,6 +408,17 @@ def _feed_and_expect(
             f"{carbon} is {live.get_state(carbon)}, expected {expected} kg after "
             f"{entity_id} = {value}"
         ) from None
+
+
+def _state(live: LiveHass, entity_id: str) -> str | None:
+    state = live.get_state(entity_id)
+    return None if state is None else str(state["state"])
+
+
+def _at(live: LiveHass, entity_id: str, expected: float) -> float | None:
+    """The entity's number if it is ``expected`` kg (to the tolerance), else None."""
+    now = _carbon(live, entity_id)
+    return now if now is not None and abs(now - expected) <= TOLERANCE else None
 
 
 def _device_id(live: LiveHass, name: str) -> str | None:
@@ -671,6 +694,137 @@ def test_carbon_dashboard(ui: Browser, live: LiveHass) -> None:
         ui.shot(page, "carbon_dashboard", part=page.locator("hui-entities-card"))
 
     ui.run(dashboard)
+
+
+def test_add_binding_group(ui: Browser, live: LiveHass) -> None:
+    """A total-vs-sub group of two seeded nodes, typed in the notation; its error and alarm."""
+    # Boiler gas is the total meter, Office electricity its sub-meter: no test deletes either.
+    # Their ports and factors are read, not assumed (the options test renumbers Office).
+    total_carbon = "sensor.boiler_gas_carbon_emissions"
+    sub_carbon = "sensor.office_electricity_carbon_emissions"
+    total_node = _wait_for("Boiler gas in list_nodes", lambda: _node(live, total_carbon))
+    sub_node = _wait_for("Office electricity in list_nodes", lambda: _node(live, sub_carbon))
+    total_port, sub_port = total_node["port"], sub_node["port"]
+    assert total_node["factor"] == BOILER_FACTOR
+    name = "Site check"
+    notation = f"G7: {total_port} > {sub_port}"
+    # The same port on both sides: the parser's own error, before any node is looked up.
+    both_sides = f"{total_port} > {total_port}/{sub_port}"
+    both_sides_error = EN["error"]["notation_port_on_both_sides"].format(port=total_port)
+    members = TOTAL_MEMBERS_FORM["data"]
+
+    def add(page: Page) -> None:
+        _open_create_helper(ui, page)
+        page.get_by_text(GROUP_MENU).click()
+        expect(page.get_by_text(GROUP_FORM["description"])).to_be_visible()
+        page.get_by_role("textbox", name=GROUP_FORM["data"]["name"] + "*").fill(name)
+        kind = page.get_by_role("radio", name=GROUP_KINDS["total_vs_sub"])
+        kind.check()
+        expect(kind).to_be_checked()
+        ui.shot(page, "binding_group_form", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+
+        expect(page.get_by_text(TOTAL_MEMBERS_FORM["title"])).to_be_visible()
+        for label in (members["left"], members["right"], members["group_number"]):
+            expect(page.get_by_text(label, exact=True).first).to_be_visible()
+        typed = page.get_by_role("textbox", name=members["notation"], exact=True)
+        typed.fill(both_sides)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text(both_sides_error)).to_be_visible()
+        expect(typed).to_have_value(both_sides)  # what was typed stays
+        ui.shot(page, "binding_group_notation_error", dialog=True)
+        typed.fill(notation)
+        page.get_by_role("button", name="Submit").click()
+
+        expect(page.get_by_text(THRESHOLD_FORM["title"])).to_be_visible()
+        # The description names the group as it will be, with the nodes' ports now.
+        expect(page.get_by_text(f"The group: {notation}.", exact=False)).to_be_visible()
+        expect(page.get_by_text(WINDOWS["day"], exact=True).filter(visible=True)).to_have_count(1)
+        page.get_by_role(
+            "spinbutton", name=THRESHOLD_FORM["data"]["threshold_kg"], exact=True
+        ).fill("1")
+        ui.shot(page, "binding_group_threshold", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, name)
+
+    ui.run(add)
+    entry = _wait_for_entry(live, name)
+    assert entry["state"] == "loaded"
+    error = "sensor.site_check_error"
+    total = "sensor.site_check_total"
+    subs = "sensor.site_check_sum_of_sub_meters"
+    relative = "sensor.site_check_relative_error"
+    problem = "binary_sensor.site_check_threshold_exceeded"
+    for entity_id in (error, total, subs, relative, problem):
+        _wait_for(entity_id, lambda entity_id=entity_id: live.get_state(entity_id))
+    state = live.get_state(error)
+    assert state is not None
+    assert state["attributes"]["notation"] == notation
+    assert state["attributes"]["window"] == "day"
+
+    # The window counts from the group's start: both sides at 0 kg, the alarm off.
+    for entity_id in (error, total, subs):
+        _wait_for(f"{entity_id} = 0", lambda entity_id=entity_id: _at(live, entity_id, 0.0))
+    assert _state(live, problem) == "off"
+
+    # The total meter's node counts 0.25 m³ more: the total and the error move by its carbon.
+    boiler = ("sensor.boiler_meter", {**GAS, "friendly_name": "Boiler meter"})
+    office = ("sensor.office_meter", {**KWH, "friendly_name": "Office meter"})
+    boiler_m3 = _carbon(live, boiler[0])
+    office_kwh = _carbon(live, office[0])
+    assert boiler_m3 is not None
+    assert office_kwh is not None
+    boiler_kg = _carbon(live, total_carbon)
+    assert boiler_kg is not None
+    step = 0.25 * BOILER_FACTOR
+    _feed_and_expect(live, boiler, boiler_m3 + 0.25, total_carbon, boiler_kg + step)
+    _wait_for(f"{total} = {step}", lambda: _at(live, total, step))
+    _wait_for(f"{error} = {step}", lambda: _at(live, error, step))
+    assert _carbon(live, subs) == 0.0
+    assert _state(live, problem) == "off"  # 0.517 kg: within the 1 kg line
+
+    # A sub-meter's carbon is accounted for: the error falls by it.
+    sub_kg = _carbon(live, sub_carbon)
+    assert sub_kg is not None
+    sub_step = 0.1 * sub_node["factor"]
+    _feed_and_expect(live, office, office_kwh + 0.1, sub_carbon, sub_kg + sub_step)
+    _wait_for(f"{subs} = {sub_step}", lambda: _at(live, subs, sub_step))
+    _wait_for(f"{error} = {step - sub_step}", lambda: _at(live, error, step - sub_step))
+    assert _state(live, problem) == "off"
+
+    # Another 0.5 m³ on the total meter: the error passes the 1 kg line and the alarm goes on.
+    more = 0.5 * BOILER_FACTOR
+    _feed_and_expect(live, boiler, boiler_m3 + 0.75, total_carbon, boiler_kg + 0.75 * BOILER_FACTOR)
+    _wait_for(f"{total} = {step + more}", lambda: _at(live, total, step + more))
+    error_kg = step + more - sub_step
+    _wait_for(f"{error} = {error_kg}", lambda: _at(live, error, error_kg))
+    _wait_for(f"{problem} on", lambda: True if _state(live, problem) == "on" else None)
+    assert _carbon(live, relative) == pytest.approx(error_kg / (step + more) * 100.0)
+    notification = f"{DOMAIN}_threshold_{entry['entry_id']}"
+    shown = [n["notification_id"] for n in live.ws_command({"type": "persistent_notification/get"})]
+    assert notification in shown
+
+    device_id = _wait_for("the group's device", lambda: _device_id(live, name))
+
+    def device_page(page: Page) -> None:
+        ui.goto(page, f"/config/devices/device/{device_id}")
+        # A service device (no hardware): "Service info", with the group number as serial.
+        expect(page.get_by_role("heading", name="Service info")).to_be_visible()
+        expect(page.get_by_text("Serial number: G7")).to_be_visible()
+        for entity_name in GROUP_ENTITY_NAMES:
+            expect(page.get_by_text(entity_name, exact=True).first).to_be_visible()
+        for kilograms in (error_kg, step + more, sub_step):  # 3 decimals
+            expect(page.get_by_text(f"{kilograms:.3f} kg")).to_be_visible()
+        expect(page.get_by_text("Problem", exact=True)).to_be_visible()  # the alarm is on
+        ui.shot(page, "binding_group_device")
+
+    ui.run(device_page)
+    # Dismissed, so that the badge does not show on the later tests' screenshots.
+    live.request(
+        "POST",
+        "/api/services/persistent_notification/dismiss",
+        {"notification_id": notification},
+    )
 
 
 def test_delete_node(ui: Browser, live: LiveHass) -> None:

@@ -37,7 +37,7 @@ from ..core.windows import Period
 from ..kinds import EntryKind
 from .arithmetic import GroupKind
 from .members import is_cumulative_carbon, member_entries, member_ports, resolve_member
-from .notation import NotationError, parse
+from .notation import NotationError, parse, show_live
 from .settings import DEFAULT_HYSTERESIS_PCT, DEFAULT_MIN_REFERENCE_KG, DEFAULT_WINDOW
 
 CONF_NAME = "name"
@@ -333,15 +333,14 @@ def current_members_input(
 def live_notation(hass: HomeAssistant, options: Mapping[str, Any]) -> str:
     """The group's members in the notation, with the ports they have now."""
 
-    def ports(side: str) -> str:
-        return "/".join(
-            str(resolve_member(hass, member).port or "?") for member in options.get(side) or []
-        )
+    def ports(side: str) -> list[int | None]:
+        return [resolve_member(hass, member).port for member in options.get(side) or []]
 
-    left = "T" if options.get(CONF_FORECAST_TEMPLATE) else ports(CONF_LEFT)
-    text = f"{left} > {ports(CONF_RIGHT)}"
-    number = options.get(CONF_GROUP_NUMBER)
-    return text if number is None else f"G{number}: {text}"
+    return show_live(
+        options.get(CONF_GROUP_NUMBER),
+        None if options.get(CONF_FORECAST_TEMPLATE) else ports(CONF_LEFT),
+        ports(CONF_RIGHT),
+    )
 
 
 class GroupConfigSteps:

@@ -7,6 +7,7 @@ right side the measured ports (or the sub-meters). Spaces are free; ``g1:`` is r
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import re
@@ -95,3 +96,19 @@ def show(binding: Binding) -> str:
     """Write a binding the way the method writes it: ``G1: 5 > 6/7/8``."""
     sides = f"{'/'.join(map(str, binding.left))} > {'/'.join(map(str, binding.right))}"
     return sides if binding.group is None else f"G{binding.group}: {sides}"
+
+
+def show_live(
+    group: int | None, left: Sequence[int | None] | None, right: Sequence[int | None]
+) -> str:
+    """A stored group as the notation shows it, with its members' ports as they are now.
+
+    ``left`` is None for a forecast template (shown as ``T``); a port of None is a member that
+    no longer exists (shown as ``?``).
+    """
+
+    def side(ports: Sequence[int | None]) -> str:
+        return "/".join("?" if port is None else str(port) for port in ports)
+
+    text = f"{'T' if left is None else side(left)} > {side(right)}"
+    return text if group is None else f"G{group}: {text}"

@@ -35,7 +35,7 @@ from homeassistant.util.unit_conversion import MassConverter
 from ..core.windows import next_window_start, window_start
 from ..nodes.runtime import Listeners
 from .arithmetic import Alarm, GroupError, GroupKind, Side, Transition, WindowSums, group_error
-from .notation import Binding, show
+from .notation import show_live
 from .settings import GroupSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -75,6 +75,8 @@ class GroupRuntime:
         "_alarm_armed",
         "_member_of",
         "_member_tracker",
+        "_notation",
+        "_order",
         "_publish_pending",
         "_published_at",
         "_reporting",
@@ -129,6 +131,8 @@ class GroupRuntime:
             for member in self.members.values()
             if member.entity_id is not None
         }
+        self._order = {member: index for index, member in enumerate(settings.members)}
+        self._notation = self._show_notation()
         self.listeners = Listeners()
         self._unsubscribes: list[CALLBACK_TYPE] = []
         self._member_tracker: CALLBACK_TYPE | None = None
@@ -168,28 +172,28 @@ class GroupRuntime:
         return abs(error.kilograms) <= line
 
     def notation(self) -> str:
-        """The group in the method's notation, with the members' ports as they are now."""
-        binding = Binding(
-            self.settings.number,
-            tuple(self._port(member) for member in self.settings.left),
-            tuple(self._port(member) for member in self.settings.right),
-        )
-        if self.uses_template:
-            right = "/".join(str(port) for port in binding.right)
-            text = f"T > {right}"
-            return text if binding.group is None else f"G{binding.group}: {text}"
-        return show(binding)
+        """The group in the method's notation, with the members' ports as they are now.
 
-    def _port(self, member: str) -> int:
-        port = self.members[member].port
-        return 0 if port is None else port
+        Kept as text and rebuilt only when a member changes: the error sensor shows it on
+        every write.
+        """
+        return self._notation
+
+    def _show_notation(self) -> str:
+        settings = self.settings
+        members = self.members
+        return show_live(
+            settings.number,
+            None if self.uses_template else [members[m].port for m in settings.left],
+            [members[m].port for m in settings.right],
+        )
 
     def missing_members(self) -> list[dict[str, Any]]:
-        """The members not reporting now, by port and name."""
+        """The members not reporting now, by port and name, in the group's order."""
+        order = self._order
         return [
             {"port": self.members[member].port, "name": self.members[member].name}
-            for member in self.settings.members
-            if member in self.missing
+            for member in sorted(self.missing, key=order.__getitem__)
         ]
 
     def snapshot(self) -> GroupSnapshot:
@@ -273,6 +277,7 @@ class GroupRuntime:
         if old is None:
             return
         self.members[member.entry_id] = member
+        self._notation = self._show_notation()
         if member.entity_id != old.entity_id:
             self._member_of.pop(old.entity_id, None)  # type: ignore[arg-type]
             if member.entity_id is not None:
