@@ -109,14 +109,14 @@ async def test_a_member_outage_is_counted_once_when_it_comes_back(hass: HomeAssi
 
 
 @pytest.mark.usefixtures("total_group")
-async def test_a_side_with_no_member_reporting_makes_the_error_unknown(
+async def test_a_side_with_no_member_reporting_makes_the_error_unavailable(
     hass: HomeAssistant,
 ) -> None:
     hass.states.async_set(node_carbon_id(1), STATE_UNAVAILABLE)
     await hass.async_block_till_done()
-    assert state_of(hass, TOTAL) == STATE_UNKNOWN
-    assert state_of(hass, ERROR) == STATE_UNKNOWN
-    assert state_of(hass, RELATIVE) == STATE_UNKNOWN
+    assert state_of(hass, TOTAL) == STATE_UNAVAILABLE
+    assert state_of(hass, ERROR) == STATE_UNAVAILABLE
+    assert state_of(hass, RELATIVE) == STATE_UNAVAILABLE
     assert value(hass, SUBS) == 0.0
 
 
@@ -154,11 +154,11 @@ async def test_forecast_template_is_followed(hass: HomeAssistant, nodes: dict[in
     error = hass.states.get("sensor.budget_error")
     assert error is not None
     assert error.attributes["notation"] == "T > 1"
-    # A result that is not kilograms leaves the forecast, and so the error, unknown.
+    # A result that is not kilograms leaves the forecast, and so the error, unavailable.
     hass.states.async_set("input_number.budget", "lots")
     await hass.async_block_till_done()
-    assert state_of(hass, "sensor.budget_forecast") == STATE_UNKNOWN
-    assert state_of(hass, "sensor.budget_error") == STATE_UNKNOWN
+    assert state_of(hass, "sensor.budget_forecast") == STATE_UNAVAILABLE
+    assert state_of(hass, "sensor.budget_error") == STATE_UNAVAILABLE
 
 
 @pytest.mark.parametrize(

@@ -243,8 +243,7 @@ async def test_a_group_set_up_before_its_nodes_follows_them_once_registered(
     await hass.async_block_till_done()
     error = hass.states.get(ERROR)
     assert error is not None
-    assert error.state == "unknown"
-    assert len(error.attributes["missing_members"]) == 2
+    assert error.state == "unavailable"
     for node in nodes:
         await hass.config_entries.async_set_disabled_by(node.entry_id, None)
     await hass.async_block_till_done()

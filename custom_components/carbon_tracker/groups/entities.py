@@ -93,8 +93,13 @@ class SideSumSensor(WindowSensor):
         self._side = side
 
     @property
+    def available(self) -> bool:
+        """Unavailable while none of the side's members reports (or the template has no value)."""
+        return self._group.side_kg(self._side) is not None
+
+    @property
     def native_value(self) -> float | None:
-        """The side's kilograms; unknown when none of its members reports."""
+        """The side's kilograms."""
         return self._group.side_kg(self._side)
 
 
@@ -163,8 +168,13 @@ class GroupErrorSensor(WindowSensor, RestoreSensor):
         self._entry_id = entry.entry_id
 
     @property
+    def available(self) -> bool:
+        """Unavailable while a side has no member reporting."""
+        return self._group.error() is not None
+
+    @property
     def native_value(self) -> float | None:
-        """Measured minus forecast, or the total minus its subs; unknown without both sides."""
+        """Measured minus forecast, or the total minus its subs."""
         error = self._group.error()
         return None if error is None else error.kilograms
 
@@ -227,8 +237,13 @@ class RelativeErrorSensor(BindingGroupEntity, SensorEntity):
         super().__init__(entry, "relative_error")
 
     @property
+    def available(self) -> bool:
+        """Unavailable while a side has no member reporting."""
+        return self._group.error() is not None
+
+    @property
     def native_value(self) -> float | None:
-        """Per cent; unknown without both sides or with a zero reference."""
+        """Per cent; unknown while the reference is zero."""
         error = self._group.error()
         return None if error is None else error.relative_pct
 
