@@ -7,6 +7,7 @@ from typing import Any
 
 from homeassistant.components import persistent_notification
 from homeassistant.core import Event, HomeAssistant
+from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -167,3 +168,31 @@ async def test_removing_the_group_dismisses_its_notification(hass: HomeAssistant
     await hass.async_block_till_done()
     assert NOTIFICATION not in notifications(hass)
     assert hass.states.get(PROBLEM) is None
+
+
+@pytest.mark.usefixtures("total_group")
+async def test_an_automation_runs_on_the_crossing(hass: HomeAssistant) -> None:
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "triggers": {
+                    "trigger": "event",
+                    "event_type": EVENT_THRESHOLD_CROSSED,
+                    "event_data": {"group_number": 1},
+                },
+                "actions": {
+                    "event": "carbon_alert_seen",
+                    "event_data": {
+                        "text": "{{ trigger.event.data.notation }}: "
+                        "{{ trigger.event.data.error_kg }} kg"
+                    },
+                },
+            }
+        },
+    )
+    seen = async_capture_events(hass, "carbon_alert_seen")
+    await read(hass, 1, 110)
+    await hass.async_block_till_done()
+    assert [event.data["text"] for event in seen] == ["G1: 1 > 2/3: 5.0 kg"]
