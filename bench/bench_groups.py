@@ -210,7 +210,7 @@ def group_entry(hass: HomeAssistant, entity_ids: list[str], title: str) -> MockC
         domain=DOMAIN,
         title=title,
         data={CONF_KIND: EntryKind.BINDING_GROUP.value, "group_kind": "total_vs_sub"},
-        minor_version=2,
+        minor_version=3,
         options={
             "left": member_ids[:1],
             "right": member_ids[1:],

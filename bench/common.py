@@ -87,7 +87,7 @@ def node_entry(source: str, port: int) -> MockConfigEntry:
             CONF_FACTOR_VALUE: FACTOR,
             CONF_FACTOR_UNIT: "kWh",
         },
-        minor_version=2,
+        minor_version=3,
     )
 
 

@@ -108,7 +108,7 @@ def node_entries(nodes: Iterable[NodeSpec] = NODES) -> list[ConfigEntry]:
             data={"kind": "tracking_node", "source": source},
             discovery_keys={},
             domain="carbon_tracker",
-            minor_version=2,
+            minor_version=3,
             options={"port": port, **factor},
             source="user",
             subentries_data=None,
@@ -129,7 +129,7 @@ def group_entries(
             data={"kind": "binding_group", "group_kind": kind},
             discovery_keys={},
             domain="carbon_tracker",
-            minor_version=2,
+            minor_version=3,
             options={
                 "left": [nodes_by_port[port].entry_id for port in left],
                 "right": [nodes_by_port[port].entry_id for port in right],

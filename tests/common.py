@@ -53,13 +53,14 @@ def node_entry(
         domain=DOMAIN,
         title=title,
         data={CONF_KIND: "tracking_node", CONF_SOURCE: source},
-        minor_version=2,
+        minor_version=3,
         entry_id=entry_id,
         options={
             CONF_PORT: port,
             CONF_FACTOR_MODE: "custom",
             CONF_FACTOR_VALUE: 0.5,
             CONF_FACTOR_UNIT: "kWh",
+            "factor_number": True,
             **options,
         },
     )
@@ -144,7 +145,7 @@ def group_entry(
         domain=DOMAIN,
         title=title,
         data={CONF_KIND: "binding_group", "group_kind": kind},
-        minor_version=2,
+        minor_version=3,
         entry_id=entry_id,
         options={
             "left": left or [],

@@ -8,6 +8,7 @@ from unittest.mock import patch
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
+import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker import async_migrate_entry
@@ -66,7 +67,7 @@ async def test_a_1_1_node_gets_its_kind_and_the_limit_its_unit(hass: HomeAssista
     assert await hass.config_entries.async_setup(entry.entry_id)
     await hass.async_block_till_done()
     assert entry.state is ConfigEntryState.LOADED
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     assert entry.data == {"kind": "tracking_node", "source": "sensor.grid_energy"}
     # The limit meant 2 MWh per hour (the factor's unit): it keeps meaning that.
     assert entry.options["max_delta_unit"] == "MWh"
@@ -118,7 +119,7 @@ async def test_a_1_1_live_intensity_node_whose_intensity_is_not_up_keeps_the_old
     set_meter(hass, 100)
     assert await hass.config_entries.async_setup(entry.entry_id)
     assert "max_delta_unit" not in entry.options
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
 
 
 async def test_a_1_1_library_node_on_an_unknown_factor_keeps_its_limit_bare(
@@ -127,7 +128,7 @@ async def test_a_1_1_library_node_on_an_unknown_factor_keeps_its_limit_bare(
     entry = v1_1_entry(factor_mode="library", factor_id="gone", max_delta_per_hour=1.0)
     entry.add_to_hass(hass)
     assert not await hass.config_entries.async_setup(entry.entry_id)
-    assert entry.minor_version == 2
+    assert entry.minor_version == 3
     assert "max_delta_unit" not in entry.options
     # Migrated, then refused with the translated error that asks for another factor.
     assert entry.state is ConfigEntryState.SETUP_ERROR
@@ -148,8 +149,49 @@ async def test_create_helper_starts_with_a_menu_of_kinds(hass: HomeAssistant) ->
 
 async def test_an_up_to_date_entry_is_left_as_it_is(hass: HomeAssistant) -> None:
     entry = MockConfigEntry(
-        domain=DOMAIN, data={"kind": "tracking_node", "source": "sensor.x"}, minor_version=2
+        domain=DOMAIN, data={"kind": "tracking_node", "source": "sensor.x"}, minor_version=3
     )
     entry.add_to_hass(hass)
     assert await async_migrate_entry(hass, entry)
     assert entry.data == {"kind": "tracking_node", "source": "sensor.x"}
+
+
+@pytest.mark.parametrize(
+    ("options", "number"),
+    [
+        ({"factor_mode": "custom", "factor_value": 0.5, "factor_unit": "kWh"}, True),
+        ({"factor_mode": "library", "factor_id": "uk_desnz_2025_electricity"}, True),
+        ({"factor_mode": "entity", "intensity_entity": "sensor.grid_intensity"}, False),
+    ],
+)
+async def test_a_1_2_node_keeps_its_factor_number(
+    hass: HomeAssistant, options: dict[str, object], number: bool
+) -> None:
+    """Until 1.3 every fixed factor had a number entity; nodes made then keep it."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title="Grid energy",
+        data={"kind": "tracking_node", "source": "sensor.grid_energy"},
+        options={"port": 1, **options},
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    set_meter(hass, 100)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 3
+    assert entry.options["factor_number"] is number
+    assert (hass.states.get("number.grid_energy_emission_factor") is not None) is number
+
+
+async def test_a_group_written_by_1_2_is_only_marked_current(hass: HomeAssistant) -> None:
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        data={"kind": "binding_group", "group_kind": "total_vs_sub"},
+        options={"left": ["a"], "right": ["b"], "window": "day"},
+        minor_version=2,
+    )
+    entry.add_to_hass(hass)
+    assert await async_migrate_entry(hass, entry)
+    assert entry.minor_version == 3
+    assert entry.options == {"left": ["a"], "right": ["b"], "window": "day"}

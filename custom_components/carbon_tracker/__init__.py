@@ -19,6 +19,7 @@ from homeassistant.helpers.typing import ConfigType
 from .const import (
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
+    CONF_FACTOR_NUMBER,
     CONF_FACTOR_UNIT,
     CONF_INTENSITY_ENTITY,
     CONF_KIND,
@@ -90,6 +91,16 @@ async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
             minor_version=2,
         )
         _LOGGER.debug("Migrated %s to version 1.2", entry.title)
+    if entry.minor_version < 3:
+        # Until 1.3 every fixed factor had its number entity: existing nodes keep theirs.
+        options = dict(entry.options)
+        if entry_kind(entry.data) is EntryKind.TRACKING_NODE:
+            options[CONF_FACTOR_NUMBER] = FactorMode(options[CONF_FACTOR_MODE]) in (
+                FactorMode.LIBRARY,
+                FactorMode.CUSTOM,
+            )
+        hass.config_entries.async_update_entry(entry, options=options, minor_version=3)
+        _LOGGER.debug("Migrated %s to version 1.3", entry.title)
     return True
 
 

@@ -22,7 +22,7 @@ class CarbonTrackerConfigFlow(NodeConfigSteps, GroupConfigSteps, ConfigFlow, dom
     """Add an entry of any kind; each kind's steps come from its own subpackage."""
 
     VERSION = 1
-    MINOR_VERSION = 2
+    MINOR_VERSION = 3
 
     def __init__(self) -> None:
         """Start with nothing chosen."""

@@ -88,7 +88,7 @@ def make_entry(
         title=title,
         data={CONF_KIND: "tracking_node", CONF_SOURCE: source},
         options={CONF_PORT: port, **options},
-        minor_version=2,
+        minor_version=3,
     )
 
 
@@ -623,6 +623,7 @@ async def test_options_change_port_limit_and_custom_factor(hass: HomeAssistant) 
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
+        "factor_number": False,
         CONF_PORT: 5,
         CONF_MAX_DELTA_PER_HOUR: 10.0,
         CONF_MAX_DELTA_UNIT: "kWh",
@@ -643,6 +644,7 @@ async def test_options_custom_to_library_keeps_limit(hass: HomeAssistant) -> Non
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
+        "factor_number": False,
         CONF_PORT: 3,
         CONF_MAX_DELTA_PER_HOUR: 8.0,
         CONF_MAX_DELTA_UNIT: "kWh",
@@ -669,6 +671,7 @@ async def test_options_library_to_entity(hass: HomeAssistant) -> None:
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
+        "factor_number": False,
         CONF_PORT: 2,
         CONF_FACTOR_MODE: "entity",
         CONF_INTENSITY_ENTITY: INTENSITY,
@@ -700,6 +703,7 @@ async def test_options_entity_to_library_drops_cleared_limit(hass: HomeAssistant
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
+        "factor_number": False,
         CONF_PORT: 2,
         CONF_FACTOR_MODE: "library",
         CONF_FACTOR_ID: ELECTRICITY,
@@ -713,6 +717,7 @@ async def test_options_of_carbon_node_end_after_port(hass: HomeAssistant) -> Non
     result = await options_to_factor_menu(hass, entry, port=9, max_delta_per_hour=1)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
+        "factor_number": False,
         CONF_PORT: 9,
         CONF_MAX_DELTA_PER_HOUR: 1.0,
         CONF_MAX_DELTA_UNIT: "kg CO2e",
@@ -753,7 +758,7 @@ async def test_options_switch_to_factor_one_when_meter_now_reports_carbon(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_PORT: 1})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_PORT: 1, CONF_FACTOR_MODE: "carbon"}
+    assert entry.options == {CONF_PORT: 1, "factor_number": False, CONF_FACTOR_MODE: "carbon"}
 
 
 async def test_library_step_aborts_when_the_table_has_nothing_for_the_unit(
@@ -802,6 +807,7 @@ async def test_options_custom_factor_applies_in_place(
     reload.assert_not_called()
     assert entry.state is ConfigEntryState.LOADED
     assert entry.options == {
+        "factor_number": True,
         CONF_PORT: 1,
         CONF_FACTOR_MODE: "custom",
         CONF_FACTOR_VALUE: 2.0,

@@ -306,3 +306,47 @@ async def test_setting_the_same_factor_changes_nothing_and_credits_nobody_later(
     assert len(events) == 1
     assert events[0].data["entity_id"] is None
     assert events[0].data["new_factor"] == 0.9
+
+
+async def test_the_number_is_opt_in_and_follows_the_option(hass: HomeAssistant) -> None:
+    """A node made by 1.3 has no number until its options ask for one; turning it off removes
+    the number and its registry entry, and the carbon total carries on throughout."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(factor_number=False))
+    assert hass.states.get(NUMBER) is None
+    assert (
+        er.async_get(hass).async_get_entity_id(
+            "number", DOMAIN, f"{entry.entry_id}_emission_factor"
+        )
+        is None
+    )
+
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "init"
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"port": 1, "factor_number": True}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "factor_custom"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"factor_value": 0.5, "factor_unit": "kWh"}
+    )
+    await hass.async_block_till_done()
+    assert entry.options["factor_number"] is True
+    number = hass.states.get(NUMBER)
+    assert number is not None
+    assert float(number.state) == 0.5
+
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    hass.config_entries.async_update_entry(entry, options={**entry.options, "factor_number": False})
+    await hass.async_block_till_done()
+    assert hass.states.get(NUMBER) is None
+    assert (
+        er.async_get(hass).async_get_entity_id(
+            "number", DOMAIN, f"{entry.entry_id}_emission_factor"
+        )
+        is None
+    )
+    assert carbon(hass) == approx(5.0)

@@ -70,6 +70,7 @@ async def test_setup_unload_and_remove(hass: HomeAssistant, grid_node: MockConfi
         intensity_entity=None,
         max_delta_per_hour=None,
         max_delta_unit=None,
+        factor_number=True,
     )
     assert hass.states.get(CARBON) is not None
     assert hass.states.get(NUMBER) is not None

@@ -81,10 +81,11 @@ def async_node_sensors(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> l
 
 @callback
 def async_node_numbers(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> list[NumberEntity]:
-    """The factor number, for a node whose factor is a fixed value."""
-    if entry.runtime_data.settings.mode in (FactorMode.LIBRARY, FactorMode.CUSTOM):
+    """The factor number, for a node whose factor is a fixed value, when its options ask for it."""
+    settings = entry.runtime_data.settings
+    if settings.factor_number and settings.mode in (FactorMode.LIBRARY, FactorMode.CUSTOM):
         return [EmissionFactorNumber(hass, entry)]
-    # The factor follows a live entity or the source now: a number left from before is stale.
+    # No number (any more): the factor follows a live entity or the source, or the option is off.
     registry = er.async_get(hass)
     stale = registry.async_get_entity_id(
         Platform.NUMBER, DOMAIN, f"{entry.entry_id}_{FACTOR_NUMBER_KEY}"

@@ -14,6 +14,7 @@ import voluptuous as vol
 from ..const import (
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
+    CONF_FACTOR_NUMBER,
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
@@ -391,6 +392,7 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
                     if k not in (CONF_PORT, CONF_MAX_DELTA_PER_HOUR, CONF_MAX_DELTA_UNIT)
                 }
                 self._options[CONF_PORT] = port
+                self._options[CONF_FACTOR_NUMBER] = bool(user_input[CONF_FACTOR_NUMBER])
                 self._options.update(_limit_options(user_input, checked.unit))
                 if checked.is_carbon:
                     # A source that measures carbon itself always counts 1:1.
@@ -402,6 +404,9 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
             {
                 **_port_field(entry.options[CONF_PORT]),
                 **_limit_field(_limit_in(entry.options, limit_unit)),
+                vol.Required(
+                    CONF_FACTOR_NUMBER, default=bool(entry.options.get(CONF_FACTOR_NUMBER, False))
+                ): selector.BooleanSelector(),
             }
         )
         return self.async_show_form(

@@ -32,6 +32,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 from ..const import (
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
+    CONF_FACTOR_NUMBER,
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
@@ -95,6 +96,8 @@ class NodeSettings:
     max_delta_per_hour: float | None
     # The unit the limit is in, per hour; None means the factor's unit (never stored that way now).
     max_delta_unit: str | None
+    # Whether a fixed factor is also shown (and set) as a number entity.
+    factor_number: bool = False
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry[Any], table: FactorTable) -> NodeSettings:
@@ -126,6 +129,7 @@ class NodeSettings:
             intensity_entity=options.get(CONF_INTENSITY_ENTITY),
             max_delta_per_hour=None if max_delta is None else float(max_delta),
             max_delta_unit=options.get(CONF_MAX_DELTA_UNIT),
+            factor_number=bool(options.get(CONF_FACTOR_NUMBER, False)),
         )
 
     def differs_only_in_factor(self, other: NodeSettings) -> bool:
