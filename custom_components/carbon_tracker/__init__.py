@@ -64,9 +64,11 @@ async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
-    """Unload an entry's platforms."""
+    """Unload the platforms the entry set up."""
+    kind = entry_kind(entry.data)
+    platforms = entry.runtime_data.platforms if kind is EntryKind.TRACKING_NODE else None
     return await hass.config_entries.async_unload_platforms(
-        entry, PLATFORMS_BY_KIND[entry_kind(entry.data)]
+        entry, platforms or PLATFORMS_BY_KIND[kind]
     )
 
 

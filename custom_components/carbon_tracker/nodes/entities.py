@@ -26,7 +26,7 @@ from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from ..const import DOMAIN, FACTOR_MAX, FactorMode
+from ..const import DOMAIN, FACTOR_MAX
 from ..core.carbon_units import factor_unit_label
 from .factor_change import async_set_node_factor
 from .runtime import NodeRuntime, NodeSnapshot, TrackingNodeConfigEntry
@@ -81,18 +81,8 @@ def async_node_sensors(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> l
 
 @callback
 def async_node_numbers(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> list[NumberEntity]:
-    """The factor number, for a node whose factor is a fixed value, when its options ask for it."""
-    settings = entry.runtime_data.settings
-    if settings.factor_number and settings.mode in (FactorMode.LIBRARY, FactorMode.CUSTOM):
-        return [EmissionFactorNumber(hass, entry)]
-    # No number (any more): the factor follows a live entity or the source, or the option is off.
-    registry = er.async_get(hass)
-    stale = registry.async_get_entity_id(
-        Platform.NUMBER, DOMAIN, f"{entry.entry_id}_{FACTOR_NUMBER_KEY}"
-    )
-    if stale is not None:
-        registry.async_remove(stale)
-    return []
+    """The factor number (the platform is only set up for a node that has one)."""
+    return [EmissionFactorNumber(hass, entry)]
 
 
 @dataclass

@@ -17,7 +17,12 @@ import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, STATE_UNKNOWN
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    Platform,
+)
 from homeassistant.core import (
     CALLBACK_TYPE,
     Event,
@@ -229,6 +234,7 @@ class NodeRuntime:
         "last_reading_unit",
         "name",
         "per_unit",
+        "platforms",
         "restored_total",
         "settings",
         "source_uid",
@@ -239,6 +245,8 @@ class NodeRuntime:
         self, hass: HomeAssistant, entry_id: str, name: str, settings: NodeSettings
     ) -> None:
         """Start with an empty total; the carbon sensor hands over what it restored."""
+        # The platforms set up for the node (its number only when its options ask for it).
+        self.platforms: tuple[Platform, ...] = ()
         self.hass = hass
         self.entry_id = entry_id
         self.name = name

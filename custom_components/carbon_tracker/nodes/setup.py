@@ -16,15 +16,27 @@ from homeassistant.helpers.helper_integration import (
 )
 from homeassistant.helpers.start import async_at_started
 
-from ..const import CONF_SOURCE, DOMAIN
+from ..const import CONF_SOURCE, DOMAIN, FactorMode
 from ..core.library_store import factor_table
 from ..issues import SOURCE_MISSING, async_clear
+from .entities import FACTOR_NUMBER_KEY
 from .factor_change import async_announce_factor_change
 from .runtime import NodeRuntime, NodeSettings, TrackingNodeConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
+# Every platform a node can have; node_platforms says which one node has.
 NODE_PLATFORMS = (Platform.NUMBER, Platform.SENSOR)
+
+
+def node_platforms(settings: NodeSettings) -> tuple[Platform, ...]:
+    """The carbon sensor always; the factor number when the options ask for it and it fits.
+
+    A node without a number does not set the number platform up at all: at factory scale even
+    an empty platform per node is memory.
+    """
+    number = settings.factor_number and settings.mode in (FactorMode.LIBRARY, FactorMode.CUSTOM)
+    return tuple(platform for platform in NODE_PLATFORMS if platform is Platform.SENSOR or number)
 
 
 def node_settings(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> NodeSettings:
@@ -71,7 +83,19 @@ async def async_setup_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) 
 
     entry.async_on_unload(async_at_started(hass, check_source_exists))
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
-    await hass.config_entries.async_forward_entry_setups(entry, NODE_PLATFORMS)
+    platforms = entry.runtime_data.platforms = node_platforms(settings)
+    if Platform.NUMBER not in platforms:
+        _remove_factor_number(hass, entry)
+    await hass.config_entries.async_forward_entry_setups(entry, platforms)
+
+
+def _remove_factor_number(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    """A number left from before (the factor is live now, or the option was turned off)."""
+    registry = er.async_get(hass)
+    if stale := registry.async_get_entity_id(
+        Platform.NUMBER, DOMAIN, f"{entry.entry_id}_{FACTOR_NUMBER_KEY}"
+    ):
+        registry.async_remove(stale)
 
 
 def _remove_stale_devices(
