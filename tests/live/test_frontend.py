@@ -5,9 +5,11 @@ added) and one headless Chromium, driven by Playwright's sync API, serve every t
 The browser logs in on the real login page as demo / demo, then adds tracking nodes through
 Settings > Devices & services > Helpers > Create helper > Carbon Tracker (a built-in factor, a
 typed-in factor with the integration's own range error, a live intensity), changes a node's factor
-in its options, deletes a node, and walks the first steps of the flow in Simplified Chinese.
-Meter readings go in through the REST API; the carbon sensors are checked there, to the exact
-value, and on screen.
+in its options, adds a binding group of two seeded nodes (a total meter and its sub-meter, typed in
+the notation, with the notation's own error first) and follows its error to its alarm, deletes a
+node, and walks the first steps of the flow in Simplified Chinese. Meter readings go in through
+the REST API; the carbon sensors and the group's sensors are checked there, to the exact value,
+and on screen.
 
 Playwright's sync API marks its event loop as running in the thread that uses it, which would
 break the HA test plugin's event-loop fixtures, so the browser lives in a thread of its own and
@@ -17,7 +19,7 @@ brands.home-assistant.io); Chromium runs without background networking.
 
 Each step's screenshot goes to ``tests/live/artifacts/frontend/`` (``NN_step.png``, and
 ``FAILED_<step>.png`` when a step fails), with ``blocked_requests.txt``. ``docs/screenshots/`` gets
-six of them when a file there is missing, or all six again with
+those named in ``DOCS`` when a file there is missing, or all of them again with
 ``CARBON_TRACKER_SCREENSHOTS=update``.
 """
 
@@ -91,7 +93,11 @@ OLD = ("Old heater", "sensor.old_heater_meter", 3)
 SEEDED = [
     (*OFFICE, {"factor_mode": "custom", "factor_value": 0.5, "factor_unit": "kWh"}),
     (*BOILER, {"factor_mode": "library", "factor_id": "uk_desnz_2025_natural_gas_m3"}),
-    (*OLD, {"factor_mode": "custom", "factor_value": 0.3, "factor_unit": "kWh"}),
+    # With its Emission factor number (opt-in since config entries 1.3): the deletion removes it.
+    (
+        *OLD,
+        {"factor_mode": "custom", "factor_value": 0.3, "factor_unit": "kWh", "factor_number": True},
+    ),
 ]
 SEEDED_READINGS = {
     "sensor.office_meter": (100.0, KWH, "Office meter"),
@@ -815,7 +821,7 @@ def test_add_binding_group(ui: Browser, live: LiveHass) -> None:
             expect(page.get_by_text(entity_name, exact=True).first).to_be_visible()
         for kilograms in (error_kg, step + more, sub_step):  # 3 decimals
             expect(page.get_by_text(f"{kilograms:.3f} kg")).to_be_visible()
-        expect(page.get_by_text("Problem", exact=True)).to_be_visible()  # the alarm is on
+        expect(page.get_by_text("Problem")).to_be_visible()  # the problem sensor is on
         ui.shot(page, "binding_group_device")
 
     ui.run(device_page)

@@ -50,11 +50,12 @@ class Binding:
     right: tuple[int, ...]
 
 
-def _side(text: str, start: int, end: int) -> tuple[int, ...]:
-    """The ports between ``start`` and ``end``, separated by ``/``."""
+def _side(text: str, start: int, end: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """The ports between ``start`` and ``end``, separated by ``/``, and where each is written."""
     if not text[start:end].strip():
         raise NotationError(NotationProblem.EMPTY_SIDE, start)
     ports: list[int] = []
+    offsets: list[int] = []
     position = start
     for piece in text[start:end].split("/"):
         match = _PORT.fullmatch(piece)
@@ -67,8 +68,9 @@ def _side(text: str, start: int, end: int) -> tuple[int, ...]:
         if port in ports:
             raise NotationError(NotationProblem.PORT_REPEATED, position + match.start(1), port)
         ports.append(port)
+        offsets.append(position + match.start(1))
         position += len(piece) + 1
-    return tuple(ports)
+    return tuple(ports), tuple(offsets)
 
 
 def parse(text: str) -> Binding:
@@ -84,11 +86,12 @@ def parse(text: str) -> Binding:
     if len(arrows) != 1 or arrows[0] < start:
         raise NotationError(NotationProblem.SYNTAX, arrows[1] if len(arrows) > 1 else len(text))
     arrow = arrows[0]
-    left = _side(text, start, arrow)
-    right = _side(text, arrow + 1, len(text))
+    left, _ = _side(text, start, arrow)
+    right, offsets = _side(text, arrow + 1, len(text))
     if both := set(left) & set(right):
         port = min(both)
-        raise NotationError(NotationProblem.PORT_ON_BOTH_SIDES, text.rindex(str(port)), port)
+        # Where the port is written on the right side (not where its digits last occur).
+        raise NotationError(NotationProblem.PORT_ON_BOTH_SIDES, offsets[right.index(port)], port)
     return Binding(group, left, right)
 
 
