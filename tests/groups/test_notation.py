@@ -112,3 +112,14 @@ def test_show_live(
     group: int | None, left: list[int | None] | None, right: list[int | None], text: str
 ) -> None:
     assert show_live(group, left, right) == text
+
+
+def test_a_port_on_both_sides_is_located_where_it_is_written() -> None:
+    # Not inside "21", where the digits "1" occur last.
+    with pytest.raises(NotationError) as caught:
+        parse("G1: 1 > 1/21")
+    assert (caught.value.problem, caught.value.position, caught.value.port) == (
+        NotationProblem.PORT_ON_BOTH_SIDES,
+        8,
+        1,
+    )
