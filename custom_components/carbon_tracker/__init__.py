@@ -34,6 +34,7 @@ from .groups.setup import GROUP_PLATFORMS, async_remove_group, async_setup_group
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
 from .nodes.setup import NODE_PLATFORMS, async_setup_node
+from .reports.setup import PROFILE_PLATFORMS, async_remove_profile, async_setup_profile
 from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,10 +44,12 @@ CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
 PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
     EntryKind.TRACKING_NODE: NODE_PLATFORMS,
     EntryKind.BINDING_GROUP: GROUP_PLATFORMS,
+    EntryKind.REPORT_PROFILE: PROFILE_PLATFORMS,
 }
 SETUP_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
     EntryKind.TRACKING_NODE: async_setup_node,
     EntryKind.BINDING_GROUP: async_setup_group,
+    EntryKind.REPORT_PROFILE: async_setup_profile,
 }
 
 
@@ -77,6 +80,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
     async_clear_all(hass, entry.entry_id)
     if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
         async_remove_group(hass, entry)
+    elif entry_kind(entry.data) is EntryKind.REPORT_PROFILE:
+        async_remove_profile(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:

@@ -11,14 +11,18 @@ from .const import DOMAIN
 from .groups.flow import GroupConfigSteps, GroupOptionsFlow
 from .kinds import EntryKind, entry_kind
 from .nodes.flow import NodeConfigSteps, NodeOptionsFlow
+from .reports.flow import ProfileConfigSteps, ProfileOptionsFlow
 
 OPTIONS_FLOW_BY_KIND: dict[EntryKind, type[OptionsFlow]] = {
     EntryKind.TRACKING_NODE: NodeOptionsFlow,
     EntryKind.BINDING_GROUP: GroupOptionsFlow,
+    EntryKind.REPORT_PROFILE: ProfileOptionsFlow,
 }
 
 
-class CarbonTrackerConfigFlow(NodeConfigSteps, GroupConfigSteps, ConfigFlow, domain=DOMAIN):
+class CarbonTrackerConfigFlow(
+    NodeConfigSteps, GroupConfigSteps, ProfileConfigSteps, ConfigFlow, domain=DOMAIN
+):
     """Add an entry of any kind; each kind's steps come from its own subpackage."""
 
     VERSION = 1
@@ -47,7 +51,7 @@ class CarbonTrackerConfigFlow(NodeConfigSteps, GroupConfigSteps, ConfigFlow, dom
     ) -> ConfigFlowResult:
         """Reconfigure an entry of any kind."""
         entry = self._get_reconfigure_entry()
-        if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
-            # Everything a group has is in its options.
+        if entry_kind(entry.data) is not EntryKind.TRACKING_NODE:
+            # Everything a group or a profile has is in its options.
             return self.async_abort(reason="group_in_options")
         return await self.async_reconfigure_node(entry, user_input)

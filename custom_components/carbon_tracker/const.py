@@ -25,6 +25,8 @@ CONF_MAX_DELTA_UNIT: Final = "max_delta_unit"
 # Whether a fixed factor is also a number entity (opt-in since 1.3: 5,000 numbers cost a factory
 # as much memory as its 5,000 carbon sensors).
 CONF_FACTOR_NUMBER: Final = "factor_number"
+# The GHG Protocol scope ("1", "2" or "3") reports put a node's carbon in (default: its factor's).
+CONF_GHG_SCOPE: Final = "ghg_scope"
 
 PORT_MIN: Final = 1
 PORT_MAX: Final = 65535
@@ -60,3 +62,5 @@ GROUP_NUMBER_MAX: Final = 9999
 
 EVENT_THRESHOLD_CROSSED: Final = "carbon_tracker_threshold_crossed"
 EVENT_THRESHOLD_CLEARED: Final = "carbon_tracker_threshold_cleared"
+
+EVENT_REPORT: Final = "carbon_tracker_report"

@@ -11,10 +11,12 @@ from homeassistant.core import HomeAssistant
 from .groups.diagnostics import group_diagnostics
 from .kinds import EntryKind, entry_kind
 from .nodes.diagnostics import node_diagnostics
+from .reports.diagnostics import profile_diagnostics
 
 DIAGNOSTICS_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], dict[str, Any]]] = {
     EntryKind.TRACKING_NODE: node_diagnostics,
     EntryKind.BINDING_GROUP: group_diagnostics,
+    EntryKind.REPORT_PROFILE: profile_diagnostics,
 }
 
 

@@ -13,10 +13,12 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 from .groups.entities import async_group_sensors
 from .kinds import EntryKind, entry_kind
 from .nodes.entities import async_node_sensors
+from .reports.entities import async_profile_sensors
 
 ENTITIES_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], list[SensorEntity]]] = {
     EntryKind.TRACKING_NODE: async_node_sensors,
     EntryKind.BINDING_GROUP: async_group_sensors,
+    EntryKind.REPORT_PROFILE: async_profile_sensors,
 }
 
 # Entities are written from state-change callbacks; nothing is polled.

@@ -19,6 +19,7 @@ import voluptuous as vol
 from .const import CONF_FACTOR_MODE, CONF_PORT, CONF_SOURCE, DOMAIN
 from .nodes.lookup import emissions_entity_id, node_entries, node_entry_id_for_port
 from .nodes.runtime import NodeRuntime
+from .reports.actions import async_register_report_actions
 
 SERVICE_LIST_NODES = "list_nodes"
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
@@ -34,6 +35,7 @@ LIST_NODES_SCHEMA = vol.Schema(
 @callback
 def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
+    async_register_report_actions(hass)
     hass.services.async_register(
         DOMAIN,
         SERVICE_LIST_NODES,

@@ -136,7 +136,7 @@ async def start_node_flow(hass: HomeAssistant) -> FlowResult:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["tracking_node", "binding_group"]
+    assert result["menu_options"] == ["tracking_node", "binding_group", "report_profile"]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "tracking_node"}
     )
@@ -624,6 +624,7 @@ async def test_options_change_port_limit_and_custom_factor(hass: HomeAssistant) 
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         "factor_number": False,
+        "ghg_scope": "2",
         CONF_PORT: 5,
         CONF_MAX_DELTA_PER_HOUR: 10.0,
         CONF_MAX_DELTA_UNIT: "kWh",
@@ -645,6 +646,7 @@ async def test_options_custom_to_library_keeps_limit(hass: HomeAssistant) -> Non
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         "factor_number": False,
+        "ghg_scope": "2",
         CONF_PORT: 3,
         CONF_MAX_DELTA_PER_HOUR: 8.0,
         CONF_MAX_DELTA_UNIT: "kWh",
@@ -672,6 +674,7 @@ async def test_options_library_to_entity(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         "factor_number": False,
+        "ghg_scope": "2",
         CONF_PORT: 2,
         CONF_FACTOR_MODE: "entity",
         CONF_INTENSITY_ENTITY: INTENSITY,
@@ -704,6 +707,7 @@ async def test_options_entity_to_library_drops_cleared_limit(hass: HomeAssistant
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         "factor_number": False,
+        "ghg_scope": "2",
         CONF_PORT: 2,
         CONF_FACTOR_MODE: "library",
         CONF_FACTOR_ID: ELECTRICITY,
@@ -718,6 +722,7 @@ async def test_options_of_carbon_node_end_after_port(hass: HomeAssistant) -> Non
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert entry.options == {
         "factor_number": False,
+        "ghg_scope": "1",
         CONF_PORT: 9,
         CONF_MAX_DELTA_PER_HOUR: 1.0,
         CONF_MAX_DELTA_UNIT: "kg CO2e",
@@ -758,7 +763,12 @@ async def test_options_switch_to_factor_one_when_meter_now_reports_carbon(
     result = await hass.config_entries.options.async_init(entry.entry_id)
     result = await hass.config_entries.options.async_configure(result["flow_id"], {CONF_PORT: 1})
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {CONF_PORT: 1, "factor_number": False, CONF_FACTOR_MODE: "carbon"}
+    assert entry.options == {
+        CONF_PORT: 1,
+        "factor_number": False,
+        "ghg_scope": "2",
+        CONF_FACTOR_MODE: "carbon",
+    }
 
 
 async def test_library_step_aborts_when_the_table_has_nothing_for_the_unit(
@@ -808,6 +818,7 @@ async def test_options_custom_factor_applies_in_place(
     assert entry.state is ConfigEntryState.LOADED
     assert entry.options == {
         "factor_number": True,
+        "ghg_scope": "2",
         CONF_PORT: 1,
         CONF_FACTOR_MODE: "custom",
         CONF_FACTOR_VALUE: 2.0,

@@ -17,6 +17,7 @@ from ..const import (
     CONF_FACTOR_NUMBER,
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
+    CONF_GHG_SCOPE,
     CONF_INTENSITY_ENTITY,
     CONF_KIND,
     CONF_MAX_DELTA_PER_HOUR,
@@ -36,6 +37,7 @@ from ..core.carbon_units import (
 )
 from ..core.factor_library import fits_device_class
 from ..core.library_store import async_load_factor_table
+from ..core.scopes import Scope, default_scope
 from ..core.units import reading_multiplier, unit_ratio
 from ..kinds import EntryKind
 from .source_checks import (
@@ -393,6 +395,7 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
                 }
                 self._options[CONF_PORT] = port
                 self._options[CONF_FACTOR_NUMBER] = bool(user_input[CONF_FACTOR_NUMBER])
+                self._options[CONF_GHG_SCOPE] = user_input[CONF_GHG_SCOPE]
                 self._options.update(_limit_options(user_input, checked.unit))
                 if checked.is_carbon:
                     # A source that measures carbon itself always counts 1:1.
@@ -407,6 +410,15 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
                 vol.Required(
                     CONF_FACTOR_NUMBER, default=bool(entry.options.get(CONF_FACTOR_NUMBER, False))
                 ): selector.BooleanSelector(),
+                vol.Required(
+                    CONF_GHG_SCOPE, default=await self._async_scope_in_force(entry)
+                ): selector.SelectSelector(
+                    selector.SelectSelectorConfig(
+                        options=[scope.value for scope in Scope],
+                        translation_key=CONF_GHG_SCOPE,
+                        mode=selector.SelectSelectorMode.DROPDOWN,
+                    )
+                ),
             }
         )
         return self.async_show_form(
@@ -415,6 +427,18 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
             errors=errors,
             description_placeholders={"limit_unit": limit_unit},
         )
+
+    async def _async_scope_in_force(self, entry: ConfigEntry) -> str:
+        """The node's scope: the one chosen, else the one its factor implies."""
+        if chosen := entry.options.get(CONF_GHG_SCOPE):
+            return str(chosen)
+        table = await async_load_factor_table(self.hass)
+        library = table.factors.get(str(entry.options.get(CONF_FACTOR_ID)))
+        return default_scope(
+            str(entry.options.get(CONF_FACTOR_MODE)),
+            None if library is None else library.scope,
+            library.per_unit if library is not None else entry.options.get(CONF_FACTOR_UNIT),
+        ).value
 
     def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
         kept = {

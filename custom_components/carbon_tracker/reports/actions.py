@@ -1,0 +1,110 @@
+"""The ``carbon_tracker.generate_report`` action."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
+from homeassistant.helpers import config_validation as cv
+import voluptuous as vol
+
+from ..const import CONF_GROUP_NUMBER, CONF_PORT, DOMAIN
+from ..core.windows import Period
+from ..kinds import EntryKind
+from .build import (
+    MAX_PERIODS,
+    ReportError,
+    ReportRequest,
+    async_build,
+    async_write_files,
+    check_scope,
+    entries_of,
+    report_data,
+    report_range,
+)
+from .profile_settings import ProfileSettings
+
+SERVICE_GENERATE_REPORT = "generate_report"
+FORMATS = ("csv", "markdown")
+
+GENERATE_REPORT_SCHEMA = vol.Schema(
+    {
+        vol.Required("period"): vol.In([period.value for period in Period]),
+        vol.Exclusive("start", "range"): cv.datetime,
+        vol.Optional("end"): cv.datetime,
+        vol.Exclusive("last", "range"): vol.All(vol.Coerce(int), vol.Range(min=1, max=MAX_PERIODS)),
+        vol.Optional("nodes"): vol.All(cv.ensure_list, [vol.Any(int, cv.string)]),
+        vol.Optional("groups"): vol.All(cv.ensure_list, [vol.Any(int, cv.string)]),
+        vol.Optional("profile"): cv.string,
+        vol.Optional("threshold_kg"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        vol.Optional("formats", default=[]): vol.All(cv.ensure_list, [vol.In(FORMATS)]),
+        vol.Optional("title"): cv.string,
+    }
+)
+
+
+def async_register_report_actions(hass: HomeAssistant) -> None:
+    """Register the report action (from ``async_setup``)."""
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_GENERATE_REPORT,
+        _async_generate_report,
+        schema=GENERATE_REPORT_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+def _ids(hass: HomeAssistant, items: list[Any], kind: EntryKind) -> tuple[str, ...]:
+    """Entry ids from ids, ports (nodes) or group numbers (groups, also written G1)."""
+    number_key = CONF_PORT if kind is EntryKind.TRACKING_NODE else CONF_GROUP_NUMBER
+    by_number = {
+        int(entry.options[number_key]): entry.entry_id
+        for entry in entries_of(hass, kind)
+        if entry.options.get(number_key) is not None
+    }
+    ids = []
+    for item in items:
+        text = str(item).strip()
+        if kind is EntryKind.BINDING_GROUP and text[:1] in "Gg" and text[1:].isdigit():
+            text = text[1:]
+        if text.isdigit():
+            if int(text) not in by_number:
+                raise ReportError("unknown_scope", entry_id=text, kind=kind.value)
+            ids.append(by_number[int(text)])
+        else:
+            ids.append(text)
+    return check_scope(hass, ids, kind)
+
+
+def request_from_call(hass: HomeAssistant, data: dict[str, Any]) -> ReportRequest:
+    """What the action's fields ask for, checked."""
+    period = Period(data["period"])
+    threshold = data.get("threshold_kg")
+    title = data.get("title")
+    if (profile_id := data.get("profile")) is not None:
+        (profile_id,) = check_scope(hass, [profile_id], EntryKind.REPORT_PROFILE)
+        entry = hass.config_entries.async_get_entry(profile_id)
+        assert entry is not None
+        profile = ProfileSettings.from_entry(entry.options)
+        nodes, groups = profile.nodes, profile.groups
+        threshold = profile.threshold_kg if threshold is None else threshold
+        title = title or entry.title
+    elif "nodes" in data or "groups" in data:
+        nodes = _ids(hass, data.get("nodes", []), EntryKind.TRACKING_NODE)
+        groups = _ids(hass, data.get("groups", []), EntryKind.BINDING_GROUP)
+    else:
+        nodes = tuple(entry.entry_id for entry in entries_of(hass, EntryKind.TRACKING_NODE))
+        groups = tuple(entry.entry_id for entry in entries_of(hass, EntryKind.BINDING_GROUP))
+    start, end = report_range(
+        period, start=data.get("start"), end=data.get("end"), last=data.get("last")
+    )
+    return ReportRequest(title or "Carbon report", period, start, end, nodes, groups, threshold)
+
+
+async def _async_generate_report(call: ServiceCall) -> ServiceResponse:
+    """Build the report; write its files; answer with it."""
+    hass = call.hass
+    request = request_from_call(hass, dict(call.data))
+    report = await async_build(hass, request)
+    files = await async_write_files(hass, report, request, call.data["formats"])
+    return {**report_data(report, request, "action"), "files": files}

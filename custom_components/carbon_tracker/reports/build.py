@@ -1,0 +1,296 @@
+"""Building a report in Home Assistant: which nodes and groups, which periods, read and assembled.
+
+Everything the user asks for is checked here first, with a translated error for each problem;
+then the statistics sums at the periods' boundaries are read (``reader``) and the figures are
+assembled (``assembly``, HA-free).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
+from pathlib import Path
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import entity_registry as er
+from homeassistant.util import dt as dt_util, slugify
+
+from ..const import (
+    CONF_FACTOR_ID,
+    CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_GHG_SCOPE,
+    CONF_GROUP_KIND,
+    CONF_INTENSITY_ENTITY,
+    CONF_KIND,
+    CONF_PORT,
+    DOMAIN,
+)
+from ..core.library_store import factor_table
+from ..core.scopes import Scope, default_scope
+from ..core.windows import Period, next_window_start, window_start, windows
+from ..groups.arithmetic import GroupKind
+from ..groups.settings import GroupSettings
+from ..kinds import EntryKind
+from ..nodes.lookup import emissions_entity_id
+from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
+from .reader import async_sums_at
+from .render import as_csv, as_data, as_markdown
+
+# At most this many periods in one report (8,784 hours is a leap year of hours).
+MAX_PERIODS = 8784
+# At most this many (statistic, boundary) sums read for one report.
+MAX_SUMS = 2_000_000
+REPORTS_FOLDER = Path(DOMAIN) / "reports"
+
+
+class ReportError(ServiceValidationError):
+    """A request a report cannot be made for; translated."""
+
+    def __init__(self, key: str, **placeholders: Any) -> None:
+        """Say what is wrong."""
+        super().__init__(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders={name: str(value) for name, value in placeholders.items()},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    """What a report covers."""
+
+    title: str
+    period: Period
+    start: datetime
+    end: datetime
+    nodes: tuple[str, ...]  # node config entry ids (a group's members are added)
+    groups: tuple[str, ...]
+    threshold_kg: float | None
+
+
+def _zone() -> tzinfo:
+    return dt_util.get_default_time_zone()
+
+
+def report_range(
+    period: Period,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    last: int | None = None,
+    now: datetime | None = None,
+) -> tuple[datetime, datetime]:
+    """The range asked for, in UTC, checked: periods must fit it exactly.
+
+    ``last`` N: the N whole periods before the current one. ``start`` (and ``end``, default the
+    end of the current period): both on boundaries of ``period`` in HA's time zone.
+    """
+    zone = _zone()
+    now = now or dt_util.utcnow()
+    if last is not None:
+        end = window_start(now, period, zone)
+        start = end
+        for _ in range(last):
+            start = window_start(start - _EPSILON, period, zone)
+        return start, end
+    if start is None:
+        start = window_start(now, period, zone)
+    start = dt_util.as_utc(_aware(start, zone))
+    end = (
+        next_window_start(window_start(now, period, zone), period, zone)
+        if end is None
+        else dt_util.as_utc(_aware(end, zone))
+    )
+    if end <= start:
+        raise ReportError("range_empty", start=_local(start), end=_local(end))
+    for moment in (start, end):
+        if window_start(moment, period, zone) != moment:
+            raise ReportError(
+                "period_does_not_fit",
+                period=period.value,
+                moment=_local(moment),
+                before=_local(window_start(moment, period, zone)),
+                after=_local(next_window_start(window_start(moment, period, zone), period, zone)),
+            )
+    return start, end
+
+
+_EPSILON = timedelta(microseconds=1)
+
+
+def _aware(moment: datetime, zone: tzinfo) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
+
+
+def _local(moment: datetime) -> str:
+    return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def kind_of(entry: ConfigEntry) -> EntryKind | None:
+    """The kind of one of our entries, or None for anything else."""
+    if entry.domain != DOMAIN:
+        return None
+    try:
+        return EntryKind(entry.data[CONF_KIND])
+    except KeyError, ValueError:
+        return None
+
+
+def entries_of(hass: HomeAssistant, kind: EntryKind) -> list[ConfigEntry]:
+    """Our entries of one kind."""
+    return [entry for entry in hass.config_entries.async_entries(DOMAIN) if kind_of(entry) is kind]
+
+
+def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tuple[str, ...]:
+    """Entry ids of ``kind``, each checked."""
+    checked = []
+    for entry_id in ids:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if entry is None or kind_of(entry) is not kind:
+            raise ReportError("unknown_scope", entry_id=entry_id, kind=kind.value)
+        checked.append(entry_id)
+    return tuple(checked)
+
+
+def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
+    """What a report says about a node: port, name, scope, where its factor comes from, gas."""
+    options = entry.options
+    mode = options.get(CONF_FACTOR_MODE, "")
+    table = factor_table(hass)
+    library = table.factors.get(str(options.get(CONF_FACTOR_ID)))
+    per_unit = library.per_unit if library is not None else options.get(CONF_FACTOR_UNIT)
+    scope = options.get(CONF_GHG_SCOPE) or default_scope(
+        mode, None if library is None else library.scope, per_unit
+    )
+    gas = "CO2e"
+    if mode == "library" and library is not None:
+        factor = f"{library.source} ({library.id})"
+        gas = library.gas
+    elif mode == "custom":
+        factor = "typed in"
+    elif mode == "entity":
+        factor = f"live intensity {options.get(CONF_INTENSITY_ENTITY)}"
+    else:
+        factor = "measured by the source"
+    if mode in ("entity", "custom") and hasattr(entry, "runtime_data"):
+        gas = getattr(entry.runtime_data.settings, "gas", gas)
+    return NodeInfo(entry.entry_id, int(options[CONF_PORT]), entry.title, Scope(scope), factor, gas)
+
+
+def group_info(entry: ConfigEntry) -> GroupInfo:
+    """A group as a report reads it."""
+    settings = GroupSettings.from_entry(entry.data, entry.options)
+    return GroupInfo(
+        entry.entry_id,
+        entry.title,
+        settings.number,
+        GroupKind(entry.data[CONF_GROUP_KIND]),
+        None if settings.forecast_template else settings.left,
+        settings.right,
+    )
+
+
+async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
+    """Read the statistics and assemble the report."""
+    zone = _zone()
+    periods = list(windows(request.start, request.end, request.period, zone))
+    if len(periods) > MAX_PERIODS:
+        raise ReportError("range_too_large", periods=len(periods), limit=MAX_PERIODS)
+    groups = [group_info(hass.config_entries.async_get_entry(g)) for g in request.groups]  # type: ignore[arg-type]
+    node_ids = list(dict.fromkeys(request.nodes))
+    for group in groups:
+        for member in (group.left or ()) + group.right:
+            if member not in node_ids and hass.config_entries.async_get_entry(member) is not None:
+                node_ids.append(member)
+    nodes = {
+        entry_id: node_info(hass, entry)
+        for entry_id in node_ids
+        if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
+    }
+    statistic_of: dict[str, str] = {}
+    for entry_id in nodes:
+        if (entity_id := emissions_entity_id(hass, entry_id)) is not None:
+            statistic_of[entry_id] = entity_id
+    registry = er.async_get(hass)
+    for group in groups:
+        if group.left is None and (
+            entity_id := registry.async_get_entity_id(
+                Platform.SENSOR, DOMAIN, f"{group.entry_id}_forecast"
+            )
+        ):
+            statistic_of[group.entry_id] = entity_id
+    boundaries = [start for start, _ in periods] + [periods[-1][1]]
+    if len(statistic_of) * len(boundaries) > MAX_SUMS:
+        raise ReportError("range_too_large", periods=len(periods), limit=MAX_PERIODS)
+    sums = await async_sums_at(hass, statistic_of.values(), boundaries)
+    changes = {
+        entry_id: changes_between(sums.get(entity_id, [None] * len(boundaries)))
+        for entry_id, entity_id in statistic_of.items()
+    }
+    if not any(value is not None for values in changes.values() for value in values):
+        raise ReportError("range_no_data", start=_local(request.start), end=_local(request.end))
+    report = assemble(
+        periods,
+        nodes,
+        groups,
+        {entry_id: changes[entry_id] for entry_id in nodes if entry_id in changes},
+        {group.entry_id: changes[group.entry_id] for group in groups if group.entry_id in changes},
+        request.threshold_kg,
+    )
+    return report
+
+
+def report_data(report: Report, request: ReportRequest, trigger: str) -> dict[str, Any]:
+    """The report as response and event data."""
+    return as_data(
+        report,
+        _zone(),
+        {
+            "title": request.title,
+            "period": request.period.value,
+            "start": dt_util.as_local(request.start).isoformat(),
+            "end": dt_util.as_local(request.end).isoformat(),
+            "trigger": trigger,
+            "generated_at": dt_util.now().isoformat(),
+        },
+    )
+
+
+async def async_write_files(
+    hass: HomeAssistant, report: Report, request: ReportRequest, formats: Sequence[str]
+) -> list[str]:
+    """Write the report in each format under <config>/carbon_tracker/reports/, off the loop."""
+    if not formats:
+        return []
+    zone = _zone()
+    folder = Path(hass.config.path(str(REPORTS_FOLDER)))
+    stem = "_".join(
+        (
+            slugify(request.title) or "report",
+            request.period.value,
+            dt_util.as_local(request.start).strftime("%Y%m%dT%H%M"),
+            dt_util.as_local(request.end).strftime("%Y%m%dT%H%M"),
+        )
+    )
+    texts = {
+        "csv": as_csv(report, zone),
+        "markdown": as_markdown(report, zone, request.title),
+    }
+    suffixes = {"csv": ".csv", "markdown": ".md"}
+
+    def write() -> list[str]:
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for kind in formats:
+            path = folder / f"{stem}{suffixes[kind]}"
+            path.write_text(texts[kind], encoding="utf-8")
+            written.append(str(path))
+        return written
+
+    return await hass.async_add_executor_job(write)

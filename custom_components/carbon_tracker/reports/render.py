@@ -1,0 +1,232 @@
+"""A report as response data, CSV and Markdown. No HA imports.
+
+Kilograms are written to the gram (3 decimals), per cent to 2 decimals; times in the report's
+time zone, ISO 8601 with their offset, so a day that starts at +08:00 reads as that day.
+"""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, tzinfo
+import io
+from typing import Any
+
+from ..core.scopes import Scope
+from ..groups.arithmetic import GroupKind
+from .assembly import GroupInfo, Report
+
+SIDE_NAMES = {
+    GroupKind.FORECAST_VS_MEASURED: ("forecast", "measured"),
+    GroupKind.TOTAL_VS_SUB: ("total", "subs"),
+}
+
+
+def kg(value: float) -> float:
+    """Kilograms to the gram."""
+    return round(value, 3) + 0.0  # + 0.0: no "-0.0"
+
+
+def pct(value: float | None) -> float | None:
+    """Per cent to 2 decimals."""
+    return None if value is None else round(value, 2) + 0.0
+
+
+def _time(moment: datetime, zone: tzinfo) -> str:
+    return moment.astimezone(zone).isoformat()
+
+
+def _group_name(group: GroupInfo) -> str:
+    return group.name if group.number is None else f"G{group.number} {group.name}"
+
+
+def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any]:
+    """The report as an action's response (and the event's data): plain JSON types."""
+    nodes = report.nodes
+    return {
+        **meta,
+        "total_kg": kg(report.total_kg),
+        "threshold_kg": report.threshold_kg,
+        "group_rows_left_out": report.left_out,
+        "nodes": [
+            {
+                "config_entry_id": entry_id,
+                "port": info.port,
+                "name": info.name,
+                "scope": info.scope.value,
+                "factor_source": info.factor,
+                "gas": info.gas,
+                "total_kg": kg(report.node_totals[entry_id]),
+            }
+            for entry_id, info in nodes.items()
+        ],
+        "scopes": {scope.value: kg(total) for scope, total in report.scope_totals.items()},
+        "groups": [
+            {
+                "config_entry_id": total.group.entry_id,
+                "name": total.group.name,
+                "group_number": total.group.number,
+                "group_kind": total.group.kind.value,
+                f"{SIDE_NAMES[total.group.kind][0]}_kg": kg(total.left_kg),
+                f"{SIDE_NAMES[total.group.kind][1]}_kg": kg(total.right_kg),
+                "error_kg": kg(total.error_kg),
+                "error_pct": pct(total.error_pct),
+            }
+            for total in report.group_totals
+        ],
+        "periods": [
+            {
+                "start": _time(period.start, zone),
+                "end": _time(period.end, zone),
+                "nodes": {
+                    str(nodes[entry_id].port): kg(value) for entry_id, value in period.nodes.items()
+                },
+                "groups": [
+                    {
+                        "config_entry_id": row.group.entry_id,
+                        "name": row.group.name,
+                        "group_number": row.group.number,
+                        f"{SIDE_NAMES[row.group.kind][0]}_kg": kg(row.left_kg),
+                        f"{SIDE_NAMES[row.group.kind][1]}_kg": kg(row.right_kg),
+                        "error_kg": kg(row.error_kg),
+                        "error_pct": pct(row.error_pct),
+                        "shares_kg": {
+                            str(nodes[member].port): kg(share)
+                            for member, share in row.shares.items()
+                            if member in nodes
+                        },
+                    }
+                    for row in period.groups
+                ],
+            }
+            for period in report.periods
+        ],
+    }
+
+
+def as_csv(report: Report, zone: tzinfo) -> str:
+    """One row per figure: section, period, what, the figure's name, its value."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["section", "period_start", "period_end", "subject", "figure", "value"])
+    nodes = report.nodes
+    for period in report.periods:
+        start, end = _time(period.start, zone), _time(period.end, zone)
+        for entry_id, value in period.nodes.items():
+            info = nodes[entry_id]
+            writer.writerow(["node", start, end, f"{info.port} {info.name}", "kg", kg(value)])
+        for row in period.groups:
+            left, right = SIDE_NAMES[row.group.kind]
+            subject = _group_name(row.group)
+            figures: tuple[tuple[str, float | None], ...] = (
+                (f"{left}_kg", kg(row.left_kg)),
+                (f"{right}_kg", kg(row.right_kg)),
+                ("error_kg", kg(row.error_kg)),
+                ("error_pct", pct(row.error_pct)),
+            )
+            for figure, figure_value in figures:
+                writer.writerow(["group", start, end, subject, figure, _blank(figure_value)])
+            for member, share in row.shares.items():
+                if member in nodes:
+                    info = nodes[member]
+                    writer.writerow(
+                        [
+                            "share",
+                            start,
+                            end,
+                            f"{subject} / {info.port} {info.name}",
+                            "kg",
+                            kg(share),
+                        ]
+                    )
+    for entry_id, total in report.node_totals.items():
+        info = nodes[entry_id]
+        writer.writerow(
+            [
+                "node_total",
+                "",
+                "",
+                f"{info.port} {info.name}",
+                f"kg {info.gas} (scope {info.scope.value}; {info.factor})",
+                kg(total),
+            ]
+        )
+    for scope, total in report.scope_totals.items():
+        writer.writerow(["scope_total", "", "", f"scope {scope.value}", "kg", kg(total)])
+    writer.writerow(["total", "", "", "all nodes", "kg", kg(report.total_kg)])
+    return out.getvalue()
+
+
+def _blank(value: float | None) -> float | str:
+    return "" if value is None else value
+
+
+def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
+    """A readable report: totals, scopes, nodes, then each period."""
+    nodes = report.nodes
+    lines = [f"# {title}", ""]
+    lines += [f"**Total: {kg(report.total_kg):g} kg**", ""]
+    if report.scope_totals:
+        lines += ["| Scope | kg |", "|---|---:|"]
+        lines += [f"| {scope.value} | {kg(total):g} |" for scope, total in _scopes(report)]
+        lines.append("")
+    lines += [
+        "| Port | Node | Scope | Factor | Gas | kg |",
+        "|---:|---|---|---|---|---:|",
+    ]
+    for entry_id, total in report.node_totals.items():
+        info = nodes[entry_id]
+        lines.append(
+            f"| {info.port} | {_cell(info.name)} | {info.scope.value} | {_cell(info.factor)} | "
+            f"{info.gas} | {kg(total):g} |"
+        )
+    lines.append("")
+    if report.group_totals:
+        lines += [
+            "| Group | Left kg | Right kg | Error kg | Error % |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for group_total in report.group_totals:
+            lines.append(
+                f"| {_cell(_group_name(group_total.group))} | {kg(group_total.left_kg):g} | "
+                f"{kg(group_total.right_kg):g} | {kg(group_total.error_kg):+g} | "
+                f"{_pct_text(group_total.error_pct)} |"
+            )
+        lines.append("")
+    if report.threshold_kg is not None:
+        lines += [
+            f"Group rows with an error under {report.threshold_kg:g} kg are left out "
+            f"({report.left_out}).",
+            "",
+        ]
+    for period in report.periods:
+        lines += [f"## {_time(period.start, zone)} to {_time(period.end, zone)}", ""]
+        for entry_id, value in period.nodes.items():
+            info = nodes[entry_id]
+            lines.append(f"- {info.port} {_cell(info.name)}: {kg(value):g} kg")
+        for row in period.groups:
+            left, right = SIDE_NAMES[row.group.kind]
+            shares = ", ".join(
+                f"{nodes[member].port}: {kg(share):+g} kg"
+                for member, share in row.shares.items()
+                if member in nodes
+            )
+            lines.append(
+                f"- {_cell(_group_name(row.group))}: {left} {kg(row.left_kg):g} kg, {right} "
+                f"{kg(row.right_kg):g} kg, error {kg(row.error_kg):+g} kg "
+                f"({_pct_text(row.error_pct)})" + (f"; shares {shares}" if shares else "")
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _scopes(report: Report) -> list[tuple[Scope, float]]:
+    return list(report.scope_totals.items())
+
+
+def _pct_text(value: float | None) -> str:
+    return "-" if value is None else f"{pct(value):+g} %"
+
+
+def _cell(text: str) -> str:
+    """Text that cannot break a Markdown table."""
+    return text.replace("|", "\\|").replace("\n", " ")

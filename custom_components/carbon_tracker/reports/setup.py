@@ -1,0 +1,33 @@
+"""Setting up a report profile entry."""
+
+from __future__ import annotations
+
+from homeassistant.components import persistent_notification
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+
+from ..const import DOMAIN
+from .profile_settings import ProfileSettings
+from .runtime import ProfileRuntime, ReportProfileConfigEntry
+
+PROFILE_PLATFORMS = (Platform.SENSOR,)
+
+
+async def async_setup_profile(hass: HomeAssistant, entry: ReportProfileConfigEntry) -> None:
+    """Build the profile's runtime and forward its sensor (which starts it)."""
+    entry.runtime_data = ProfileRuntime(
+        hass, entry.entry_id, entry.title, ProfileSettings.from_entry(entry.options)
+    )
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """New settings: the profile starts again with them."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+def async_remove_profile(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The profile is deleted: so is its last notification."""
+    persistent_notification.async_dismiss(hass, f"{DOMAIN}_report_{entry.entry_id}")
