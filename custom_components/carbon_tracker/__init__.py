@@ -17,6 +17,7 @@ from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
+    CONF_BACKFILL,
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
     CONF_FACTOR_NUMBER,
@@ -34,6 +35,7 @@ from .groups.setup import GROUP_PLATFORMS, async_remove_group, async_setup_group
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
 from .nodes.setup import NODE_PLATFORMS, async_setup_node
+from .reports.backfill import async_schedule_pending_backfill
 from .reports.setup import PROFILE_PLATFORMS, async_remove_profile, async_setup_profile
 from .services import async_setup_services
 
@@ -62,7 +64,10 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
     """Set up one entry of whatever kind it is."""
-    await SETUP_BY_KIND[entry_kind(entry.data)](hass, entry)
+    kind = entry_kind(entry.data)
+    await SETUP_BY_KIND[kind](hass, entry)
+    if kind is EntryKind.TRACKING_NODE and entry.data.get(CONF_BACKFILL):
+        async_schedule_pending_backfill(hass, entry)
     return True
 
 

@@ -27,6 +27,8 @@ CONF_MAX_DELTA_UNIT: Final = "max_delta_unit"
 CONF_FACTOR_NUMBER: Final = "factor_number"
 # The GHG Protocol scope ("1", "2" or "3") reports put a node's carbon in (default: its factor's).
 CONF_GHG_SCOPE: Final = "ghg_scope"
+# Node data: the meter's history is still to be imported (asked for when the node was added).
+CONF_BACKFILL: Final = "backfill"
 
 PORT_MIN: Final = 1
 PORT_MAX: Final = 65535

@@ -12,6 +12,7 @@ from homeassistant.helpers import entity_registry as er, selector
 import voluptuous as vol
 
 from ..const import (
+    CONF_BACKFILL,
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
     CONF_FACTOR_NUMBER,
@@ -311,6 +312,8 @@ class NodeConfigSteps(FactorSteps):
             else:
                 self._title = user_input[CONF_NAME]
                 self._data = {CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source}
+                if user_input.get(CONF_BACKFILL):
+                    self._data[CONF_BACKFILL] = True
                 self._options = {CONF_PORT: port, **_limit_options(user_input, checked.unit)}
                 self._source_unit = checked.unit
                 self._source_device_class = checked.device_class
@@ -323,6 +326,7 @@ class NodeConfigSteps(FactorSteps):
                 vol.Required(CONF_SOURCE): meter_selector(self.hass),
                 **_port_field(next_free_port(self.hass)),
                 **_limit_field(None),
+                vol.Optional(CONF_BACKFILL, default=False): selector.BooleanSelector(),
             }
         )
         return self.async_show_form(  # type: ignore[attr-defined,no-any-return]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
@@ -11,6 +12,7 @@ import voluptuous as vol
 from ..const import CONF_GROUP_NUMBER, CONF_PORT, DOMAIN
 from ..core.windows import Period
 from ..kinds import EntryKind
+from .backfill import async_backfill
 from .build import (
     MAX_PERIODS,
     ReportError,
@@ -25,6 +27,7 @@ from .build import (
 from .profile_settings import ProfileSettings
 
 SERVICE_GENERATE_REPORT = "generate_report"
+SERVICE_BACKFILL = "backfill"
 FORMATS = ("csv", "markdown")
 
 GENERATE_REPORT_SCHEMA = vol.Schema(
@@ -43,8 +46,16 @@ GENERATE_REPORT_SCHEMA = vol.Schema(
 )
 
 
+BACKFILL_SCHEMA = vol.Schema(
+    {
+        vol.Exclusive(CONF_PORT, "node"): vol.All(vol.Coerce(int), vol.Range(min=1, max=65535)),
+        vol.Exclusive("config_entry_id", "node"): cv.string,
+    }
+)
+
+
 def async_register_report_actions(hass: HomeAssistant) -> None:
-    """Register the report action (from ``async_setup``)."""
+    """Register the report actions (from ``async_setup``)."""
     hass.services.async_register(
         DOMAIN,
         SERVICE_GENERATE_REPORT,
@@ -52,6 +63,26 @@ def async_register_report_actions(hass: HomeAssistant) -> None:
         schema=GENERATE_REPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_BACKFILL,
+        _async_backfill,
+        schema=BACKFILL_SCHEMA,
+        supports_response=SupportsResponse.OPTIONAL,
+    )
+
+
+async def _async_backfill(call: ServiceCall) -> ServiceResponse:
+    """Import a node's past carbon from its meter's statistics."""
+    hass = call.hass
+    given = call.data.get(CONF_PORT, call.data.get("config_entry_id"))
+    if given is None:
+        raise ReportError("unknown_scope", entry_id="-", kind=EntryKind.TRACKING_NODE.value)
+    (entry_id,) = _ids(hass, [given], EntryKind.TRACKING_NODE)
+    entry = hass.config_entries.async_get_entry(entry_id)
+    if entry is None or entry.state is not ConfigEntryState.LOADED:
+        raise ReportError("backfill_no_statistics_yet", name=given)
+    return await async_backfill(hass, entry)
 
 
 def _ids(hass: HomeAssistant, items: list[Any], kind: EntryKind) -> tuple[str, ...]:

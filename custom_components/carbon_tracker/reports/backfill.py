@@ -1,0 +1,182 @@
+"""History backfill: a node's past carbon from its meter's long-term statistics.
+
+Each hour of the meter's statistics before the node's own first statistics becomes that hour's
+carbon at the factor in force now (the meter's change in the hour, converted to the factor's
+unit, times the factor). The imported hours get sums from 0 up to H, the history's total; the
+node's own rows (long-term and 5-minute) are then raised by H, so the sums are continuous where
+history meets live data: no step, and nothing counted twice. A second run finds no meter hour
+before the (now earlier) first carbon row and changes nothing.
+
+The meter's first hour has no hour before it to take its change from, so history starts with
+its second hour; the hour the node was created in is the node's own (its part before the node
+existed is not imported).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+import logging
+from typing import Any
+
+from homeassistant.components.recorder.db_schema import Statistics, StatisticsShortTerm
+from homeassistant.components.recorder.models import StatisticData, StatisticMeanType
+from homeassistant.components.recorder.statistics import (
+    async_import_statistics,
+    get_metadata,
+    statistics_during_period,
+)
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, UnitOfMass
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.recorder import get_instance, session_scope
+from sqlalchemy import func, select
+
+from ..const import CONF_BACKFILL, FactorMode
+from ..core.carbon_units import carbon_unit_scale
+from ..core.units import reading_multiplier
+from ..nodes.lookup import emissions_entity_id
+from ..nodes.runtime import TrackingNodeConfigEntry
+from .build import ReportError
+
+_LOGGER = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> dict[str, Any]:
+    """Import the node's past carbon; what was imported (nothing the second time)."""
+    runtime = entry.runtime_data
+    carbon_id = emissions_entity_id(hass, entry.entry_id)
+    meter_id = runtime.settings.source
+    if carbon_id is None:
+        raise ReportError("backfill_no_statistics_yet", name=entry.title)
+    instance = get_instance(hass)
+    first = await instance.async_add_executor_job(_first_row, hass, carbon_id)
+    if first is None:
+        # The node's own statistics must exist first: they are what history is joined to.
+        raise ReportError("backfill_no_statistics_yet", name=entry.title)
+    cutoff = first.replace(minute=0, second=0, microsecond=0)
+    # HA gives the statistics in the unit the meter shows now.
+    state = hass.states.get(meter_id)
+    shown_unit = None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    meter_rows, meter_unit = await instance.async_add_executor_job(
+        _meter_hours, hass, meter_id, cutoff
+    )
+    meter_unit = shown_unit or meter_unit
+    answer: dict[str, Any] = {
+        "config_entry_id": entry.entry_id,
+        "statistic_id": carbon_id,
+        "hours": 0,
+        "kg": 0.0,
+        "from": None,
+        "to": cutoff.isoformat(),
+    }
+    if len(meter_rows) < 2:
+        return answer
+    kg_per_unit = _kg_per_meter_unit(runtime, meter_unit)
+    if kg_per_unit is None:
+        raise ReportError("backfill_unit", name=entry.title, unit=str(meter_unit), meter=meter_id)
+    rows: list[StatisticData] = []
+    total = 0.0
+    for before, after in pairwise(meter_rows):
+        total += (after[1] - before[1]) * kg_per_unit
+        rows.append(StatisticData(start=after[0], state=total, sum=total))
+    async_import_statistics(
+        hass,
+        {
+            "mean_type": StatisticMeanType.NONE,
+            "has_sum": True,
+            "name": None,
+            "source": "recorder",
+            "statistic_id": carbon_id,
+            "unit_class": "mass",
+            "unit_of_measurement": UnitOfMass.KILOGRAMS,
+        },
+        rows,
+    )
+    instance.async_adjust_statistics(carbon_id, cutoff, total, UnitOfMass.KILOGRAMS)
+    _LOGGER.info(
+        "%s: imported %d hours of history (%.3f kg) before %s",
+        entry.title,
+        len(rows),
+        total,
+        cutoff,
+    )
+    answer.update(hours=len(rows), kg=round(total, 6), **{"from": meter_rows[1][0].isoformat()})
+    return answer
+
+
+def _kg_per_meter_unit(runtime: Any, unit: str | None) -> float | None:
+    """Carbon per one unit of the meter's statistics, at the factor in force."""
+    settings = runtime.settings
+    if settings.mode is FactorMode.CARBON:
+        return carbon_unit_scale(unit)
+    if runtime.factor is None or runtime.per_unit is None or unit is None:
+        return None
+    multiplier = reading_multiplier(unit, runtime.per_unit)
+    return None if multiplier is None else multiplier * runtime.factor
+
+
+def _first_row(hass: HomeAssistant, statistic_id: str) -> datetime | None:
+    """The start of the statistic's first row, long-term or 5-minute."""
+    instance = get_instance(hass)
+    with session_scope(hass=hass, read_only=True) as session:
+        found = instance.statistics_meta_manager.get(session, statistic_id)
+        if found is None:
+            return None
+        meta_id = found[0]
+        starts = [
+            session.execute(
+                select(func.min(table.start_ts)).where(table.metadata_id == meta_id)
+            ).scalar()
+            for table in (Statistics, StatisticsShortTerm)
+        ]
+    known = [start for start in starts if start is not None]
+    return datetime.fromtimestamp(min(known), tz=UTC) if known else None
+
+
+def _meter_hours(
+    hass: HomeAssistant, meter_id: str, cutoff: datetime
+) -> tuple[list[tuple[datetime, float]], str | None]:
+    """The meter's hourly sums before ``cutoff``, and the unit they are in."""
+    metadata = get_metadata(hass, statistic_ids={meter_id})
+    if meter_id not in metadata:
+        return [], None
+    unit = metadata[meter_id][1]["unit_of_measurement"]
+    rows = statistics_during_period(hass, EPOCH, cutoff, {meter_id}, "hour", None, {"sum"})
+    hours = [
+        (datetime.fromtimestamp(row["start"], tz=UTC), float(total))
+        for row in rows.get(meter_id, [])
+        if (total := row.get("sum")) is not None
+    ]
+    return hours, unit
+
+
+# Tries of a backfill asked for when the node was added: the node's first statistics come within
+# five minutes (HA compiles 5-minute statistics); then the meter's history is joined to them.
+PENDING_TRIES = 12
+PENDING_INTERVAL = timedelta(minutes=5)
+
+
+@callback
+def async_schedule_pending_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    """Import the history the node's flow asked for, once the node has statistics."""
+    tries = 0
+
+    async def attempt(_: datetime) -> None:
+        nonlocal tries
+        tries += 1
+        try:
+            await async_backfill(hass, entry)
+        except ReportError as err:
+            if err.translation_key == "backfill_no_statistics_yet" and tries < PENDING_TRIES:
+                return
+            _LOGGER.warning("%s: history not imported: %s", entry.title, err)
+        stop()
+        data = {key: value for key, value in entry.data.items() if key != CONF_BACKFILL}
+        hass.config_entries.async_update_entry(entry, data=data)
+
+    stop = async_track_time_interval(hass, attempt, PENDING_INTERVAL)
+    entry.async_on_unload(stop)
