@@ -4,8 +4,9 @@ The input is what the statistics say: for each period, each node's change of its
 (and, for a group whose forecast is a template, the change of its forecast sensor's). From that a
 report has, per period: each node's kilograms; each group's two sides, its error and relative
 error (by the sign convention of the groups: measured minus forecast, the total minus its subs);
-and each node's share of its groups' errors. Group rows whose error's size is under the report's
-threshold line are left out. Totals cover the whole range: per node, per GHG scope, per group.
+and each node's share of its groups' errors. Group rows whose error's size is at or under the
+report's threshold line (within tolerance, as for a group's alarm) are left out. Totals cover
+the whole range: per node, per GHG scope, per group.
 
 A node's share of a group's error: the error spread over the members of the right side (the
 measured ports, the sub-meters) in proportion to their carbon in that period; the left side (the
@@ -164,7 +165,8 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
             left_sum.add(left_kg)
             right_sum.add(right_kg)
             error = group_error(group.kind, left_kg, right_kg)
-            if threshold_kg is not None and abs(error.kilograms) < threshold_kg:
+            # At or under the line is within tolerance, as for a group's alarm.
+            if threshold_kg is not None and abs(error.kilograms) <= threshold_kg:
                 left_out += 1
                 continue
             rows.append(

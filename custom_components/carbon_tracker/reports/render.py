@@ -31,6 +31,11 @@ def pct(value: float | None) -> float | None:
     return None if value is None else round(value, 2) + 0.0
 
 
+def _kg_text(value: float, sign: str = "") -> str:
+    """Kilograms as text to the gram, without trailing zeros and never in exponent notation."""
+    return f"{kg(value):{sign}.3f}".rstrip("0").rstrip(".")
+
+
 def _time(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).isoformat()
 
@@ -164,10 +169,10 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
     """A readable report: totals, scopes, nodes, then each period."""
     nodes = report.nodes
     lines = [f"# {title}", ""]
-    lines += [f"**Total: {kg(report.total_kg):g} kg**", ""]
+    lines += [f"**Total: {_kg_text(report.total_kg)} kg**", ""]
     if report.scope_totals:
         lines += ["| Scope | kg |", "|---|---:|"]
-        lines += [f"| {scope.value} | {kg(total):g} |" for scope, total in _scopes(report)]
+        lines += [f"| {scope.value} | {_kg_text(total)} |" for scope, total in _scopes(report)]
         lines.append("")
     lines += [
         "| Port | Node | Scope | Factor | Gas | kg |",
@@ -177,7 +182,7 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
         info = nodes[entry_id]
         lines.append(
             f"| {info.port} | {_cell(info.name)} | {info.scope.value} | {_cell(info.factor)} | "
-            f"{info.gas} | {kg(total):g} |"
+            f"{info.gas} | {_kg_text(total)} |"
         )
     lines.append("")
     if report.group_totals:
@@ -187,14 +192,14 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
         ]
         for group_total in report.group_totals:
             lines.append(
-                f"| {_cell(_group_name(group_total.group))} | {kg(group_total.left_kg):g} | "
-                f"{kg(group_total.right_kg):g} | {kg(group_total.error_kg):+g} | "
+                f"| {_cell(_group_name(group_total.group))} | {_kg_text(group_total.left_kg)} | "
+                f"{_kg_text(group_total.right_kg)} | {_kg_text(group_total.error_kg, '+')} | "
                 f"{_pct_text(group_total.error_pct)} |"
             )
         lines.append("")
     if report.threshold_kg is not None:
         lines += [
-            f"Group rows with an error under {report.threshold_kg:g} kg are left out "
+            f"Group rows with an error at or under {report.threshold_kg:g} kg are left out "
             f"({report.left_out}).",
             "",
         ]
@@ -202,17 +207,17 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
         lines += [f"## {_time(period.start, zone)} to {_time(period.end, zone)}", ""]
         for entry_id, value in period.nodes.items():
             info = nodes[entry_id]
-            lines.append(f"- {info.port} {_cell(info.name)}: {kg(value):g} kg")
+            lines.append(f"- {info.port} {_cell(info.name)}: {_kg_text(value)} kg")
         for row in period.groups:
             left, right = SIDE_NAMES[row.group.kind]
             shares = ", ".join(
-                f"{nodes[member].port}: {kg(share):+g} kg"
+                f"{nodes[member].port}: {_kg_text(share, '+')} kg"
                 for member, share in row.shares.items()
                 if member in nodes
             )
             lines.append(
-                f"- {_cell(_group_name(row.group))}: {left} {kg(row.left_kg):g} kg, {right} "
-                f"{kg(row.right_kg):g} kg, error {kg(row.error_kg):+g} kg "
+                f"- {_cell(_group_name(row.group))}: {left} {_kg_text(row.left_kg)} kg, {right} "
+                f"{_kg_text(row.right_kg)} kg, error {_kg_text(row.error_kg, '+')} kg "
                 f"({_pct_text(row.error_pct)})" + (f"; shares {shares}" if shares else "")
             )
         lines.append("")
@@ -224,7 +229,9 @@ def _scopes(report: Report) -> list[tuple[Scope, float]]:
 
 
 def _pct_text(value: float | None) -> str:
-    return "-" if value is None else f"{pct(value):+g} %"
+    if value is None:
+        return "-"
+    return f"{pct(value):+.2f}".rstrip("0").rstrip(".") + " %"
 
 
 def _cell(text: str) -> str:

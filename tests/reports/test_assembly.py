@@ -1,0 +1,558 @@
+"""Tests of a report's assembly: hand-computed reports, and random ones against an exact oracle."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from itertools import pairwise
+import math
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.carbon_tracker.core.factor_library import load_library
+from custom_components.carbon_tracker.core.scopes import ENERGY_UNITS, Scope, default_scope
+from custom_components.carbon_tracker.groups.arithmetic import GroupKind
+from custom_components.carbon_tracker.reports.assembly import (
+    GroupInfo,
+    GroupRow,
+    NodeInfo,
+    Report,
+    assemble,
+    changes_between,
+)
+
+FVM = GroupKind.FORECAST_VS_MEASURED
+TVS = GroupKind.TOTAL_VS_SUB
+START = datetime(2024, 1, 1, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Pure module: no Home Assistant (and no recorder) needed."""
+
+
+def hours(count: int) -> list[tuple[datetime, datetime]]:
+    return [(START + index * HOUR, START + (index + 1) * HOUR) for index in range(count)]
+
+
+def node(entry_id: str, port: int, scope: Scope = Scope.ENERGY) -> NodeInfo:
+    return NodeInfo(entry_id, port, f"Node {port}", scope, "typed in", "CO2e")
+
+
+def approx(value: float) -> object:
+    return pytest.approx(value, abs=1e-9)
+
+
+def row_of(report: Report, period: int, group_id: str) -> GroupRow:
+    (row,) = [row for row in report.periods[period].groups if row.group.entry_id == group_id]
+    return row
+
+
+# --- Hand-computed reports ------------------------------------------------------------------
+
+
+def test_forecast_vs_measured_with_two_forecasts_and_two_meters() -> None:
+    nodes = {
+        "f1": node("f1", 1),
+        "f2": node("f2", 2),
+        "m1": node("m1", 3),
+        "m2": node("m2", 4, Scope.DIRECT),
+    }
+    group = GroupInfo("g", "Line", 7, FVM, ("f1", "f2"), ("m1", "m2"))
+    changes = {
+        "f1": [1.5, 2.0],
+        "f2": [2.5, 2.0],
+        "m1": [3.0, 1.0],
+        "m2": [2.0, 2.0],
+    }
+    report = assemble(hours(2), nodes, [group], changes, {})
+
+    first, second = report.periods
+    assert (first.start, first.end) == (START, START + HOUR)
+    assert first.nodes == {"f1": 1.5, "f2": 2.5, "m1": 3.0, "m2": 2.0}
+    (row,) = first.groups
+    # measured 5 - forecast 4 = +1, over the forecast: +25 %.
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (4.0, 5.0, 1.0, 25.0)
+    assert row.shares == {"m1": approx(0.6), "m2": approx(0.4)}
+    (row,) = second.groups
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (4.0, 3.0, -1.0, -25.0)
+    assert row.shares == {"m1": approx(-1 / 3), "m2": approx(-2 / 3)}
+
+    assert report.node_totals == {"f1": 3.5, "f2": 4.5, "m1": 4.0, "m2": 4.0}
+    assert report.scope_totals == {Scope.ENERGY: 12.0, Scope.DIRECT: 4.0}
+    assert list(report.scope_totals) == [Scope.DIRECT, Scope.ENERGY]  # in the scopes' order
+    assert report.total_kg == 16.0
+    (total,) = report.group_totals
+    assert total.group is group
+    assert (total.left_kg, total.right_kg, total.error_kg, total.error_pct) == (8.0, 8.0, 0.0, 0.0)
+    assert report.threshold_kg is None
+    assert report.left_out == 0
+    assert report.notes == []
+    assert report.nodes == nodes
+    assert report.nodes is not nodes
+
+
+def test_total_vs_sub_is_the_total_minus_its_subs() -> None:
+    nodes = {"t": node("t", 1), "s1": node("s1", 2), "s2": node("s2", 3)}
+    group = GroupInfo("g", "Main", None, TVS, ("t",), ("s1", "s2"))
+    changes = {"t": [10.0, 5.0], "s1": [6.0, 4.0], "s2": [3.0, 2.0]}
+    report = assemble(hours(2), nodes, [group], changes, {})
+
+    row = row_of(report, 0, "g")
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (10.0, 9.0, 1.0, 10.0)
+    assert row.shares == {"s1": approx(6 / 9), "s2": approx(3 / 9)}
+    assert "t" not in row.shares  # the total is the reference: it carries no share
+    row = row_of(report, 1, "g")
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (5.0, 6.0, -1.0, -20.0)
+    assert row.shares == {"s1": approx(-4 / 6), "s2": approx(-2 / 6)}
+    (total,) = report.group_totals
+    assert (total.left_kg, total.right_kg, total.error_kg, total.error_pct) == (15.0, 15.0, 0, 0)
+    assert report.total_kg == 30.0
+
+
+def test_a_template_forecast_reads_the_forecast_changes_and_is_no_node() -> None:
+    nodes = {"m": node("m", 1)}
+    group = GroupInfo("g", "Templated", 2, FVM, None, ("m",))
+    report = assemble(hours(3), nodes, [group], {"m": [2.5, 1.0, 1.0]}, {"g": [2.0, None, 0.0]})
+
+    row = row_of(report, 0, "g")
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (2.0, 2.5, 0.5, 25.0)
+    assert row.shares == {"m": 0.5}
+    assert report.periods[1].groups == []  # no forecast then: no row
+    row = row_of(report, 2, "g")
+    # A forecast of 0 is data: the row is there, its relative error is not.
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (0.0, 1.0, 1.0, None)
+    (total,) = report.group_totals
+    # The group's totals cover the periods it has a row in; the node's, all of its data.
+    assert (total.left_kg, total.right_kg, total.error_kg, total.error_pct) == (2.0, 3.5, 1.5, 75)
+    assert report.node_totals == {"m": 4.5}
+    assert report.total_kg == 4.5  # the forecast is not carbon of any node
+
+
+def test_a_template_forecast_with_no_forecast_statistics_has_no_rows() -> None:
+    group = GroupInfo("g", "Templated", None, FVM, None, ("m",))
+    report = assemble(hours(2), {"m": node("m", 1)}, [group], {"m": [1.0, 1.0]}, {})
+    assert [period.groups for period in report.periods] == [[], []]
+    assert report.group_totals == []
+
+
+def test_nodes_with_no_data_in_some_periods() -> None:
+    nodes = {"a": node("a", 1), "b": node("b", 2), "c": node("c", 3)}
+    changes = {"a": [1.0, None, 2.0], "c": [None, None, None]}  # b: no statistics at all
+    report = assemble(hours(3), nodes, [], changes, {})
+
+    assert [period.nodes for period in report.periods] == [{"a": 1.0}, {}, {"a": 2.0}]
+    assert report.node_totals == {"a": 3.0, "b": 0.0, "c": 0.0}
+    assert report.scope_totals == {Scope.ENERGY: 3.0}
+    assert report.total_kg == 3.0
+    assert report.group_totals == []
+
+
+def test_a_group_is_skipped_in_a_period_where_a_side_has_no_data() -> None:
+    nodes = {"a": node("a", 1), "b": node("b", 2), "c": node("c", 3)}
+    group = GroupInfo("g", "Half", None, FVM, ("a",), ("b", "c"))
+    silent = GroupInfo("s", "Silent", None, TVS, ("c",), ("c",))
+    empty = GroupInfo("e", "No left side", None, TVS, (), ("a",))
+    changes = {"a": [1.0, None, 1.0, 0.0], "b": [2.0, 2.0, None, 0.0], "c": [None, 1.0, None, None]}
+    report = assemble(hours(4), nodes, [group, silent, empty], changes, {})
+
+    row = row_of(report, 0, "g")  # c has no data, b has: the right side has data
+    assert (row.left_kg, row.right_kg, row.error_kg) == (1.0, 2.0, 1.0)
+    assert row.shares == {"b": 1.0}
+    assert [r.group.entry_id for r in report.periods[1].groups] == ["s"]  # no left side for g
+    assert report.periods[2].groups == []  # no right side for g
+    row = row_of(report, 3, "g")  # zeros are data; no share of a zero right side
+    assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (0.0, 0.0, 0.0, None)
+    assert row.shares == {}
+    assert [(t.group.entry_id, t.left_kg, t.right_kg) for t in report.group_totals] == [
+        ("g", 1.0, 2.0),
+        ("s", 1.0, 1.0),
+    ]
+
+
+def test_no_shares_when_the_right_side_has_no_carbon() -> None:
+    nodes = {"f": node("f", 1), "m1": node("m1", 2), "m2": node("m2", 3)}
+    group = GroupInfo("g", "G", None, FVM, ("f",), ("m1", "m2"))
+    report = assemble(hours(1), nodes, [group], {"f": [2.0], "m1": [0.0], "m2": [0.0]}, {})
+    row = row_of(report, 0, "g")
+    assert (row.error_kg, row.error_pct, row.shares) == (-2.0, -100.0, {})
+
+
+def test_a_share_goes_only_to_right_members_with_carbon() -> None:
+    nodes = {"f": node("f", 1), "m1": node("m1", 2), "m2": node("m2", 3), "m3": node("m3", 4)}
+    group = GroupInfo("g", "G", None, FVM, ("f",), ("m1", "m2", "m3"))
+    changes = {"f": [1.0], "m1": [0.0], "m2": [3.0], "m3": [None]}
+    row = row_of(assemble(hours(1), nodes, [group], changes, {}), 0, "g")
+    assert row.shares == {"m2": 2.0}
+
+
+def test_group_rows_under_the_threshold_line_are_left_out_and_counted() -> None:
+    nodes = {name: node(name, port) for port, name in enumerate(("f", "m", "t", "s"), 1)}
+    forecast = GroupInfo("g1", "Forecast", 1, FVM, ("f",), ("m",))
+    meter = GroupInfo("g2", "Meter", 2, TVS, ("t",), ("s",))
+    changes = {
+        "f": [1.0, 1.0, 1.0],
+        "m": [1.25, 0.5, 1.5],  # errors +0.25, -0.5, +0.5
+        "t": [2.0, 2.0, 2.0],
+        "s": [2.0, 1.0, 2.125],  # errors 0, +1, -0.125
+    }
+    report = assemble(hours(3), nodes, [forecast, meter], changes, {}, threshold_kg=0.5)
+
+    kept = [[(r.group.entry_id, r.error_kg) for r in period.groups] for period in report.periods]
+    # At or under the line is within tolerance, as for a group's alarm: left out.
+    assert kept == [[], [("g2", 1.0)], []]
+    assert report.left_out == 5
+    assert report.threshold_kg == 0.5
+    # The totals still cover every period.
+    assert [(t.group.entry_id, t.error_kg) for t in report.group_totals] == [
+        ("g1", 0.25),
+        ("g2", 0.875),
+    ]
+
+    every = assemble(hours(3), nodes, [forecast, meter], changes, {})
+    assert every.left_out == 0
+    assert sum(len(period.groups) for period in every.periods) == 6
+    # A line at 0 leaves out only the rows without any error.
+    at_zero = assemble(hours(3), nodes, [forecast, meter], changes, {}, threshold_kg=0.0)
+    assert at_zero.left_out == 1
+    assert sum(len(period.groups) for period in at_zero.periods) == 5
+
+
+def test_shares_add_up_to_the_error() -> None:
+    nodes = {f"n{i}": node(f"n{i}", i) for i in range(1, 6)}
+    group = GroupInfo("g", "G", None, TVS, ("n1",), ("n2", "n3", "n4", "n5"))
+    changes = {"n1": [10.0, 0.7], "n2": [0.1, 0.2], "n3": [0.2, 0.3], "n4": [0.3, None]}
+    changes["n5"] = [1 / 3, 0.1]
+    report = assemble(hours(2), nodes, [group], changes, {})
+    for period in report.periods:
+        (row,) = period.groups
+        assert math.fsum(row.shares.values()) == approx(row.error_kg)
+        assert set(row.shares) <= set(group.right)
+
+
+def test_scope_totals_and_the_grand_total() -> None:
+    nodes = {
+        "gas": node("gas", 1, Scope.DIRECT),
+        "car": node("car", 2, Scope.DIRECT),
+        "grid": node("grid", 3, Scope.ENERGY),
+        "travel": node("travel", 4, Scope.VALUE_CHAIN),
+    }
+    changes = {
+        "gas": [1.0, 2.0],
+        "car": [0.5, None],
+        "grid": [4.0, 4.0],
+        "travel": [None, 0.25],
+    }
+    report = assemble(hours(2), nodes, [], changes, {})
+    assert report.scope_totals == {Scope.DIRECT: 3.5, Scope.ENERGY: 8.0, Scope.VALUE_CHAIN: 0.25}
+    assert report.total_kg == 11.75
+    assert report.total_kg == sum(report.node_totals.values())
+    assert report.total_kg == sum(report.scope_totals.values())
+
+    no_nodes = assemble(hours(2), {}, [], {}, {})
+    assert (no_nodes.scope_totals, no_nodes.node_totals, no_nodes.total_kg) == ({}, {}, 0.0)
+    assert [period.nodes for period in no_nodes.periods] == [{}, {}]
+
+
+def test_a_group_member_outside_the_report_still_counts_in_the_group() -> None:
+    """The sides are read from the changes; only the report's nodes get node rows."""
+    group = GroupInfo("g", "G", None, FVM, ("f",), ("m",))
+    report = assemble(hours(1), {"m": node("m", 1)}, [group], {"f": [1.0], "m": [3.0]}, {})
+    row = row_of(report, 0, "g")
+    assert (row.left_kg, row.right_kg, row.error_kg) == (1.0, 3.0, 2.0)
+    assert report.periods[0].nodes == {"m": 3.0}
+    assert report.total_kg == 3.0
+
+
+def test_many_small_changes_stay_exact_to_far_below_a_gram() -> None:
+    nodes = {"a": node("a", 1)}
+    report = assemble(hours(10_000), nodes, [], {"a": [0.1] * 10_000}, {})
+    assert report.total_kg == approx(1000.0)
+    assert abs(report.total_kg - 1000.0) < 1e-12
+
+
+# --- changes_between ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sums", "changes"),
+    [
+        ([], []),
+        ([3.0], []),
+        ([1.0, 1.0], [0.0]),
+        ([1.0, 4.0, 6.5], [3.0, 2.5]),
+        ([None, None], [None]),
+        ([None, 2.0], [2.0]),  # before the first statistics row the sum counts as 0
+        ([None, None, 2.0, 5.0], [None, 2.0, 3.0]),
+        ([1.0, None], [None]),  # no data at the end: no change
+    ],
+)
+def test_changes_between(sums: list[float | None], changes: list[float | None]) -> None:
+    assert changes_between(sums) == changes
+
+
+boundary_sums = st.tuples(
+    st.integers(0, 5), st.lists(st.integers(0, 10**7).map(lambda g: g / 1000), max_size=10)
+).map(
+    lambda drawn: [None] * drawn[0] + [float(sum(drawn[1][: i + 1])) for i in range(len(drawn[1]))]
+)
+
+
+@given(boundary_sums)
+def test_changes_between_sum_back_to_last_minus_first(sums: list[float | None]) -> None:
+    changes = changes_between(sums)
+    assert len(changes) == max(len(sums) - 1, 0)
+    for (before, after), change in zip(pairwise(sums), changes, strict=True):
+        if after is None:
+            assert change is None
+        else:
+            assert change == after - (before or 0.0)
+    if len(sums) >= 2:
+        total = sum((Fraction(c) for c in changes if c is not None), Fraction(0))
+        first, last = sums[0] or 0.0, sums[-1] or 0.0
+        assert abs(total - (Fraction(last) - Fraction(first))) < Fraction(1, 10**9)
+
+
+# --- Random reports against an exact oracle --------------------------------------------------
+
+kilograms = st.one_of(
+    st.integers(0, 2_000_000).map(lambda grams: grams / 1000),  # integer grams
+    st.decimals(min_value=0, max_value=100, places=2).map(float),  # small decimals
+)
+maybe_kilograms = st.one_of(st.none(), kilograms, kilograms)
+
+
+@dataclass
+class Scenario:
+    windows: list[tuple[datetime, datetime]]
+    nodes: dict[str, NodeInfo]
+    groups: list[GroupInfo]
+    node_changes: dict[str, list[float | None]]
+    forecast_changes: dict[str, list[float | None]]
+    threshold_kg: float | None
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    periods = draw(st.integers(1, 5))
+    ids = [f"n{index}" for index in range(draw(st.integers(1, 5)))]
+    nodes = {
+        entry_id: NodeInfo(
+            entry_id, port, f"Node {port}", draw(st.sampled_from(Scope)), "x", "CO2e"
+        )
+        for port, entry_id in enumerate(ids, 1)
+    }
+    # Some nodes have no statistics; "out" is a group member the report has no node row for.
+    node_changes = {
+        entry_id: draw(st.lists(maybe_kilograms, min_size=periods, max_size=periods))
+        for entry_id in [*ids, "out"]
+        if draw(st.integers(0, 4))
+    }
+    members = st.lists(st.sampled_from([*ids, "out"]), unique=True, max_size=4)
+    groups = []
+    forecast_changes = {}
+    for number in range(draw(st.integers(0, 3))):
+        entry_id = f"g{number}"
+        template = draw(st.booleans())
+        left = None if template else tuple(draw(members))
+        groups.append(
+            GroupInfo(
+                entry_id,
+                f"Group {number}",
+                number,
+                draw(st.sampled_from(GroupKind)),
+                left,
+                tuple(draw(members)),
+            )
+        )
+        if template and draw(st.integers(0, 4)):
+            forecast_changes[entry_id] = draw(
+                st.lists(maybe_kilograms, min_size=periods, max_size=periods)
+            )
+    # Half a gram off the grams: no error of the oracle's sits on the line.
+    threshold = draw(st.one_of(st.none(), st.integers(0, 3000).map(lambda g: (g + 0.5) / 1000)))
+    return Scenario(hours(periods), nodes, groups, node_changes, forecast_changes, threshold)
+
+
+@dataclass
+class OracleRow:
+    left: Fraction
+    right: Fraction
+    error: Fraction
+    shares: dict[str, Fraction]
+
+
+def exact(values: Sequence[float | None] | None, index: int) -> Fraction | None:
+    value = None if values is None else values[index]
+    return None if value is None else Fraction(value)
+
+
+def exact_side(
+    members: Sequence[str], changes: Mapping[str, Sequence[float | None]], index: int
+) -> Fraction | None:
+    found = [v for m in members if (v := exact(changes.get(m), index)) is not None]
+    return sum(found, Fraction(0)) if found else None
+
+
+def exact_error(kind: GroupKind, left: Fraction, right: Fraction) -> Fraction:
+    return right - left if kind is GroupKind.FORECAST_VS_MEASURED else left - right
+
+
+def close(value: float, oracle: Fraction) -> bool:
+    return abs(Fraction(value) - oracle) < Fraction(1, 10**9)
+
+
+def close_pct(value: float | None, left: Fraction, error: Fraction) -> bool:
+    if left <= 0:
+        return value is None
+    return value is not None and math.isclose(value, error / left * 100, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def oracle_rows(
+    s: Scenario, index: int, totals: dict[str, list[Fraction]]
+) -> tuple[dict[str, OracleRow], int]:
+    """The kept group rows of one period, and how many were left out; adds to the side totals."""
+    rows: dict[str, OracleRow] = {}
+    left_out = 0
+    for group in s.groups:
+        if group.left is None:
+            left = exact(s.forecast_changes.get(group.entry_id), index)
+        else:
+            left = exact_side(group.left, s.node_changes, index)
+        right = exact_side(group.right, s.node_changes, index)
+        if left is None or right is None:
+            continue
+        sides = totals.setdefault(group.entry_id, [Fraction(0), Fraction(0)])
+        sides[0] += left
+        sides[1] += right
+        error = exact_error(group.kind, left, right)
+        if s.threshold_kg is not None and abs(error) < Fraction(s.threshold_kg):
+            left_out += 1
+            continue
+        shares = {}
+        if right > 0:
+            for member in group.right:
+                value = exact(s.node_changes.get(member), index)
+                if value:
+                    shares[member] = value / right * error
+        rows[group.entry_id] = OracleRow(left, right, error, shares)
+    return rows, left_out
+
+
+@settings(max_examples=300, deadline=None)
+@given(scenarios())
+def test_random_reports_equal_the_exact_oracle(scenario: Scenario) -> None:
+    s = scenario
+    report = assemble(
+        s.windows, s.nodes, s.groups, s.node_changes, s.forecast_changes, s.threshold_kg
+    )
+
+    left_out = 0
+    totals: dict[str, list[Fraction]] = {}
+    assert len(report.periods) == len(s.windows)
+    for index, period in enumerate(report.periods):
+        assert (period.start, period.end) == s.windows[index]
+        expected_nodes = {
+            entry_id: value
+            for entry_id in s.nodes
+            if (value := exact(s.node_changes.get(entry_id), index)) is not None
+        }
+        assert period.nodes.keys() == expected_nodes.keys()
+        assert all(period.nodes[key] == value for key, value in expected_nodes.items())
+        expected_rows, skipped = oracle_rows(s, index, totals)
+        left_out += skipped
+        assert [row.group.entry_id for row in period.groups] == list(expected_rows)
+        for row in period.groups:
+            oracle = expected_rows[row.group.entry_id]
+            assert close(row.left_kg, oracle.left)
+            assert close(row.right_kg, oracle.right)
+            assert close(row.error_kg, oracle.error)
+            assert close_pct(row.error_pct, oracle.left, oracle.error)
+            assert row.shares.keys() == oracle.shares.keys()
+            assert all(close(row.shares[m], share) for m, share in oracle.shares.items())
+            if oracle.shares:
+                assert close(math.fsum(row.shares.values()), oracle.error)
+    assert report.left_out == left_out
+    assert report.threshold_kg == s.threshold_kg
+
+    node_totals = {
+        entry_id: sum(
+            (v for i in range(len(s.windows)) if (v := exact(s.node_changes.get(entry_id), i))),
+            Fraction(0),
+        )
+        for entry_id in s.nodes
+    }
+    assert report.node_totals.keys() == node_totals.keys()
+    assert all(close(report.node_totals[n], total) for n, total in node_totals.items())
+    scope_totals: dict[Scope, Fraction] = {}
+    for entry_id, total in node_totals.items():
+        scope = s.nodes[entry_id].scope
+        scope_totals[scope] = scope_totals.get(scope, Fraction(0)) + total
+    assert list(report.scope_totals) == [scope for scope in Scope if scope in scope_totals]
+    assert all(close(report.scope_totals[sc], total) for sc, total in scope_totals.items())
+    grand = sum(node_totals.values(), Fraction(0))
+    assert close(report.total_kg, grand)
+    by_period = sum((Fraction(v) for p in report.periods for v in p.nodes.values()), Fraction(0))
+    assert close(report.total_kg, by_period)
+
+    assert [total.group.entry_id for total in report.group_totals] == [
+        group.entry_id for group in s.groups if group.entry_id in totals
+    ]
+    for total in report.group_totals:
+        left, right = totals[total.group.entry_id]
+        error = exact_error(total.group.kind, left, right)
+        assert close(total.left_kg, left)
+        assert close(total.right_kg, right)
+        assert close(total.error_kg, error)
+        assert close_pct(total.error_pct, left, error)
+
+
+# --- default_scope --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("library_scope", "scope"),
+    [
+        ("scope1", Scope.DIRECT),
+        ("scope2_location", Scope.ENERGY),
+        ("scope2_market", Scope.ENERGY),
+        ("scope2", Scope.ENERGY),
+        ("scope3", Scope.VALUE_CHAIN),
+    ],
+)
+def test_a_library_factor_says_its_scope(library_scope: str, scope: Scope) -> None:
+    assert default_scope("library", library_scope, "kWh") is scope
+    assert default_scope("library", library_scope, "L") is scope
+    assert default_scope("library", library_scope, None) is scope
+
+
+def test_every_library_factor_prices_energy_as_scope_2_and_fuel_as_scope_1() -> None:
+    for factor in load_library().values():
+        bought = factor.activity in {"electricity", "heat"}
+        expected = Scope.ENERGY if bought else Scope.DIRECT
+        assert default_scope("library", factor.scope, factor.per_unit) is expected, factor.id
+
+
+def test_a_live_intensity_is_scope_2() -> None:
+    assert default_scope("entity", None, None) is Scope.ENERGY
+    assert default_scope("entity", None, "kWh") is Scope.ENERGY
+
+
+@pytest.mark.parametrize("unit", sorted(ENERGY_UNITS))
+def test_a_typed_in_factor_per_energy_unit_is_scope_2(unit: str) -> None:
+    assert unit in {"kWh", "MWh", "GJ", "MJ"}
+    assert default_scope("custom", None, unit) is Scope.ENERGY
+
+
+@pytest.mark.parametrize("unit", ["m³", "L", "km", "gal", "kg", "t", "mi", None])
+def test_a_typed_in_factor_per_anything_else_is_scope_1(unit: str | None) -> None:
+    assert default_scope("custom", None, unit) is Scope.DIRECT
+
+
+def test_a_source_measuring_carbon_is_scope_1() -> None:
+    assert default_scope("carbon", None, None) is Scope.DIRECT
+    assert default_scope("carbon", None, "kWh") is Scope.DIRECT

@@ -1,0 +1,446 @@
+"""Tests of a report's rendering: response data, CSV and Markdown."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+import io
+import json
+import math
+import re
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from custom_components.carbon_tracker.core.scopes import Scope
+from custom_components.carbon_tracker.groups.arithmetic import GroupKind
+from custom_components.carbon_tracker.reports.assembly import (
+    GroupInfo,
+    NodeInfo,
+    Report,
+    assemble,
+)
+from custom_components.carbon_tracker.reports.render import as_csv, as_data, as_markdown, kg, pct
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+PACIFIC = ZoneInfo("US/Pacific")
+FVM = GroupKind.FORECAST_VS_MEASURED
+TVS = GroupKind.TOTAL_VS_SUB
+# Two local days in Shanghai (UTC+8 all year): 10 and 11 March 2024.
+SHANGHAI_DAYS = [
+    (datetime(2024, 3, 9, 16, tzinfo=UTC), datetime(2024, 3, 10, 16, tzinfo=UTC)),
+    (datetime(2024, 3, 10, 16, tzinfo=UTC), datetime(2024, 3, 11, 16, tzinfo=UTC)),
+]
+META = {"title": "Weekly", "period": "day", "trigger": "action"}
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Pure module: no Home Assistant (and no recorder) needed."""
+
+
+NODES = {
+    "fa": NodeInfo("fa", 1, "Forecast A", Scope.ENERGY, "typed in", "CO2e"),
+    "fb": NodeInfo("fb", 2, "Forecast B", Scope.ENERGY, "typed in", "CO2e"),
+    "ma": NodeInfo("ma", 3, "Oven | east", Scope.DIRECT, "DEFRA 2024 (ng_kwh)", "CO2"),
+    "mb": NodeInfo("mb", 4, 'Boiler, "west"\nhall', Scope.DIRECT, "typed in", "CO2e"),
+    "t": NodeInfo("t", 5, "Main meter", Scope.ENERGY, "live intensity sensor.grid", "CO2e"),
+    "car": NodeInfo("car", 6, "Car", Scope.VALUE_CHAIN, "measured by the source", "CO2e"),
+}
+LINE = GroupInfo("g1", "Line | 1", 1, FVM, ("fa", "fb"), ("ma", "mb"))
+MAIN = GroupInfo("g2", "Main", None, TVS, ("t",), ("ma", "mb", "gone"))
+PLAN = GroupInfo("g3", "Plan", 3, FVM, None, ("car",))
+CHANGES: dict[str, list[float | None]] = {
+    "fa": [1.23456, 2.0],
+    "fb": [2.5, 2.0],
+    "ma": [3.0, 1.0004],
+    "mb": [2.0, 2.0],
+    "t": [5.0001, 3.0],
+    "car": [None, 0.5],
+    "gone": [0.0004, None],  # a member the report has no node for
+}
+FORECASTS: dict[str, list[float | None]] = {"g3": [1.0, 0.0]}
+
+
+def sample(threshold_kg: float | None = None) -> Report:
+    return assemble(SHANGHAI_DAYS, NODES, [LINE, MAIN, PLAN], CHANGES, FORECASTS, threshold_kg)
+
+
+def plain(value: Any) -> bool:
+    """Only JSON's own types, and no float that JSON cannot hold."""
+    if isinstance(value, dict):
+        return all(isinstance(key, str) and plain(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(plain(item) for item in value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return value is None or isinstance(value, str | int | bool)
+
+
+def floats(value: Any) -> list[float]:
+    if isinstance(value, dict):
+        return [f for item in value.values() for f in floats(item)]
+    if isinstance(value, list):
+        return [f for item in value for f in floats(item)]
+    return [value] if isinstance(value, float) else []
+
+
+# --- kg and pct -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [(1.23456, "1.235"), (-0.0004, "0.0"), (-0.0, "0.0"), (0.0005, "0.001"), (-2.5, "-2.5")],
+)
+def test_kilograms_are_written_to_the_gram_and_never_as_minus_zero(value: float, text: str) -> None:
+    assert repr(kg(value)) == text
+
+
+def test_per_cent_to_two_decimals() -> None:
+    assert pct(None) is None
+    assert repr(pct(12.3456)) == "12.35"
+    assert repr(pct(-0.001)) == "0.0"
+
+
+# --- as_data ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("threshold", [None, 0.5])
+def test_as_data_is_plain_json_that_round_trips(threshold: float | None) -> None:
+    data = as_data(sample(threshold), SHANGHAI, META)  # errors of -0.3 g and -0.4 g in it
+    assert plain(data)
+    text = json.dumps(data, allow_nan=False)
+    assert json.loads(text) == data
+    assert re.search(r"-0\.0\b(?!\d)", text) is None  # no "-0.0"
+    assert all(math.copysign(1.0, f) > 0 for f in floats(data) if f == 0.0)
+    assert all(f == round(f, 3) for f in floats(data))  # to the gram (per cent: 2 decimals)
+
+
+def test_as_data_figures() -> None:
+    report = sample()
+    data = as_data(report, SHANGHAI, META)
+
+    assert {key: data[key] for key in META} == META
+    assert data["total_kg"] == kg(report.total_kg) == 24.235  # 24.23506 kg, to the gram
+    assert data["threshold_kg"] is None
+    assert data["group_rows_left_out"] == 0
+    assert data["nodes"][0] == {
+        "config_entry_id": "fa",
+        "port": 1,
+        "name": "Forecast A",
+        "scope": "2",
+        "factor_source": "typed in",
+        "gas": "CO2e",
+        "total_kg": 3.235,
+    }
+    assert [node["port"] for node in data["nodes"]] == [1, 2, 3, 4, 5, 6]
+    assert [node["total_kg"] for node in data["nodes"]] == [3.235, 4.5, 4.0, 4.0, 8.0, 0.5]
+    assert data["scopes"] == {"1": 8.0, "2": 15.735, "3": 0.5}
+
+    line, main, plan = data["groups"]
+    # Keys by kind: a forecast against its measurement, a total against its subs.
+    assert line == {
+        "config_entry_id": "g1",
+        "name": "Line | 1",
+        "group_number": 1,
+        "group_kind": "forecast_vs_measured",
+        "forecast_kg": 7.735,
+        "measured_kg": 8.0,
+        "error_kg": 0.266,  # 8.0004 - 7.73456
+        "error_pct": 3.44,  # 0.26584 / 7.73456
+    }
+    assert main == {
+        "config_entry_id": "g2",
+        "name": "Main",
+        "group_number": None,
+        "group_kind": "total_vs_sub",
+        "total_kg": 8.0,
+        "subs_kg": 8.001,
+        "error_kg": -0.001,  # 8.0001 - 8.0008
+        "error_pct": -0.01,
+    }
+    assert plan["forecast_kg"] == 0.0  # the day with its measurement only: 0 kg forecast
+    assert plan["error_pct"] is None
+
+    first, second = data["periods"]
+    assert first["nodes"] == {"1": 1.235, "2": 2.5, "3": 3.0, "4": 2.0, "5": 5.0}
+    assert second["nodes"] == {"1": 2.0, "2": 2.0, "3": 1.0, "4": 2.0, "5": 3.0, "6": 0.5}
+    line_row, main_row = first["groups"]  # no car in the first period: no row for the plan
+    assert line_row == {
+        "config_entry_id": "g1",
+        "name": "Line | 1",
+        "group_number": 1,
+        "forecast_kg": 3.735,
+        "measured_kg": 5.0,
+        "error_kg": 1.265,
+        "error_pct": 33.88,
+        "shares_kg": {"3": 0.759, "4": 0.506},  # 3/5 and 2/5 of 1.26544
+    }
+    assert set(main_row) == {
+        "config_entry_id",
+        "name",
+        "group_number",
+        "total_kg",
+        "subs_kg",
+        "error_kg",
+        "error_pct",
+        "shares_kg",
+    }
+    # 5.0001 - 5.0004: the member with no node row has a share, but is not written.
+    assert main_row["error_kg"] == 0.0
+    assert main_row["shares_kg"] == {"3": 0.0, "4": 0.0}
+    plan_row = second["groups"][2]
+    assert plan_row["forecast_kg"] == 0.0
+    assert plan_row["error_pct"] is None
+    assert plan_row["shares_kg"] == {"6": 0.5}
+
+
+def test_as_data_with_a_threshold() -> None:
+    data = as_data(sample(0.5), SHANGHAI, {})
+    assert data["threshold_kg"] == 0.5
+    # Left out: Main on both days (-0.0003 and -0.0004 kg) and the Plan's +0.5, on the line
+    # (within tolerance, as for a group's alarm).
+    assert data["group_rows_left_out"] == 3
+    assert [[row["name"] for row in period["groups"]] for period in data["periods"]] == [
+        ["Line | 1"],
+        ["Line | 1"],
+    ]
+    assert len(data["groups"]) == 3  # the totals keep every group
+
+
+def test_as_data_times_carry_the_zones_offset() -> None:
+    data = as_data(sample(), SHANGHAI, {})
+    assert [(p["start"], p["end"]) for p in data["periods"]] == [
+        ("2024-03-10T00:00:00+08:00", "2024-03-11T00:00:00+08:00"),
+        ("2024-03-11T00:00:00+08:00", "2024-03-12T00:00:00+08:00"),
+    ]
+
+
+PACIFIC_DAYS = [  # 9, 10 (23 hours: clocks go forward at 02:00) and 11 March 2024
+    (datetime(2024, 3, 9, 8, tzinfo=UTC), datetime(2024, 3, 10, 8, tzinfo=UTC)),
+    (datetime(2024, 3, 10, 8, tzinfo=UTC), datetime(2024, 3, 11, 7, tzinfo=UTC)),
+    (datetime(2024, 3, 11, 7, tzinfo=UTC), datetime(2024, 3, 12, 7, tzinfo=UTC)),
+]
+PACIFIC_TIMES = [
+    ("2024-03-09T00:00:00-08:00", "2024-03-10T00:00:00-08:00"),
+    ("2024-03-10T00:00:00-08:00", "2024-03-11T00:00:00-07:00"),
+    ("2024-03-11T00:00:00-07:00", "2024-03-12T00:00:00-07:00"),
+]
+
+
+def pacific_report() -> Report:
+    nodes = {"a": NODES["fa"]}
+    return assemble(PACIFIC_DAYS, nodes, [], {"a": [1.0, 2.0, 3.0]}, {})
+
+
+def test_times_across_a_daylight_saving_change() -> None:
+    report = pacific_report()
+    assert (PACIFIC_DAYS[1][1] - PACIFIC_DAYS[1][0]) == timedelta(hours=23)
+    data = as_data(report, PACIFIC, {})
+    assert [(p["start"], p["end"]) for p in data["periods"]] == PACIFIC_TIMES
+    rows = list(csv.reader(io.StringIO(as_csv(report, PACIFIC))))
+    assert [tuple(row[1:3]) for row in rows if row[0] == "node"] == PACIFIC_TIMES
+    markdown = as_markdown(report, PACIFIC, "DST")
+    for start, end in PACIFIC_TIMES:
+        assert f"## {start} to {end}" in markdown.splitlines()
+
+
+def test_times_given_in_another_zone_are_written_in_the_reports() -> None:
+    shifted = [
+        (start.astimezone(PACIFIC), end.astimezone(ZoneInfo("Asia/Kolkata")))
+        for start, end in SHANGHAI_DAYS
+    ]
+    report = assemble(shifted, {}, [], {}, {})
+    data = as_data(report, SHANGHAI, {})
+    assert data["periods"][0]["start"] == "2024-03-10T00:00:00+08:00"
+    assert data["periods"][1]["end"] == "2024-03-12T00:00:00+08:00"
+
+
+# --- as_csv -----------------------------------------------------------------------------------
+
+
+def expected_csv_rows(report: Report, zone: ZoneInfo) -> list[list[Any]]:
+    """Every row the CSV should have, figures as the report has them (not yet rounded)."""
+    sides = {FVM: ("forecast", "measured"), TVS: ("total", "subs")}
+    rows: list[list[Any]] = []
+    for period in report.periods:
+        start = period.start.astimezone(zone).isoformat()
+        end = period.end.astimezone(zone).isoformat()
+        for entry_id, value in period.nodes.items():
+            info = report.nodes[entry_id]
+            rows.append(["node", start, end, f"{info.port} {info.name}", "kg", value])
+        for row in period.groups:
+            group = row.group
+            subject = group.name if group.number is None else f"G{group.number} {group.name}"
+            left, right = sides[group.kind]
+            rows += [
+                ["group", start, end, subject, f"{left}_kg", row.left_kg],
+                ["group", start, end, subject, f"{right}_kg", row.right_kg],
+                ["group", start, end, subject, "error_kg", row.error_kg],
+                ["group", start, end, subject, "error_pct", row.error_pct],
+            ]
+            for member, share in row.shares.items():
+                if member in report.nodes:
+                    info = report.nodes[member]
+                    name = f"{subject} / {info.port} {info.name}"
+                    rows.append(["share", start, end, name, "kg", share])
+    for entry_id, total in report.node_totals.items():
+        info = report.nodes[entry_id]
+        figure = f"kg {info.gas} (scope {info.scope.value}; {info.factor})"
+        rows.append(["node_total", "", "", f"{info.port} {info.name}", figure, total])
+    for scope, total in report.scope_totals.items():
+        rows.append(["scope_total", "", "", f"scope {scope.value}", "kg", total])
+    rows.append(["total", "", "", "all nodes", "kg", report.total_kg])
+    return rows
+
+
+@pytest.mark.parametrize("threshold", [None, 0.5])
+def test_as_csv_has_every_figure_of_the_report(threshold: float | None) -> None:
+    report = sample(threshold)
+    text = as_csv(report, SHANGHAI)
+    header, *rows = list(csv.reader(io.StringIO(text)))
+    assert header == ["section", "period_start", "period_end", "subject", "figure", "value"]
+    expected = expected_csv_rows(report, SHANGHAI)
+    assert len(rows) == len(expected)
+    for row, want in zip(rows, expected, strict=True):
+        assert row[:5] == want[:5]
+        if want[5] is None:
+            assert row[5] == ""  # no relative error: blank
+        elif want[4] == "error_pct":
+            assert float(row[5]) == pct(want[5])
+        else:
+            assert float(row[5]) == kg(want[5])
+            assert row[5] != "-0.0"
+    sections = [row[0] for row in rows]
+    order = {"node": 0, "group": 0, "share": 0, "node_total": 1, "scope_total": 2, "total": 3}
+    assert [order[section] for section in sections] == sorted(order[s] for s in sections)
+    assert sections[-1] == "total"
+    assert set(sections) == {"node", "group", "share", "node_total", "scope_total", "total"}
+
+
+def test_as_csv_by_hand() -> None:
+    rows = list(csv.reader(io.StringIO(as_csv(sample(), SHANGHAI))))
+    day = ["2024-03-10T00:00:00+08:00", "2024-03-11T00:00:00+08:00"]
+    assert rows[1] == ["node", *day, "1 Forecast A", "kg", "1.235"]
+    assert ["node", *day, '4 Boiler, "west"\nhall', "kg", "2.0"] in rows  # quoted, intact
+    assert ["group", *day, "G1 Line | 1", "forecast_kg", "3.735"] in rows
+    assert ["group", *day, "G1 Line | 1", "error_pct", "33.88"] in rows
+    assert ["group", *day, "Main", "subs_kg", "5.0"] in rows
+    assert ["group", *day, "Main", "error_kg", "0.0"] in rows
+    assert ["share", *day, "G1 Line | 1 / 3 Oven | east", "kg", "0.759"] in rows
+    assert not any("gone" in cell for row in rows for cell in row)
+    last_day = ["2024-03-11T00:00:00+08:00", "2024-03-12T00:00:00+08:00"]
+    assert ["group", *last_day, "G3 Plan", "error_pct", ""] in rows
+    assert rows[-5:] == [
+        ["node_total", "", "", "6 Car", "kg CO2e (scope 3; measured by the source)", "0.5"],
+        ["scope_total", "", "", "scope 1", "kg", "8.0"],
+        ["scope_total", "", "", "scope 2", "kg", "15.735"],
+        ["scope_total", "", "", "scope 3", "kg", "0.5"],
+        ["total", "", "", "all nodes", "kg", "24.235"],
+    ]
+    assert [
+        "node_total",
+        "",
+        "",
+        "3 Oven | east",
+        "kg CO2 (scope 1; DEFRA 2024 (ng_kwh))",
+        "4.0",
+    ] in (rows)
+
+
+def test_as_csv_of_an_empty_report() -> None:
+    report = assemble([], {}, [], {}, {})
+    assert as_csv(report, UTC) == (
+        "section,period_start,period_end,subject,figure,value\ntotal,,,all nodes,kg,0.0\n"
+    )
+
+
+# --- as_markdown ------------------------------------------------------------------------------
+
+
+def test_as_markdown() -> None:
+    text = as_markdown(sample(), SHANGHAI, "March | days")
+    lines = text.splitlines()
+    assert lines[0] == "# March | days"
+    assert "**Total: 24.235 kg**" in lines
+    # The scopes.
+    assert lines[lines.index("| Scope | kg |") + 1] == "|---|---:|"
+    assert {"| 1 | 8 |", "| 2 | 15.735 |", "| 3 | 0.5 |"} <= set(lines)
+    # The nodes; a "|" in a name is escaped, a line break is a space.
+    assert "| Port | Node | Scope | Factor | Gas | kg |" in lines
+    assert "| 1 | Forecast A | 2 | typed in | CO2e | 3.235 |" in lines
+    assert "| 3 | Oven \\| east | 1 | DEFRA 2024 (ng_kwh) | CO2 | 4 |" in lines
+    assert '| 4 | Boiler, "west" hall | 1 | typed in | CO2e | 4 |' in lines
+    # Every row of a table has as many cells as its header: escaped "|"s are no cell borders.
+    tables = [[]]
+    for line in lines:
+        if line.startswith("|"):
+            tables[-1].append(line.replace("\\|", "").count("|"))
+        elif tables[-1]:
+            tables.append([])
+    assert [len(set(table)) for table in tables if table] == [1, 1, 1]
+    # The groups.
+    assert "| Group | Left kg | Right kg | Error kg | Error % |" in lines
+    assert "| G1 Line \\| 1 | 7.735 | 8 | +0.266 | +3.44 % |" in lines
+    assert "| Main | 8 | 8.001 | -0.001 | -0.01 % |" in lines
+    assert "| G3 Plan | 0 | 0.5 | +0.5 | - |" in lines
+    assert not any(line.startswith("Group rows with an error under") for line in lines)
+    # Each period.
+    first = lines.index("## 2024-03-10T00:00:00+08:00 to 2024-03-11T00:00:00+08:00")
+    second = lines.index("## 2024-03-11T00:00:00+08:00 to 2024-03-12T00:00:00+08:00")
+    assert first < second
+    assert lines[first + 2] == "- 1 Forecast A: 1.235 kg"
+    assert "- 3 Oven \\| east: 3 kg" in lines[first:second]
+    assert (
+        "- G1 Line \\| 1: forecast 3.735 kg, measured 5 kg, error +1.265 kg (+33.88 %); "
+        "shares 3: +0.759 kg, 4: +0.506 kg"
+    ) in lines[first:second]
+    assert (
+        "- Main: total 5 kg, subs 5 kg, error +0 kg (-0.01 %); shares 3: +0 kg, 4: +0 kg"
+        in (lines[first:second])
+    )
+    assert (
+        "- G3 Plan: forecast 0 kg, measured 0.5 kg, error +0.5 kg (-); shares 6: +0.5 kg"
+        in (lines[second:])
+    )
+
+
+def test_as_markdown_says_what_the_threshold_left_out() -> None:
+    text = as_markdown(sample(0.5), SHANGHAI, "T")
+    assert "Group rows with an error at or under 0.5 kg are left out (3)." in text.splitlines()
+    none_left_out = as_markdown(sample(0.0), SHANGHAI, "T")
+    lines = none_left_out.splitlines()
+    assert "Group rows with an error at or under 0 kg are left out (0)." in lines
+    assert "left out" not in as_markdown(sample(), SHANGHAI, "T")
+
+
+def test_as_markdown_without_scopes_or_groups() -> None:
+    text = as_markdown(assemble(SHANGHAI_DAYS[:1], {}, [], {}, {}), SHANGHAI, "Empty")
+    assert text.splitlines() == [
+        "# Empty",
+        "",
+        "**Total: 0 kg**",
+        "",
+        "| Port | Node | Scope | Factor | Gas | kg |",
+        "|---:|---|---|---|---|---:|",
+        "",
+        "## 2024-03-10T00:00:00+08:00 to 2024-03-11T00:00:00+08:00",
+        "",
+    ]
+
+
+def test_a_group_row_without_shares_says_none() -> None:
+    nodes = {"f": NODES["fa"], "m": NODES["ma"]}
+    group = GroupInfo("g", "G", None, FVM, ("f",), ("m",))
+    report = assemble(SHANGHAI_DAYS[:1], nodes, [group], {"f": [2.0], "m": [0.0]}, {})
+    lines = as_markdown(report, SHANGHAI, "T").splitlines()
+    assert "- G: forecast 2 kg, measured 0 kg, error -2 kg (-100 %)" in lines
+
+
+def test_as_markdown_writes_large_figures_to_the_gram() -> None:
+    nodes = {"a": NODES["fa"]}
+    report = assemble(SHANGHAI_DAYS[:1], nodes, [], {"a": [1234567.891]}, {})
+    text = as_markdown(report, SHANGHAI, "Year")
+    assert "**Total: 1234567.891 kg**" in text.splitlines()
+    assert "- 1 Forecast A: 1234567.891 kg" in text.splitlines()
