@@ -73,7 +73,6 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorStateClass,
 )
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import UnitOfMass
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
@@ -84,7 +83,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockEntityPlatform,
 )
 
-from bench.common import carbon_entity_id, emit, fresh_hass, node_entry
+from bench.common import carbon_entity_id, emit, fresh_hass, setup_metered_nodes
 from custom_components.carbon_tracker.const import (
     CONF_KIND,
     DOMAIN,
@@ -101,24 +100,6 @@ REPS = 5
 DEFAULT_WRITE_INTERVAL = group_runtime.WRITE_INTERVAL  # the product's, restored after each loop
 THRESHOLD_KG = 1e9  # arms the group's alarm (evaluated on every update) without ever crossing
 ROUND_DIGITS = 3  # of the min_max sensor
-
-
-async def setup_nodes(hass: HomeAssistant, n: int) -> list[MockConfigEntry]:
-    """N tracking nodes (0.5 kg/kWh), each on its own meter, set up as HA does at start."""
-    entries = []
-    for i in range(n):
-        source = f"sensor.meter_{i}"
-        hass.states.async_set(
-            source, "1.0", {"unit_of_measurement": "kWh", "state_class": "total_increasing"}
-        )
-        entry = node_entry(source, i + 1)
-        entry.add_to_hass(hass)
-        entries.append(entry)
-    assert await async_setup_component(hass, DOMAIN, {})
-    await hass.async_block_till_done()
-    for entry in entries:
-        assert entry.state is ConfigEntryState.LOADED, (entry.title, entry.state)
-    return entries
 
 
 _LOGGER = logging.getLogger("bench")
@@ -514,7 +495,7 @@ async def main() -> None:
     profile = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
     async with fresh_hass() as hass:
         start = time.perf_counter()
-        entries = await setup_nodes(hass, MEMBERS_LARGE)
+        entries = await setup_metered_nodes(hass, MEMBERS_LARGE)
         _LOGGER.info("%d nodes set up in %.1f s", len(entries), time.perf_counter() - start)
         carbon_ids = [carbon_entity_id(hass, entry) for entry in entries]
         assert await async_setup_component(hass, "sensor", {})

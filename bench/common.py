@@ -10,8 +10,10 @@ import time
 from typing import Any
 
 from homeassistant import loader
+from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, frame, translation
+from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
     async_test_home_assistant,
@@ -89,6 +91,24 @@ def node_entry(source: str, port: int) -> MockConfigEntry:
         },
         minor_version=3,
     )
+
+
+async def setup_metered_nodes(hass: HomeAssistant, n: int) -> list[MockConfigEntry]:
+    """N tracking nodes, each on its own meter (reading 1 kWh), set up as HA does at start."""
+    entries = []
+    for i in range(n):
+        source = f"sensor.meter_{i}"
+        hass.states.async_set(
+            source, "1.0", {"unit_of_measurement": "kWh", "state_class": "total_increasing"}
+        )
+        entry = node_entry(source, i + 1)
+        entry.add_to_hass(hass)
+        entries.append(entry)
+    assert await async_setup_component(hass, DOMAIN, {})
+    await hass.async_block_till_done()
+    for entry in entries:
+        assert entry.state is ConfigEntryState.LOADED, (entry.title, entry.state)
+    return entries
 
 
 def carbon_entity_id(hass: HomeAssistant, entry: MockConfigEntry) -> str:

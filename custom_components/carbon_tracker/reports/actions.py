@@ -40,7 +40,9 @@ GENERATE_REPORT_SCHEMA = vol.Schema(
         vol.Optional("groups"): vol.All(cv.ensure_list, [vol.Any(int, cv.string)]),
         vol.Optional("profile"): cv.string,
         vol.Optional("threshold_kg"): vol.All(vol.Coerce(float), vol.Range(min=0)),
-        vol.Optional("formats", default=[]): vol.All(cv.ensure_list, [vol.In(FORMATS)]),
+        vol.Optional("formats", default=[]): vol.All(
+            cv.ensure_list, [vol.In(FORMATS)], lambda formats: list(dict.fromkeys(formats))
+        ),
         vol.Optional("title"): cv.string,
     }
 )

@@ -96,8 +96,11 @@ def report_range(
     if last is not None:
         end = window_start(now, period, zone)
         start = end
-        for _ in range(last):
-            start = window_start(start - _EPSILON, period, zone)
+        try:
+            for _ in range(last):
+                start = window_start(start - _EPSILON, period, zone)
+        except OverflowError, ValueError:
+            raise ReportError("range_before_calendar", period=period.value, last=last) from None
         return start, end
     if start is None:
         start = window_start(now, period, zone)
@@ -130,6 +133,20 @@ def _aware(moment: datetime, zone: tzinfo) -> datetime:
 
 def _local(moment: datetime) -> str:
     return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def period_count(start: datetime, end: datetime, period: Period, zone: tzinfo) -> int:
+    """Periods in [start, end) (both boundaries of ``period``), without listing them."""
+    if period is Period.HOUR:
+        return int((end - start) // timedelta(hours=1))
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    if period is Period.DAY:
+        return (last - first).days
+    if period is Period.WEEK:
+        return (last - first).days // 7
+    if period is Period.MONTH:
+        return (last.year - first.year) * 12 + last.month - first.month
+    return last.year - first.year
 
 
 def kind_of(entry: ConfigEntry) -> EntryKind | None:
@@ -179,7 +196,8 @@ def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
     else:
         factor = "measured by the source"
     if mode in ("entity", "custom") and hasattr(entry, "runtime_data"):
-        gas = getattr(entry.runtime_data.settings, "gas", gas)
+        # The live gas basis: a live intensity says CO2 or CO2e in its unit.
+        gas = getattr(entry.runtime_data, "gas", gas)
     return NodeInfo(entry.entry_id, int(options[CONF_PORT]), entry.title, Scope(scope), factor, gas)
 
 
@@ -199,10 +217,18 @@ def group_info(entry: ConfigEntry) -> GroupInfo:
 async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
     """Read the statistics and assemble the report."""
     zone = _zone()
+    # Counted before they are listed: a typo such as year 0026 must not build millions of them.
+    count = period_count(request.start, request.end, request.period, zone)
+    if count > MAX_PERIODS:
+        raise ReportError("range_too_large", periods=count, limit=MAX_PERIODS)
     periods = list(windows(request.start, request.end, request.period, zone))
-    if len(periods) > MAX_PERIODS:
-        raise ReportError("range_too_large", periods=len(periods), limit=MAX_PERIODS)
-    groups = [group_info(hass.config_entries.async_get_entry(g)) for g in request.groups]  # type: ignore[arg-type]
+    # A group named twice counts once; a group deleted since a profile named it is left out.
+    groups = [
+        group_info(entry)
+        for group_id in dict.fromkeys(request.groups)
+        if (entry := hass.config_entries.async_get_entry(group_id)) is not None
+        and kind_of(entry) is EntryKind.BINDING_GROUP
+    ]
     node_ids = list(dict.fromkeys(request.nodes))
     for group in groups:
         for member in (group.left or ()) + group.right:

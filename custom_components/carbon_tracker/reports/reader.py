@@ -13,17 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from homeassistant.components.recorder.db_schema import Statistics
+from homeassistant.components.recorder.db_schema import Statistics, StatisticsMeta
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util.unit_conversion import MassConverter
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 HOUR = timedelta(hours=1)
 # Boundaries per query of exact hits (bound parameters stay well under every engine's limit).
 CHUNK = 500
+# Up to this many boundaries without their hour, a statistic's are looked up with the others';
+# beyond, its first and last rows answer the boundaries outside its data without a query.
+FEW_MISSING = 2
 
 
 async def async_sums_at(
@@ -67,26 +70,86 @@ def _sums_at(
                 index = starts[start_ts]
                 answer[sid][index] = total * ratios[sid]
                 found.add((sid, index))
+        # The boundaries without the hour ending there (HA down then, or before the first row):
+        # the last row before, for all the statistics missing it at once.
+        # Boundaries before a statistic's first row or after its last need no query at all.
+        missing: dict[int, list[int]] = {}
         for sid, (meta_id, _) in metadata.items():
-            for index, boundary in enumerate(boundaries):
-                if (sid, index) not in found:
-                    total = _last_before(session, meta_id, boundary)
+            wanted = [index for index in range(len(boundaries)) if (sid, index) not in found]
+            if len(wanted) <= FEW_MISSING:
+                # Usually just the first boundary: one batched query for all statistics is cheaper.
+                for index in wanted:
+                    missing.setdefault(index, []).append(meta_id)
+                continue
+            first_ts, last_ts, last_sum = _extent(session, meta_id)
+            for index in wanted:
+                hour = (boundaries[index] - HOUR).timestamp()
+                if first_ts is None or hour < first_ts:
+                    continue  # no statistics yet: None
+                if last_ts is not None and hour >= last_ts:
+                    answer[sid][index] = None if last_sum is None else last_sum * ratios[sid]
+                    continue
+                missing.setdefault(index, []).append(meta_id)
+        for index, missing_ids in missing.items():
+            for first in range(0, len(missing_ids), CHUNK):
+                chunk_ids = missing_ids[first : first + CHUNK]
+                totals = _last_before_many(session, chunk_ids, boundaries[index])
+                for meta_id in chunk_ids:
+                    sid = by_metadata_id[meta_id]
+                    total = totals.get(meta_id)
                     answer[sid][index] = None if total is None else total * ratios[sid]
     return answer
 
 
-def _last_before(session: Session, meta_id: int, boundary: datetime) -> float | None:
-    """The sum of the last hour that ended at or before the boundary."""
-    row = session.execute(
-        select(Statistics.sum)
+def _extent(session: Session, meta_id: int) -> tuple[float | None, float | None, float | None]:
+    """A statistic's first hour, last hour and the sum of its last hour (index seeks)."""
+    first = session.execute(
+        select(Statistics.start_ts)
+        .where(Statistics.metadata_id == meta_id)
+        .order_by(Statistics.start_ts)
+        .limit(1)
+    ).first()
+    last = session.execute(
+        select(Statistics.start_ts, Statistics.sum)
+        .where(Statistics.metadata_id == meta_id)
+        .order_by(Statistics.start_ts.desc())
+        .limit(1)
+    ).first()
+    if first is None or last is None:
+        return None, None, None
+    return first[0], last[0], None if last[1] is None else float(last[1])
+
+
+def _last_before_many(
+    session: Session, meta_ids: list[int], boundary: datetime
+) -> dict[int, float]:
+    """Per statistic, the sum of the last hour that ended at or before the boundary.
+
+    One statement: for each statistic a reverse seek on (metadata_id, start_ts), limit 1, as a
+    correlated subquery (how the recorder finds the statistics at a time); statistics with no
+    such row (or a NULL sum there) are left out.
+    """
+    latest = (
+        select(Statistics.start_ts)
         .where(
-            Statistics.metadata_id == meta_id,
+            Statistics.metadata_id == StatisticsMeta.id,
             Statistics.start_ts <= (boundary - HOUR).timestamp(),
         )
         .order_by(Statistics.start_ts.desc())
         .limit(1)
-    ).first()
-    return None if row is None or row[0] is None else float(row[0])
+        .scalar_subquery()
+        .correlate(StatisticsMeta)
+    )
+    rows = session.execute(
+        select(StatisticsMeta.id, Statistics.sum)
+        .select_from(StatisticsMeta)
+        .join(
+            Statistics,
+            and_(Statistics.metadata_id == StatisticsMeta.id, Statistics.start_ts == latest),
+        )
+        .where(StatisticsMeta.id.in_(meta_ids))
+    )
+    return {meta_id: float(total) for meta_id, total in rows if total is not None}
 
 
 def _kg_ratio(unit: str | None) -> float:
