@@ -20,6 +20,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_REPORT
+from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
 from tests.common import group_entry, meter_id, set_meter, setup_node
 from tests.reports.conftest import ImportHours, recorded
 
@@ -266,3 +267,13 @@ async def test_the_last_report_survives_a_restart(
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.site_last_report") is None
+
+
+async def test_profile_diagnostics(hass: HomeAssistant, report_nodes: dict[int, str]) -> None:
+    entry = await setup_node(hass, profile_entry("p", "Site", nodes=[report_nodes[1]]))
+    diagnostics = await async_get_config_entry_diagnostics(hass, entry)
+    assert diagnostics == {
+        "kind": "report_profile",
+        "options": {**entry.options},
+        "last_report": None,
+    }
