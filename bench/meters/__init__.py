@@ -136,13 +136,18 @@ class BenchActions:
         return response
 
     async def settle(self, call: ServiceCall) -> ServiceResponse:
-        """Wait for pending tasks and for the recorder to write what is queued."""
+        """Wait for pending tasks and for the recorder to write what is queued.
+
+        Then a full garbage collection: what is settled is what is in use, not cycles the
+        collector has not reached yet (the same in the hass with and without nodes).
+        """
         start = time.perf_counter()
         await self.hass.async_block_till_done()
         backlog = None
         if (recorder := self._recorder()) is not None:
             await recorder.async_block_till_done()
             backlog = recorder.backlog
+        gc.collect()
         return {"elapsed": time.perf_counter() - start, "recorder_backlog": backlog}
 
     async def info(self, call: ServiceCall) -> ServiceResponse:
