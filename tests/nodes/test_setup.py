@@ -169,6 +169,32 @@ async def test_other_registry_changes_of_the_source_do_not_reload(hass: HomeAssi
     assert entry.data["source"] == SOURCE
 
 
+async def test_a_meter_moved_to_a_device_takes_the_node_with_it(hass: HomeAssistant) -> None:
+    """The node had its own device; its meter joins a device: the node reloads onto it."""
+    source = register_source(hass)
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    devices = dr.async_get(hass)
+    own = devices.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id)
+    assert own is not None
+    meter_device = devices.async_get_or_create(
+        config_entry_id=source.config_entry_id, identifiers={("test", "meter")}, name="Meter"
+    )
+    er.async_get(hass).async_update_entity(SOURCE, device_id=meter_device.id)
+    await hass.async_block_till_done()
+    carbon_entry = er.async_get(hass).async_get(CARBON)
+    assert carbon_entry is not None
+    assert carbon_entry.device_id == meter_device.id
+    assert devices.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id) is None
+    # Nothing lost or doubled across the reload.
+    assert carbon(hass) == approx(5.0)
+    set_meter(hass, 112)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(6.0)
+
+
 async def test_port_change_reloads_and_keeps_the_total(
     hass: HomeAssistant, grid_node: MockConfigEntry
 ) -> None:

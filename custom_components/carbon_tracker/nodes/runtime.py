@@ -64,6 +64,7 @@ from ..issues import (
     async_raise_source_missing,
 )
 from .accumulator import CarbonAccumulator, Outcome
+from .hub import node_hub
 from .lookup import emissions_entity_id
 from .recorded import async_last_shown_total
 
@@ -390,9 +391,9 @@ class NodeRuntime:
             assert intensity is not None
             stops.append(async_track_state_change_event(hass, intensity, self._on_intensity))
             self._set_intensity(hass.states.get(intensity))
-        stops.append(async_track_state_change_event(hass, settings.source, self._on_source))
+        node_hub(hass).async_follow(self)
         if (state := hass.states.get(settings.source)) is not None:
-            self._take(state)
+            self.async_take(state)
 
     @callback
     def _publish_deferred(self) -> None:
@@ -404,6 +405,7 @@ class NodeRuntime:
     @callback
     def async_stop(self) -> None:
         """Stop following the source and the intensity; a publication to come is dropped."""
+        node_hub(self.hass).async_unfollow(self)
         while self._unsubscribes:
             self._unsubscribes.pop()()
         if self._publish_pending is not None:
@@ -417,12 +419,7 @@ class NodeRuntime:
         async_raise_source_missing(self.hass, self.entry_id, self.name, self.settings.source)
 
     @callback
-    def _on_source(self, event: Event[EventStateChangedData]) -> None:
-        if (new_state := event.data["new_state"]) is not None:
-            self._take(new_state)
-
-    @callback
-    def _take(self, state: State) -> None:  # noqa: PLR0912 (one frame on the hot path)
+    def async_take(self, state: State) -> None:  # noqa: PLR0912 (one frame on the hot path)
         """Turn one source state into carbon: the hot path of the integration."""
         try:
             raw = float(state.state)
@@ -571,7 +568,7 @@ class NodeRuntime:
         self._set_intensity(event.data["new_state"])
         if self.factor is not None and (state := self.hass.states.get(self.settings.source)):
             # A reading held while the intensity was unknown is priced now.
-            self._take(state)
+            self.async_take(state)
 
     def _set_intensity(self, state: State | None) -> None:
         """Take a live intensity as the factor; unknown or unusable makes the factor None."""

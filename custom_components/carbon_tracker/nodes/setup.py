@@ -11,16 +11,16 @@ from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device_id
 from homeassistant.helpers.helper_integration import (
-    async_handle_source_entity_changes,
     async_remove_helper_devices,
 )
 from homeassistant.helpers.start import async_at_started
 
-from ..const import CONF_SOURCE, DOMAIN, FactorMode
+from ..const import DOMAIN, FactorMode
 from ..core.library_store import factor_table
 from ..issues import SOURCE_MISSING, async_clear
 from .entities import FACTOR_NUMBER_KEY
 from .factor_change import async_announce_factor_change
+from .hub import node_hub
 from .runtime import NodeRuntime, NodeSettings, TrackingNodeConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
@@ -59,17 +59,11 @@ async def async_setup_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) 
     source_device_id = async_entity_id_to_device_id(hass, settings.source)
     _remove_stale_devices(hass, entry, source_device_id)
 
-    # Partials, not closures: a few hundred bytes a node, which a factory of nodes notices.
-    entry.async_on_unload(
-        async_handle_source_entity_changes(
-            hass,
-            helper_config_entry_id=entry.entry_id,
-            set_source_entity_id_or_uuid=partial(_set_source, hass, entry),
-            source_device_id=source_device_id,
-            source_entity_id_or_uuid=settings.source,
-            source_entity_removed=partial(_async_source_removed, hass, entry),
-        )
-    )
+    # The meter's registry changes (renamed, removed, moved to another device) reach the node
+    # through the hub, which listens once for all nodes.
+    hub = node_hub(hass)
+    hub.async_add(entry.runtime_data)
+    entry.async_on_unload(partial(hub.async_remove, entry.runtime_data))
 
     @callback
     def check_source_exists(_: HomeAssistant) -> None:
@@ -121,16 +115,6 @@ def _remove_stale_devices(
         remove_all_devices=True,
         keep_device_ids=keep,
     )
-
-
-@callback
-def _set_source(hass: HomeAssistant, entry: TrackingNodeConfigEntry, source: str) -> None:
-    """The meter's entity id was renamed: follow it."""
-    hass.config_entries.async_update_entry(entry, data={**entry.data, CONF_SOURCE: source})
-
-
-async def _async_source_removed(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-    _raise_source_missing(hass, entry)
 
 
 def _raise_source_missing(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
