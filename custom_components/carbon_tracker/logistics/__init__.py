@@ -1,0 +1,1 @@
+"""Logistics (circulation) monitoring: shipment emissions from outbound records."""
