@@ -34,6 +34,11 @@ from .core.library_store import FactorTable, async_load_factor_table
 from .groups.setup import GROUP_PLATFORMS, async_remove_group, async_setup_group
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
+from .logistics.setup import (
+    LOGISTICS_PLATFORMS,
+    async_remove_logistics,
+    async_setup_logistics,
+)
 from .nodes.setup import NODE_PLATFORMS, async_setup_node
 from .reports.backfill import async_schedule_pending_backfill
 from .reports.setup import PROFILE_PLATFORMS, async_remove_profile, async_setup_profile
@@ -47,11 +52,13 @@ PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
     EntryKind.TRACKING_NODE: NODE_PLATFORMS,
     EntryKind.BINDING_GROUP: GROUP_PLATFORMS,
     EntryKind.REPORT_PROFILE: PROFILE_PLATFORMS,
+    EntryKind.LOGISTICS: LOGISTICS_PLATFORMS,
 }
 SETUP_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
     EntryKind.TRACKING_NODE: async_setup_node,
     EntryKind.BINDING_GROUP: async_setup_group,
     EntryKind.REPORT_PROFILE: async_setup_profile,
+    EntryKind.LOGISTICS: async_setup_logistics,
 }
 
 
@@ -87,6 +94,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
         async_remove_group(hass, entry)
     elif entry_kind(entry.data) is EntryKind.REPORT_PROFILE:
         async_remove_profile(hass, entry)
+    elif entry_kind(entry.data) is EntryKind.LOGISTICS:
+        await async_remove_logistics(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:

@@ -10,6 +10,7 @@ from homeassistant.core import callback
 from .const import DOMAIN
 from .groups.flow import GroupConfigSteps, GroupOptionsFlow
 from .kinds import EntryKind, entry_kind
+from .logistics.flow import LogisticsConfigSteps, LogisticsOptionsFlow
 from .nodes.flow import NodeConfigSteps, NodeOptionsFlow
 from .reports.flow import ProfileConfigSteps, ProfileOptionsFlow
 
@@ -17,11 +18,17 @@ OPTIONS_FLOW_BY_KIND: dict[EntryKind, type[OptionsFlow]] = {
     EntryKind.TRACKING_NODE: NodeOptionsFlow,
     EntryKind.BINDING_GROUP: GroupOptionsFlow,
     EntryKind.REPORT_PROFILE: ProfileOptionsFlow,
+    EntryKind.LOGISTICS: LogisticsOptionsFlow,
 }
 
 
 class CarbonTrackerConfigFlow(
-    NodeConfigSteps, GroupConfigSteps, ProfileConfigSteps, ConfigFlow, domain=DOMAIN
+    NodeConfigSteps,
+    GroupConfigSteps,
+    ProfileConfigSteps,
+    LogisticsConfigSteps,
+    ConfigFlow,
+    domain=DOMAIN,
 ):
     """Add an entry of any kind; each kind's steps come from its own subpackage."""
 

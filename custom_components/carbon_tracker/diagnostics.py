@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from .groups.diagnostics import group_diagnostics
 from .kinds import EntryKind, entry_kind
+from .logistics.diagnostics import logistics_diagnostics
 from .nodes.diagnostics import node_diagnostics
 from .reports.diagnostics import profile_diagnostics
 
@@ -17,6 +18,7 @@ DIAGNOSTICS_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], dict[str, An
     EntryKind.TRACKING_NODE: node_diagnostics,
     EntryKind.BINDING_GROUP: group_diagnostics,
     EntryKind.REPORT_PROFILE: profile_diagnostics,
+    EntryKind.LOGISTICS: logistics_diagnostics,
 }
 
 

@@ -15,6 +15,7 @@ class EntryKind(StrEnum):
     TRACKING_NODE = "tracking_node"
     BINDING_GROUP = "binding_group"
     REPORT_PROFILE = "report_profile"
+    LOGISTICS = "logistics"
 
 
 def entry_kind(data: Mapping[str, Any]) -> EntryKind:

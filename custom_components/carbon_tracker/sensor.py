@@ -12,6 +12,7 @@ from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .groups.entities import async_group_sensors
 from .kinds import EntryKind, entry_kind
+from .logistics.entities import async_logistics_sensors
 from .nodes.entities import async_node_sensors
 from .reports.entities import async_profile_sensors
 
@@ -29,4 +30,9 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """Add the entry's sensors."""
-    async_add_entities(ENTITIES_BY_KIND[entry_kind(entry.data)](hass, entry))
+    kind = entry_kind(entry.data)
+    if kind is EntryKind.LOGISTICS:
+        # A logistics entry adds a sensor for each transport mode as it first carries goods.
+        async_logistics_sensors(hass, entry, async_add_entities)
+        return
+    async_add_entities(ENTITIES_BY_KIND[kind](hass, entry))

@@ -117,12 +117,12 @@ BAD_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize("bad", BAD_NUMBERS, ids=repr)
+@pytest.mark.parametrize("bad", BAD_NUMBERS, ids=[f"bad-{i}" for i in range(len(BAD_NUMBERS))])
 def test_a_bad_quantity_is_refused(bad: Any) -> None:
     assert parse_record(record(quantity=bad)) == RecordError(RecordProblem.BAD_QUANTITY, str(bad))
 
 
-@pytest.mark.parametrize("bad", BAD_NUMBERS, ids=repr)
+@pytest.mark.parametrize("bad", BAD_NUMBERS, ids=[f"bad-{i}" for i in range(len(BAD_NUMBERS))])
 def test_a_bad_distance_is_refused(bad: Any) -> None:
     assert parse_record(record(distance_km=bad)) == RecordError(
         RecordProblem.BAD_DISTANCE, str(bad)

@@ -14,21 +14,20 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_conversion import MassConverter
 
 from ..const import CONF_KIND, CONF_PORT, DOMAIN
-from ..kinds import EntryKind
-from ..nodes.lookup import emissions_entity_id, node_entries
+from ..nodes.lookup import PORT_KINDS, emissions_entity_id, port_entries
 from .runtime import Member
 
 CUMULATIVE = (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL)
 
 
 def member_entries(hass: HomeAssistant) -> list[ConfigEntry]:
-    """Every entry that can be bound into a group."""
-    return node_entries(hass)
+    """Every entry that can be bound into a group: the ports."""
+    return port_entries(hass)
 
 
 def is_member_entry(entry: ConfigEntry) -> bool:
     """Whether an entry can be bound (O(1): checked for every member at a group's setup)."""
-    return entry.domain == DOMAIN and entry.data.get(CONF_KIND) == EntryKind.TRACKING_NODE
+    return entry.domain == DOMAIN and entry.data.get(CONF_KIND) in PORT_KINDS
 
 
 def member_ports(hass: HomeAssistant) -> dict[int, ConfigEntry]:

@@ -14,6 +14,19 @@ from homeassistant.helpers import entity_registry as er
 from ..const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN
 from ..kinds import EntryKind
 
+# The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
+# sensor with the unique id suffix "_emissions".
+PORT_KINDS = frozenset({EntryKind.TRACKING_NODE, EntryKind.LOGISTICS})
+
+
+def port_entries(hass: HomeAssistant) -> list[ConfigEntry]:
+    """Every entry that is a port (a node, a logistics entry), loaded or not."""
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) in PORT_KINDS
+    ]
+
 
 def node_entries(hass: HomeAssistant) -> list[ConfigEntry]:
     """Every tracking node entry, loaded or not."""
@@ -55,11 +68,13 @@ def node_tracking_source(
 
 
 def used_ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[int]:
-    """Ports taken by nodes (other than ``exclude_entry_id``)."""
+    """Ports taken by nodes and the other ports, such as logistics (but ``exclude_entry_id``)."""
     return {
         int(entry.options[CONF_PORT])
-        for entry in node_entries(hass)
-        if CONF_PORT in entry.options and entry.entry_id != exclude_entry_id
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) in PORT_KINDS
+        and CONF_PORT in entry.options
+        and entry.entry_id != exclude_entry_id
     }
 
 

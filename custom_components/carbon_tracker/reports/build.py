@@ -37,7 +37,7 @@ from ..core.windows import Period, next_window_start, window_start, windows
 from ..groups.arithmetic import GroupKind
 from ..groups.settings import GroupSettings
 from ..kinds import EntryKind
-from ..nodes.lookup import emissions_entity_id
+from ..nodes.lookup import PORT_KINDS, emissions_entity_id
 from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
 from .reader import async_sums_at
 from .render import as_csv, as_data, as_markdown
@@ -160,16 +160,18 @@ def kind_of(entry: ConfigEntry) -> EntryKind | None:
 
 
 def entries_of(hass: HomeAssistant, kind: EntryKind) -> list[ConfigEntry]:
-    """Our entries of one kind."""
-    return [entry for entry in hass.config_entries.async_entries(DOMAIN) if kind_of(entry) is kind]
+    """Our entries of one kind; for nodes, every port (logistics entries too)."""
+    kinds = PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}
+    return [entry for entry in hass.config_entries.async_entries(DOMAIN) if kind_of(entry) in kinds]
 
 
 def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tuple[str, ...]:
-    """Entry ids of ``kind``, each checked."""
+    """Entry ids of ``kind`` (for nodes: any port, a logistics entry too), each checked."""
+    kinds = PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}
     checked = []
     for entry_id in ids:
         entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or kind_of(entry) is not kind:
+        if entry is None or kind_of(entry) not in kinds:
             raise ReportError("unknown_scope", entry_id=entry_id, kind=kind.value)
         checked.append(entry_id)
     return tuple(checked)
@@ -178,6 +180,18 @@ def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tup
 def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
     """What a report says about a node: port, name, scope, where its factor comes from, gas."""
     options = entry.options
+    if kind_of(entry) is EntryKind.LOGISTICS:
+        # Shipments: value-chain carbon, priced by the entry's method with DESNZ 2025 freight
+        # factors unless its catalogue overrides them.
+        method = options.get("method", "tonne_km")
+        return NodeInfo(
+            entry.entry_id,
+            int(options[CONF_PORT]),
+            entry.title,
+            Scope(options.get(CONF_GHG_SCOPE) or Scope.VALUE_CHAIN),
+            f"logistics ({method}; UK DESNZ 2025 freight factors unless overridden)",
+            "CO2e",
+        )
     mode = options.get(CONF_FACTOR_MODE, "")
     table = factor_table(hass)
     library = table.factors.get(str(options.get(CONF_FACTOR_ID)))

@@ -1,0 +1,137 @@
+"""Entities of a logistics entry: cumulative emissions, emissions per mode, the last shipment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.const import UnitOfMass
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+
+from ..const import CONF_PORT, DOMAIN
+from .runtime import LogisticsConfigEntry, LogisticsRuntime
+
+
+class LogisticsEntity(SensorEntity):
+    """A sensor of a logistics entry, on its own device; written when the ledger changes."""
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: LogisticsConfigEntry, key: str) -> None:
+        """Tie the sensor to the entry."""
+        self._logistics: LogisticsRuntime = entry.runtime_data
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_device_info = DeviceInfo(
+            identifiers={(DOMAIN, entry.entry_id)},
+            name=entry.title,
+            manufacturer="Carbon Tracker",
+            model="Logistics",
+            serial_number=f"port {entry.options.get(CONF_PORT)}",
+            entry_type=DeviceEntryType.SERVICE,
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the ledger."""
+        self._logistics.listeners.async_add(self.async_write_ha_state)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop following it."""
+        self._logistics.listeners.async_remove(self.async_write_ha_state)
+
+
+class LogisticsEmissionsSensor(LogisticsEntity):
+    """All shipments' kg CO2e.
+
+    State class total: a correction can lower it, and HA's statistics then count the net change,
+    never a reset.
+    """
+
+    _attr_translation_key = "logistics_emissions"
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, entry: LogisticsConfigEntry) -> None:
+        """The entry's port: the same unique id suffix as a node's carbon sensor."""
+        super().__init__(entry, "emissions")
+
+    @property
+    def native_value(self) -> float:
+        """The ledger's total."""
+        return self._logistics.ledger.total.value
+
+
+class ModeEmissionsSensor(LogisticsEntity):
+    """One transport mode's kg CO2e."""
+
+    _attr_translation_key = "mode_emissions"
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, entry: LogisticsConfigEntry, mode: str) -> None:
+        """The mode's share."""
+        super().__init__(entry, f"mode_{mode}")
+        self._mode = mode
+        self._attr_translation_placeholders = {"mode": mode}
+
+    @property
+    def native_value(self) -> float:
+        """The mode's total."""
+        total = self._logistics.ledger.by_mode.get(self._mode)
+        return 0.0 if total is None else total.value
+
+
+class LastShipmentSensor(LogisticsEntity):
+    """When the last shipment left; its order and kg as attributes."""
+
+    _attr_translation_key = "last_shipment"
+    _attr_device_class = SensorDeviceClass.TIMESTAMP
+
+    def __init__(self, entry: LogisticsConfigEntry) -> None:
+        """The last shipment."""
+        super().__init__(entry, "last_shipment")
+
+    @property
+    def native_value(self) -> datetime | None:
+        """Its time."""
+        last = self._logistics.last_shipment()
+        return None if last is None else last["time"]
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any] | None:
+        """Its order id, kg and mode."""
+        last = self._logistics.last_shipment()
+        if last is None:
+            return None
+        return {"order_id": last["order_id"], "kg": round(last["kg"], 6), "mode": last["mode"]}
+
+
+@callback
+def async_logistics_sensors(
+    hass: HomeAssistant,
+    entry: LogisticsConfigEntry,
+    async_add_entities: AddConfigEntryEntitiesCallback,
+) -> None:
+    """The entry's sensors; a sensor for each mode as it first carries a shipment."""
+    runtime = entry.runtime_data
+    async_add_entities(
+        [
+            LogisticsEmissionsSensor(entry),
+            LastShipmentSensor(entry),
+            *(ModeEmissionsSensor(entry, mode) for mode in sorted(runtime.ledger.by_mode)),
+        ]
+    )
+
+    @callback
+    def add_mode(mode: str) -> None:
+        async_add_entities([ModeEmissionsSensor(entry, mode)])
+
+    runtime.new_mode_listeners.append(add_mode)
+    entry.async_on_unload(lambda: runtime.new_mode_listeners.remove(add_mode))

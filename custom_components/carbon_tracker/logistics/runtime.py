@@ -1,0 +1,138 @@
+"""A logistics entry's engine: records in, kilograms out, the ledger kept on disk.
+
+Records come from the action, the webhook or a CSV import, one or a batch. A batch is worked in
+slices, yielding to the event loop between them, so 10,000 records never hold the loop for long.
+The ledger is saved to the entry's own store a few seconds after a change (and at shutdown), never
+from the state machine's hot path; totals are rebuilt from the orders when it is loaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.storage import Store
+
+from ..const import DOMAIN
+from ..core.compensated import CompensatedSum
+from ..nodes.runtime import Listeners
+from .ledger import Entry, Ledger, Outcome, RecordError, RecordProblem, parse_record, price
+from .settings import LogisticsSettings
+
+_LOGGER = logging.getLogger(__name__)
+
+STORE_VERSION = 1
+SAVE_DELAY = 5.0  # seconds: a burst of records is saved once
+SLICE = 1000  # records worked between two yields to the event loop
+
+type LogisticsConfigEntry = ConfigEntry[LogisticsRuntime]
+
+
+class LogisticsRuntime:
+    """The ledger of one logistics entry, and who shows it."""
+
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, name: str, settings: LogisticsSettings
+    ) -> None:
+        """Empty until loaded."""
+        self.hass = hass
+        self.entry_id = entry_id
+        self.name = name
+        self.settings = settings
+        self.ledger = Ledger()
+        self.listeners = Listeners()
+        # Called with a mode id the first time that mode carries a shipment (a new sensor).
+        self.new_mode_listeners: list[Any] = []
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.logistics.{entry_id}"
+        )
+
+    async def async_load(self) -> None:
+        """Read the ledger back; the totals are rebuilt from the orders, exactly."""
+        data = await self._store.async_load()
+        if not data:
+            return
+        ledger = Ledger()
+        for order_id, (fingerprint, kg, mode, time) in data.get("orders", {}).items():
+            entry = Entry(tuple(fingerprint), float(kg), str(mode), datetime.fromisoformat(time))
+            ledger.orders[order_id] = entry
+            ledger.total.add(entry.kg)
+            ledger.by_mode.setdefault(entry.mode, CompensatedSum()).add(entry.kg)
+        ledger.last_order = data.get("last_order")
+        self.ledger = ledger
+
+    @callback
+    def _data_to_save(self) -> dict[str, Any]:
+        return {
+            "orders": {
+                order_id: [list(entry.fingerprint), entry.kg, entry.mode, entry.time.isoformat()]
+                for order_id, entry in self.ledger.orders.items()
+            },
+            "last_order": self.ledger.last_order,
+        }
+
+    async def async_remove_store(self) -> None:
+        """The entry is deleted: so is its ledger."""
+        await self._store.async_remove()
+
+    def last_shipment(self) -> Mapping[str, Any] | None:
+        """The last order counted: its id, time, kg and mode."""
+        order_id = self.ledger.last_order
+        if order_id is None or (entry := self.ledger.orders.get(order_id)) is None:
+            return None
+        return {"order_id": order_id, "time": entry.time, "kg": entry.kg, "mode": entry.mode}
+
+    async def async_record(self, raws: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Check, price and count each record; each answer says what happened or what is wrong.
+
+        A record is checked and priced whole before it touches the ledger: a bad one changes
+        nothing, a good one is never half applied.
+        """
+        settings = self.settings
+        results: list[dict[str, Any]] = []
+        modes_before = set(self.ledger.by_mode)
+        changed = False
+        for index, raw in enumerate(raws):
+            if index and not index % SLICE:
+                await asyncio.sleep(0)
+            order_id = raw.get("order_id") if isinstance(raw, Mapping) else None
+            if not isinstance(raw, Mapping):
+                results.append(_refused(None, RecordError(RecordProblem.MISSING_FIELD, "record")))
+                continue
+            shipment = parse_record(raw)
+            if isinstance(shipment, RecordError):
+                results.append(_refused(order_id, shipment))
+                continue
+            kg = price(shipment, settings.products, settings.modes, settings.method)
+            if isinstance(kg, RecordError):
+                results.append(_refused(order_id, kg))
+                continue
+            outcome, moved = self.ledger.apply(shipment, kg)
+            changed = changed or outcome is not Outcome.UNCHANGED
+            if outcome is Outcome.CORRECTED:
+                _LOGGER.info(
+                    "%s: order %s corrected (%+.3f kg)", self.name, shipment.order_id, moved
+                )
+            results.append(
+                {"order_id": shipment.order_id, "outcome": outcome.value, "kg": round(kg, 6)}
+            )
+        if changed:
+            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+            for mode in set(self.ledger.by_mode) - modes_before:
+                for add_mode in self.new_mode_listeners:
+                    add_mode(mode)
+            self.listeners.async_notify()
+        return results
+
+
+def _refused(order_id: Any, error: RecordError) -> dict[str, Any]:
+    return {
+        "order_id": None if order_id is None else str(order_id),
+        "error": error.problem.value,
+        "detail": error.detail,
+    }

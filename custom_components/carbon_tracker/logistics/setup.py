@@ -1,0 +1,49 @@
+"""Setting up a logistics entry: its ledger, its sensors and its warehouse webhook."""
+
+from __future__ import annotations
+
+from homeassistant.components import webhook
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
+from homeassistant.core import HomeAssistant
+
+from ..const import DOMAIN
+from .intake import async_handle_webhook
+from .runtime import LogisticsConfigEntry, LogisticsRuntime
+from .settings import CONF_WEBHOOK_ID, LogisticsSettings
+
+LOGISTICS_PLATFORMS = (Platform.SENSOR,)
+
+
+async def async_setup_logistics(hass: HomeAssistant, entry: LogisticsConfigEntry) -> None:
+    """Load the ledger, register the webhook (local only), forward the sensors."""
+    runtime = LogisticsRuntime(
+        hass, entry.entry_id, entry.title, LogisticsSettings.from_entry(entry.options)
+    )
+    await runtime.async_load()
+    entry.runtime_data = runtime
+    webhook_id = entry.data[CONF_WEBHOOK_ID]
+    webhook.async_register(
+        hass,
+        DOMAIN,
+        f"Carbon Tracker logistics: {entry.title}",
+        webhook_id,
+        async_handle_webhook,
+        local_only=True,
+        allowed_methods=("POST",),
+    )
+    entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
+    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    await hass.config_entries.async_forward_entry_setups(entry, LOGISTICS_PLATFORMS)
+
+
+async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """New catalogues or method: the entry starts again with them (the ledger is kept)."""
+    await hass.config_entries.async_reload(entry.entry_id)
+
+
+async def async_remove_logistics(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """The entry is deleted: so is its ledger."""
+    await LogisticsRuntime(
+        hass, entry.entry_id, entry.title, LogisticsSettings.from_entry({})
+    ).async_remove_store()
