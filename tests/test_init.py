@@ -144,7 +144,12 @@ async def test_an_entry_from_a_newer_version_is_not_loaded(hass: HomeAssistant) 
 async def test_create_helper_starts_with_a_menu_of_kinds(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
     assert result["type"] == "menu"
-    assert result["menu_options"] == ["tracking_node", "binding_group", "report_profile", "logistics"]
+    assert result["menu_options"] == [
+        "tracking_node",
+        "binding_group",
+        "report_profile",
+        "logistics",
+    ]
 
 
 async def test_an_up_to_date_entry_is_left_as_it_is(hass: HomeAssistant) -> None:

@@ -136,7 +136,12 @@ async def start_node_flow(hass: HomeAssistant) -> FlowResult:
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert result["menu_options"] == ["tracking_node", "binding_group", "report_profile", "logistics"]
+    assert result["menu_options"] == [
+        "tracking_node",
+        "binding_group",
+        "report_profile",
+        "logistics",
+    ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "tracking_node"}
     )
