@@ -33,6 +33,11 @@ SLICE = 1000  # records worked between two yields to the event loop
 type LogisticsConfigEntry = ConfigEntry[LogisticsRuntime]
 
 
+def ledger_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+    """The store an entry's ledger is kept in."""
+    return Store(hass, STORE_VERSION, f"{DOMAIN}.logistics.{entry_id}")
+
+
 class LogisticsRuntime:
     """The ledger of one logistics entry, and who shows it."""
 
@@ -48,9 +53,8 @@ class LogisticsRuntime:
         self.listeners = Listeners()
         # Called with a mode id the first time that mode carries a shipment (a new sensor).
         self.new_mode_listeners: list[Any] = []
-        self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.logistics.{entry_id}"
-        )
+        self._store = ledger_store(hass, entry_id)
+        self._unsaved = False
 
     async def async_load(self) -> None:
         """Read the ledger back; the totals are rebuilt from the orders, exactly."""
@@ -66,8 +70,14 @@ class LogisticsRuntime:
         ledger.last_order = data.get("last_order")
         self.ledger = ledger
 
+    async def async_flush(self) -> None:
+        """Write what the delayed save has not yet (the entry unloads or reloads now)."""
+        if self._unsaved:
+            await self._store.async_save(self._data_to_save())
+
     @callback
     def _data_to_save(self) -> dict[str, Any]:
+        self._unsaved = False
         return {
             "orders": {
                 order_id: [list(entry.fingerprint), entry.kg, entry.mode, entry.time.isoformat()]
@@ -75,10 +85,6 @@ class LogisticsRuntime:
             },
             "last_order": self.ledger.last_order,
         }
-
-    async def async_remove_store(self) -> None:
-        """The entry is deleted: so is its ledger."""
-        await self._store.async_remove()
 
     def last_shipment(self) -> Mapping[str, Any] | None:
         """The last order counted: its id, time, kg and mode."""
@@ -122,6 +128,7 @@ class LogisticsRuntime:
                 {"order_id": shipment.order_id, "outcome": outcome.value, "kg": round(kg, 6)}
             )
         if changed:
+            self._unsaved = True
             self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
             for mode in set(self.ledger.by_mode) - modes_before:
                 for add_mode in self.new_mode_listeners:

@@ -9,7 +9,7 @@ from homeassistant.core import HomeAssistant
 
 from ..const import DOMAIN
 from .intake import async_handle_webhook
-from .runtime import LogisticsConfigEntry, LogisticsRuntime
+from .runtime import LogisticsConfigEntry, LogisticsRuntime, ledger_store
 from .settings import CONF_WEBHOOK_ID, LogisticsSettings
 
 LOGISTICS_PLATFORMS = (Platform.SENSOR,)
@@ -33,6 +33,8 @@ async def async_setup_logistics(hass: HomeAssistant, entry: LogisticsConfigEntry
         allowed_methods=("POST",),
     )
     entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
+    # A reload right after a batch must not read the ledger from before it.
+    entry.async_on_unload(runtime.async_flush)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, LOGISTICS_PLATFORMS)
 
