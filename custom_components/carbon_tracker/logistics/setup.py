@@ -46,6 +46,4 @@ async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> Non
 
 async def async_remove_logistics(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """The entry is deleted: so is its ledger."""
-    await LogisticsRuntime(
-        hass, entry.entry_id, entry.title, LogisticsSettings.from_entry({})
-    ).async_remove_store()
+    await ledger_store(hass, entry.entry_id).async_remove()
