@@ -160,11 +160,21 @@ async def async_handle_webhook(
     )
     if runtime is None:
         return web.json_response({"error": "not_found"}, status=404)
-    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+    # HA's MockRequest (the webhook/handle WebSocket command, cloudhooks) has no content_length.
+    content_length = getattr(request, "content_length", None)
+    if content_length is not None and content_length > MAX_BODY_BYTES:
         return web.json_response(
             {"error": "body_too_large", "limit_bytes": MAX_BODY_BYTES}, status=413
         )
-    body = await request.content.read(MAX_BODY_BYTES + 1)
+    # StreamReader.read(n) returns what has arrived so far (at most n bytes), not the whole body.
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_BODY_BYTES and (
+        chunk := await request.content.read(MAX_BODY_BYTES + 1 - size)
+    ):
+        chunks.append(chunk)
+        size += len(chunk)
+    body = b"".join(chunks)
     if len(body) > MAX_BODY_BYTES:
         return web.json_response(
             {"error": "body_too_large", "limit_bytes": MAX_BODY_BYTES}, status=413

@@ -15,7 +15,7 @@ import logging
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers.storage import Store
 
 from ..const import DOMAIN
@@ -35,7 +35,11 @@ type LogisticsConfigEntry = ConfigEntry[LogisticsRuntime]
 
 def ledger_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """The store an entry's ledger is kept in."""
-    return Store(hass, STORE_VERSION, f"{DOMAIN}.logistics.{entry_id}")
+    # Serialised in the executor: a ledger of tens of thousands of orders is not turned into JSON
+    # on the event loop.
+    return Store(
+        hass, STORE_VERSION, f"{DOMAIN}.logistics.{entry_id}", serialize_in_event_loop=False
+    )
 
 
 class LogisticsRuntime:
@@ -73,18 +77,8 @@ class LogisticsRuntime:
     async def async_flush(self) -> None:
         """Write what the delayed save has not yet (the entry unloads or reloads now)."""
         if self._unsaved:
-            await self._store.async_save(self._data_to_save())
-
-    @callback
-    def _data_to_save(self) -> dict[str, Any]:
-        self._unsaved = False
-        return {
-            "orders": {
-                order_id: [list(entry.fingerprint), entry.kg, entry.mode, entry.time.isoformat()]
-                for order_id, entry in self.ledger.orders.items()
-            },
-            "last_order": self.ledger.last_order,
-        }
+            self._unsaved = False
+            await self._store.async_save(_saved(dict(self.ledger.orders), self.ledger.last_order))
 
     def last_shipment(self) -> Mapping[str, Any] | None:
         """The last order counted: its id, time, kg and mode."""
@@ -129,12 +123,27 @@ class LogisticsRuntime:
             )
         if changed:
             self._unsaved = True
-            self._store.async_delay_save(self._data_to_save, SAVE_DELAY)
+            # A copy of the orders now (cheap); their entries are replaced, never changed, so the
+            # copy is built into the saved data in the executor while records go on arriving.
+            orders = dict(self.ledger.orders)
+            last = self.ledger.last_order
+            self._store.async_delay_save(lambda: _saved(orders, last), SAVE_DELAY)
             for mode in set(self.ledger.by_mode) - modes_before:
                 for add_mode in self.new_mode_listeners:
                     add_mode(mode)
             self.listeners.async_notify()
         return results
+
+
+def _saved(orders: Mapping[str, Entry], last_order: str | None) -> dict[str, Any]:
+    """The ledger as stored."""
+    return {
+        "orders": {
+            order_id: [list(entry.fingerprint), entry.kg, entry.mode, entry.time.isoformat()]
+            for order_id, entry in orders.items()
+        },
+        "last_order": last_order,
+    }
 
 
 def _refused(order_id: Any, error: RecordError) -> dict[str, Any]:
