@@ -55,7 +55,7 @@ def check_catalogues(products: Any, modes: Any) -> tuple[str, str, dict[str, str
         where = {"item": str(index)}
         if not isinstance(item, Mapping) or not str(item.get("model") or "").strip():
             return CONF_PRODUCTS, "product_without_model", where
-        model = str(item["model"])
+        model = str(item["model"]).strip()
         where = {"item": model}
         if model in seen:
             return CONF_PRODUCTS, "product_repeated", where

@@ -27,8 +27,8 @@ class LogisticsSettings:
     def from_entry(cls, options: Mapping[str, Any]) -> LogisticsSettings:
         """The method and catalogues; a mode override replaces its default intensities."""
         products = {
-            str(item["model"]): Product(
-                str(item["model"]),
+            str(item["model"]).strip(): Product(
+                str(item["model"]).strip(),
                 float(item["kg_per_unit"]),
                 None if item.get("kg_co2e_per_km") is None else float(item["kg_co2e_per_km"]),
             )
