@@ -47,11 +47,13 @@ class WindowSums:
         self._last: dict[str, float | None] = dict.fromkeys(self._side)
         self._sums = {Side.LEFT: CompensatedSum(), Side.RIGHT: CompensatedSum()}
 
-    def update(self, member: str, total: float) -> float:
+    def update(self, member: str, total: float, *, can_decrease: bool = False) -> float:
         """A member's total now; returns the kilograms it added to its side.
 
         The first total seen of a member is its baseline; a total below the last one is taken as
-        counted from zero (a member that started again), as HA's statistics take a meter reset.
+        counted from zero (a member that started again), as HA's statistics take a meter reset,
+        unless the member's total can decrease (state class total, e.g. a logistics entry whose
+        order was corrected downwards): then the drop is a negative change.
         """
         if not isfinite(total) or total < 0.0:
             return 0.0
@@ -59,7 +61,7 @@ class WindowSums:
         self._last[member] = total
         if last is None:
             return 0.0
-        added = total - last if total >= last else total
+        added = total - last if total >= last or can_decrease else total
         if added:
             self._sums[self._side[member]].add(added)
         return added

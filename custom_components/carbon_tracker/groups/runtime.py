@@ -17,6 +17,7 @@ from math import isfinite
 import time
 from typing import Any
 
+from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, UnitOfMass
 from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
@@ -312,13 +313,16 @@ class GroupRuntime:
                 self._evaluate()
                 self._publish()
             return
+        # A member whose total may go down (state class total: a corrected shipment) is not
+        # taken as counting from zero when it does.
+        can_decrease = state.attributes.get(ATTR_STATE_CLASS) == SensorStateClass.TOTAL
         if member in self.missing:
             if self._started:
                 _LOGGER.info("%s: member %s reports again", self.name, self.members[member].name)
             self.missing.discard(member)
             self._reporting[self.sums.side_of(member)] += 1
-            self.sums.update(member, total)
-        elif not self.sums.update(member, total):
+            self.sums.update(member, total, can_decrease=can_decrease)
+        elif not self.sums.update(member, total, can_decrease=can_decrease):
             return
         self._evaluate()
         self._publish()
