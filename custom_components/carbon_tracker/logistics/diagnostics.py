@@ -7,6 +7,7 @@ from typing import Any
 from homeassistant.components.diagnostics import async_redact_data
 from homeassistant.core import HomeAssistant
 
+from .modes import DEFAULT_MODES
 from .runtime import LogisticsConfigEntry
 from .settings import CONF_WEBHOOK_ID
 
@@ -21,4 +22,14 @@ def logistics_diagnostics(hass: HomeAssistant, entry: LogisticsConfigEntry) -> d
         "total_kg": ledger.total.value,
         "by_mode_kg": ledger.mode_totals(),
         "last_order": ledger.last_order,
+        # The intensities in force, each default with its source.
+        "modes": {
+            mode.id: {
+                "kg_per_tonne_km": entry.runtime_data.settings.modes[mode.id].kg_per_tonne_km,
+                "default_kg_per_tonne_km": mode.kg_per_tonne_km,
+                "default_kg_per_vehicle_km": mode.kg_per_vehicle_km,
+                "source": mode.source,
+            }
+            for mode in DEFAULT_MODES
+        },
     }
