@@ -17,11 +17,11 @@ from typing import Any
 from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_PORT, DOMAIN
+from ..errors import CarbonTrackerError
 from ..kinds import EntryKind
 from .runtime import LogisticsRuntime
 from .settings import CONF_WEBHOOK_ID
@@ -58,16 +58,8 @@ RECORD_SHIPMENT_SCHEMA = vol.Schema(
 IMPORT_SHIPMENTS_SCHEMA = vol.Schema({**_ENTRY, vol.Required("file"): cv.string})
 
 
-class IntakeError(ServiceValidationError):
-    """A request that brings no records; translated."""
-
-    def __init__(self, key: str, **placeholders: Any) -> None:
-        """Say what is wrong."""
-        super().__init__(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={name: str(value) for name, value in placeholders.items()},
-        )
+# The translated error of the reports' and logistics' actions (one class for all).
+IntakeError = CarbonTrackerError
 
 
 def async_register_logistics_actions(hass: HomeAssistant) -> None:

@@ -16,7 +16,6 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util, slugify
 
@@ -34,6 +33,7 @@ from ..const import (
 from ..core.library_store import factor_table
 from ..core.scopes import Scope, default_scope
 from ..core.windows import Period, next_window_start, window_start, windows
+from ..errors import CarbonTrackerError
 from ..groups.arithmetic import GroupKind
 from ..groups.settings import GroupSettings
 from ..kinds import EntryKind
@@ -49,16 +49,8 @@ MAX_SUMS = 2_000_000
 REPORTS_FOLDER = Path(DOMAIN) / "reports"
 
 
-class ReportError(ServiceValidationError):
-    """A request a report cannot be made for; translated."""
-
-    def __init__(self, key: str, **placeholders: Any) -> None:
-        """Say what is wrong."""
-        super().__init__(
-            translation_domain=DOMAIN,
-            translation_key=key,
-            translation_placeholders={name: str(value) for name, value in placeholders.items()},
-        )
+# The translated error of the reports' and logistics' actions (one class for all).
+ReportError = CarbonTrackerError
 
 
 @dataclass(frozen=True, slots=True)
