@@ -288,8 +288,8 @@ def test_a_new_order_is_added() -> None:
     assert ledger.total.value == 8.5
     assert ledger.mode_totals() == {"hgv": 8.5}
     assert ledger.last_order == "SO-1"
-    assert ledger.orders["SO-1"].kg == 8.5
-    assert ledger.orders["SO-1"].time == T0
+    assert ledger.entry("SO-1").kg == 8.5
+    assert ledger.entry("SO-1").time == T0
 
 
 def test_the_same_content_again_is_unchanged() -> None:
@@ -300,7 +300,7 @@ def test_the_same_content_again_is_unchanged() -> None:
     assert ledger.apply(shipment(quantity="20.0", time=T0), 99.0) == (Outcome.UNCHANGED, 0.0)
     assert ledger.total.value == 9.5
     assert ledger.mode_totals() == {"hgv": 9.5}
-    assert ledger.orders["SO-1"].kg == 8.5
+    assert ledger.entry("SO-1").kg == 8.5
     assert ledger.last_order == "SO-2"  # an unchanged record is not a new order
 
 
@@ -311,7 +311,7 @@ def test_different_content_is_a_correction_by_the_difference() -> None:
     assert ledger.apply(shipment(quantity=30), 12.75) == (Outcome.CORRECTED, 4.25)
     assert ledger.total.value == 13.75
     assert ledger.mode_totals() == {"hgv": 13.75}
-    assert ledger.orders["SO-1"].kg == 12.75
+    assert ledger.entry("SO-1").kg == 12.75
     assert ledger.last_order == "SO-1"
     # A correction down.
     assert ledger.apply(shipment(quantity=10), 4.25) == (Outcome.CORRECTED, -8.5)
@@ -325,7 +325,7 @@ def test_a_correction_to_another_mode_moves_the_mode_totals() -> None:
     assert ledger.apply(shipment(mode="rail"), 2.0) == (Outcome.CORRECTED, -6.5)
     assert ledger.total.value == 3.0
     assert ledger.mode_totals() == {"hgv": 1.0, "rail": 2.0}
-    assert ledger.orders["SO-1"].mode == "rail"
+    assert ledger.entry("SO-1").mode == "rail"
     # And back again.
     assert ledger.apply(shipment(), 8.5) == (Outcome.CORRECTED, 6.5)
     assert ledger.mode_totals() == {"hgv": 9.5, "rail": 0.0}
@@ -337,7 +337,7 @@ def test_a_correction_of_only_the_time_or_route_is_still_a_correction() -> None:
     ledger.apply(shipment(), 8.5)
     later = T0 + timedelta(hours=1)
     assert ledger.apply(shipment(time=later), 8.5) == (Outcome.CORRECTED, 0.0)
-    assert ledger.orders["SO-1"].time == later
+    assert ledger.entry("SO-1").time == later
     assert ledger.apply(shipment(time=later, origin="Hull"), 8.5) == (Outcome.CORRECTED, 0.0)
     assert ledger.total.value == 8.5
 

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
+import json
 from math import isfinite
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..core.compensated import CompensatedSum
 
@@ -83,9 +84,9 @@ class Shipment:
     origin: str | None = None
     destination: str | None = None
 
-    def fingerprint(self) -> tuple[Any, ...]:
-        """What makes two records of one order the same content."""
-        return (
+    def fingerprint(self) -> str:
+        """What makes two records of one order the same content, as one string."""
+        return fingerprint_text(
             # The same instant written with another offset is the same record.
             self.time.astimezone(UTC).isoformat(),
             self.model,
@@ -95,6 +96,15 @@ class Shipment:
             self.origin,
             self.destination,
         )
+
+
+def fingerprint_text(*fields: Any) -> str:
+    """A record's content as text.
+
+    A string, unlike a tuple, is no work for the garbage collector, and a ledger keeps one per
+    order.
+    """
+    return json.dumps(list(fields))
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,14 +193,19 @@ def price(
     return kg
 
 
-@dataclass(slots=True)
-class Entry:
-    """What the ledger keeps of an order."""
+class OrderEntry(NamedTuple):
+    """What the ledger keeps of an order, by name (made on demand from its plain tuple)."""
 
-    fingerprint: tuple[Any, ...]
+    fingerprint: str
     kg: float
     mode: str
     time: datetime
+
+
+# What the ledger keeps of an order: a plain tuple of atomic values, which CPython's garbage
+# collector stops tracking. A ledger of tens of thousands of orders then never sets off a full
+# collection (a pause of over 100 ms on the event loop) as it grows.
+type Entry = tuple[str, float, str, datetime]
 
 
 @dataclass(slots=True)
@@ -206,16 +221,21 @@ class Ledger:
         """Count a priced shipment; the outcome and the kilograms the totals moved by."""
         fingerprint = shipment.fingerprint()
         old = self.orders.get(shipment.order_id)
-        if old is not None and old.fingerprint == fingerprint:
+        if old is not None and old[0] == fingerprint:
             return Outcome.UNCHANGED, 0.0
         if old is not None:
-            self._add(old.mode, -old.kg)
+            self._add(old[2], -old[1])
         self._add(shipment.mode, kg)
-        self.orders[shipment.order_id] = Entry(fingerprint, kg, shipment.mode, shipment.time)
+        self.orders[shipment.order_id] = (fingerprint, kg, shipment.mode, shipment.time)
         self.last_order = shipment.order_id
         if old is None:
             return Outcome.ADDED, kg
-        return Outcome.CORRECTED, kg - old.kg
+        return Outcome.CORRECTED, kg - old[1]
+
+    def entry(self, order_id: str) -> OrderEntry | None:
+        """An order's entry by name."""
+        found = self.orders.get(order_id)
+        return None if found is None else OrderEntry(*found)
 
     def _add(self, mode: str, kg: float) -> None:
         self.total.add(kg)
