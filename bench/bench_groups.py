@@ -83,7 +83,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockEntityPlatform,
 )
 
-from bench.common import carbon_entity_id, emit, fresh_hass, setup_metered_nodes
+from bench.common import carbon_entity_id, emit, fresh_hass, run_main, setup_metered_nodes
 from custom_components.carbon_tracker.const import (
     CONF_KIND,
     DOMAIN,
@@ -554,13 +554,7 @@ async def main() -> None:
 
 def run() -> None:
     """Entry point: logs at WARNING on stderr, figures on stdout."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s"
-    )
-    _LOGGER.setLevel(logging.INFO)  # progress, with the time since start
-    # One line per custom integration at each start; says nothing about the benchmark.
-    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
-    asyncio.run(main())
+    run_main(main)
 
 
 if __name__ == "__main__":

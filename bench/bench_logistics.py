@@ -79,7 +79,7 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
     MockConfigEntry,
 )
 
-from bench.common import emit, fresh_hass
+from bench.common import emit, fresh_hass, run_main
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.logistics import runtime as logistics_runtime
 from custom_components.carbon_tracker.logistics.modes import MODES_BY_ID
@@ -402,13 +402,7 @@ async def main() -> None:
 
 def run() -> None:
     """Entry point: logs at WARNING on stderr, figures on stdout."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s"
-    )
-    _LOGGER.setLevel(logging.INFO)  # progress, with the time since start
-    # One line per custom integration at each start; says nothing about the benchmark.
-    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
-    asyncio.run(main())
+    run_main(main)
 
 
 if __name__ == "__main__":

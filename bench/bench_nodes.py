@@ -48,7 +48,7 @@ from pytest_homeassistant_custom_component.common import (
     MockEntityPlatform,
 )
 
-from bench.common import FACTOR, carbon_entity_id, emit, fresh_hass, node_entry
+from bench.common import FACTOR, carbon_entity_id, emit, fresh_hass, node_entry, run_main
 from custom_components.carbon_tracker.const import (
     DOMAIN,
 )
@@ -407,13 +407,7 @@ async def main() -> None:
 
 def run() -> None:
     """Entry point: logs at WARNING on stderr, figures on stdout."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s"
-    )
-    _LOGGER.setLevel(logging.INFO)  # progress, with the time since start
-    # One line per custom integration at each start; says nothing about the benchmark.
-    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
-    asyncio.run(main())
+    run_main(main)
 
 
 if __name__ == "__main__":

@@ -91,7 +91,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (  
     async_wait_recording_done,
 )
 
-from bench.common import carbon_entity_id, emit, fresh_hass, setup_metered_nodes
+from bench.common import carbon_entity_id, configure_logging, emit, fresh_hass, setup_metered_nodes
 from custom_components.carbon_tracker.core.windows import Period
 from custom_components.carbon_tracker.reports.assembly import Report
 from custom_components.carbon_tracker.reports.build import (
@@ -516,13 +516,8 @@ async def main() -> None:
 
 
 def run() -> None:
-    """Entry point: logs at WARNING on stderr, figures on stdout."""
-    logging.basicConfig(
-        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s"
-    )
-    _LOGGER.setLevel(logging.INFO)  # progress, with the time since start
-    # One line per custom integration at each start; says nothing about the benchmark.
-    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
+    """Entry point: logs at WARNING on stderr, figures on stdout; the recorder kept quiet."""
+    configure_logging()
     patches = _quiet_recorder()
     for patcher in patches:
         patcher.start()

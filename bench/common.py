@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 import logging
+import sys
 import tempfile
 import time
 from typing import Any
@@ -34,6 +36,22 @@ FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every benchmark node
 
 _LOGGER = logging.getLogger("bench")
 _START = time.perf_counter()
+
+
+def configure_logging() -> None:
+    """Logs at WARNING on stderr, the benchmark's progress at INFO; figures go to stdout."""
+    logging.basicConfig(
+        level=logging.WARNING, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s"
+    )
+    _LOGGER.setLevel(logging.INFO)  # progress, with the time since start
+    # One line per custom integration at each start; says nothing about the benchmark.
+    logging.getLogger("homeassistant.loader").setLevel(logging.ERROR)
+
+
+def run_main(main: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """A benchmark's entry point."""
+    configure_logging()
+    asyncio.run(main())
 
 
 def emit(name: str, value: float, digits: int = 3) -> None:
