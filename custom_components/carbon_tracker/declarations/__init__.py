@@ -1,0 +1,1 @@
+"""Personal carbon declarations (groundwork: not wired into Home Assistant yet)."""

@@ -1,0 +1,144 @@
+"""A person's declarations, one per day, and their totals. No HA imports.
+
+A declaration is a list of items (an activity and its amount) and/or a direct figure in kg; its
+breakdown names each item's factor and source. Declaring a date again replaces that date's
+declaration: the total moves by the difference, so nothing is counted twice. A date may not be
+in the future, nor older than the allowed number of days.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from math import isfinite
+from typing import Any
+
+from ..core.compensated import CompensatedSum
+from .activities import Activity
+
+
+class DeclarationProblem(StrEnum):
+    """Why a declaration is refused; values are translated error keys."""
+
+    FUTURE_DATE = "declaration_future_date"
+    TOO_OLD = "declaration_too_old"
+    EMPTY = "declaration_empty"
+    UNKNOWN_ACTIVITY = "declaration_unknown_activity"
+    BAD_AMOUNT = "declaration_bad_amount"
+    NO_GRID_FACTOR = "declaration_no_grid_factor"
+
+
+class DeclarationError(ValueError):
+    """A refused declaration: what is wrong, and with which item."""
+
+    def __init__(self, problem: DeclarationProblem, detail: str = "") -> None:
+        """Say what is wrong."""
+        super().__init__(f"{problem.value}: {detail}")
+        self.problem = problem
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One priced item of a declaration."""
+
+    activity: str
+    amount: float
+    unit: str
+    factor: float
+    source: str
+    kg: float
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """A day's declaration: its priced items, a direct figure, and the total."""
+
+    day: date
+    lines: tuple[Line, ...]
+    direct_kg: float
+    note: str | None
+
+    @property
+    def kg(self) -> float:
+        """The day's total."""
+        total = CompensatedSum(self.direct_kg)
+        for line in self.lines:
+            total.add(line.kg)
+        return total.value
+
+
+def check_day(day: date, today: date, max_age_days: int) -> None:
+    """A date a declaration may be for: not in the future, not older than the limit."""
+    if day > today:
+        raise DeclarationError(DeclarationProblem.FUTURE_DATE, day.isoformat())
+    if (today - day).days > max_age_days:
+        raise DeclarationError(DeclarationProblem.TOO_OLD, day.isoformat())
+
+
+def _amount(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except TypeError, ValueError, OverflowError:
+        return None
+    return number if isfinite(number) and number >= 0.0 else None
+
+
+def declare(
+    day: date,
+    items: Iterable[Mapping[str, Any]],
+    *,
+    direct_kg: Any,
+    note: str | None,
+    activities: Mapping[str, Activity],
+    grid_factor: float | None,
+) -> Declaration:
+    """Price a declaration; raises DeclarationError with the first problem."""
+    lines = []
+    for item in items:
+        activity = activities.get(str(item.get("activity")))
+        if activity is None:
+            raise DeclarationError(DeclarationProblem.UNKNOWN_ACTIVITY, str(item.get("activity")))
+        amount = _amount(item.get("amount"))
+        if amount is None:
+            raise DeclarationError(DeclarationProblem.BAD_AMOUNT, activity.id)
+        factor = activity.kg_per_unit if activity.kg_per_unit is not None else grid_factor
+        if factor is None:
+            raise DeclarationError(DeclarationProblem.NO_GRID_FACTOR, activity.id)
+        lines.append(
+            Line(activity.id, amount, activity.unit, factor, activity.source, amount * factor)
+        )
+    direct = 0.0
+    if direct_kg is not None:
+        checked = _amount(direct_kg)
+        if checked is None:
+            raise DeclarationError(DeclarationProblem.BAD_AMOUNT, "kg")
+        direct = checked
+    if not lines and direct_kg is None:
+        raise DeclarationError(DeclarationProblem.EMPTY)
+    return Declaration(day, tuple(lines), direct, note)
+
+
+@dataclass(slots=True)
+class Book:
+    """A person's declarations by day; the total is the sum of each day's latest one."""
+
+    days: dict[date, Declaration] = field(default_factory=dict)
+    total: CompensatedSum = field(default_factory=CompensatedSum)
+
+    def record(self, declaration: Declaration) -> float:
+        """Keep a day's declaration, replacing an earlier one; the kg the total moved by."""
+        old = self.days.get(declaration.day)
+        moved = declaration.kg - (0.0 if old is None else old.kg)
+        self.days[declaration.day] = declaration
+        self.total.add(moved)
+        return moved
+
+    def day_kg(self, day: date) -> float:
+        """The kg declared for a day (0 when nothing was)."""
+        found = self.days.get(day)
+        return 0.0 if found is None else found.kg
