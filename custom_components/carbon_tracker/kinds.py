@@ -6,7 +6,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
-from .const import CONF_KIND
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.core import HomeAssistant
+
+from .const import CONF_KIND, DOMAIN
 
 
 class EntryKind(StrEnum):
@@ -21,3 +24,16 @@ class EntryKind(StrEnum):
 def entry_kind(data: Mapping[str, Any]) -> EntryKind:
     """The kind an entry's data declares."""
     return EntryKind(data[CONF_KIND])
+
+
+def entries_of_kind(hass: HomeAssistant, *kinds: EntryKind) -> list[ConfigEntry]:
+    """The integration's entries of these kinds, loaded or not.
+
+    An entry written before kinds existed (1.1, until it is migrated) is a tracking node.
+    """
+    wanted = set(kinds)
+    return [
+        entry
+        for entry in hass.config_entries.async_entries(DOMAIN)
+        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) in wanted
+    ]

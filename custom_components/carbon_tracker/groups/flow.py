@@ -30,11 +30,10 @@ from ..const import (
     CONF_THRESHOLD_KG,
     CONF_THRESHOLD_PCT,
     CONF_WINDOW,
-    DOMAIN,
     GROUP_NUMBER_MAX,
 )
 from ..core.windows import Period
-from ..kinds import EntryKind
+from ..kinds import EntryKind, entries_of_kind
 from .arithmetic import GroupKind
 from .members import is_cumulative_carbon, member_entries, member_ports, resolve_member
 from .notation import NotationError, parse, show_live
@@ -55,9 +54,8 @@ def group_entries(hass: HomeAssistant, exclude_entry_id: str | None = None) -> l
     """Every binding group entry (other than ``exclude_entry_id``)."""
     return [
         entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.data.get(CONF_KIND) == EntryKind.BINDING_GROUP
-        and entry.entry_id != exclude_entry_id
+        for entry in entries_of_kind(hass, EntryKind.BINDING_GROUP)
+        if entry.entry_id != exclude_entry_id
     ]
 
 

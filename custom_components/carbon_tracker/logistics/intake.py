@@ -20,9 +20,9 @@ from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, Supp
 from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
-from ..const import CONF_KIND, CONF_PORT, DOMAIN
+from ..const import CONF_PORT, DOMAIN
 from ..errors import CarbonTrackerError
-from ..kinds import EntryKind
+from ..kinds import EntryKind, entries_of_kind
 from .runtime import LogisticsRuntime
 from .settings import CONF_WEBHOOK_ID
 
@@ -82,9 +82,7 @@ def async_register_logistics_actions(hass: HomeAssistant) -> None:
 
 def _runtime(hass: HomeAssistant, data: dict[str, Any]) -> LogisticsRuntime:
     """The logistics entry a call names, by port or config entry id."""
-    for entry in hass.config_entries.async_entries(DOMAIN):
-        if entry.data.get(CONF_KIND) != EntryKind.LOGISTICS:
-            continue
+    for entry in entries_of_kind(hass, EntryKind.LOGISTICS):
         if entry.entry_id == data.get("config_entry_id") or (
             CONF_PORT in data and entry.options.get(CONF_PORT) == data[CONF_PORT]
         ):

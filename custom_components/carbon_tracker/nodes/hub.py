@@ -13,17 +13,32 @@ is reloaded, so its entities sit on the meter's new device.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import CONF_SOURCE, DOMAIN
 
-if TYPE_CHECKING:
-    from .runtime import NodeRuntime
+
+class NodeSource(Protocol):
+    """What the hub needs of a node (the node runtime, which imports the hub, is one)."""
+
+    entry_id: str
+    name: str
+
+    @property
+    def source(self) -> str:
+        """The meter's entity id."""
+
+    def async_take(self, state: State) -> None:
+        """A new state of the meter."""
+
+    def async_source_gone(self) -> None:
+        """The meter was removed."""
+
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,8 +54,8 @@ class NodeHub:
         """Listen once, for all nodes, for as long as HA runs."""
         self.hass = hass
         # Set up: the meter's registry changes matter. Started: its readings are taken too.
-        self.by_source: dict[str, NodeRuntime] = {}
-        self.following: dict[str, NodeRuntime] = {}
+        self.by_source: dict[str, NodeSource] = {}
+        self.following: dict[str, NodeSource] = {}
         hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state, event_filter=self._is_followed)
         hass.bus.async_listen(
             er.EVENT_ENTITY_REGISTRY_UPDATED,
@@ -49,26 +64,26 @@ class NodeHub:
         )
 
     @callback
-    def async_add(self, node: NodeRuntime) -> None:
+    def async_add(self, node: NodeSource) -> None:
         """Watch the registry entry of the node's meter (from the node's setup)."""
-        self.by_source[node.settings.source] = node
+        self.by_source[node.source] = node
 
     @callback
-    def async_remove(self, node: NodeRuntime) -> None:
+    def async_remove(self, node: NodeSource) -> None:
         """Stop watching it (the node is unloaded)."""
-        if self.by_source.get(node.settings.source) is node:
-            del self.by_source[node.settings.source]
+        if self.by_source.get(node.source) is node:
+            del self.by_source[node.source]
 
     @callback
-    def async_follow(self, node: NodeRuntime) -> None:
+    def async_follow(self, node: NodeSource) -> None:
         """Hand the node each new state of its meter (from its start, once it is restored)."""
-        self.following[node.settings.source] = node
+        self.following[node.source] = node
 
     @callback
-    def async_unfollow(self, node: NodeRuntime) -> None:
+    def async_unfollow(self, node: NodeSource) -> None:
         """Stop handing them."""
-        if self.following.get(node.settings.source) is node:
-            del self.following[node.settings.source]
+        if self.following.get(node.source) is node:
+            del self.following[node.source]
 
     @callback
     def _is_followed(self, data: EventStateChangedData) -> bool:

@@ -11,8 +11,8 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from ..const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN
-from ..kinds import EntryKind
+from ..const import CONF_PORT, CONF_SOURCE, DOMAIN
+from ..kinds import EntryKind, entries_of_kind
 
 # The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
 # sensor with the unique id suffix "_emissions".
@@ -21,20 +21,12 @@ PORT_KINDS = frozenset({EntryKind.TRACKING_NODE, EntryKind.LOGISTICS})
 
 def port_entries(hass: HomeAssistant) -> list[ConfigEntry]:
     """Every entry that is a port (a node, a logistics entry), loaded or not."""
-    return [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) in PORT_KINDS
-    ]
+    return entries_of_kind(hass, *PORT_KINDS)
 
 
 def node_entries(hass: HomeAssistant) -> list[ConfigEntry]:
     """Every tracking node entry, loaded or not."""
-    return [
-        entry
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) == EntryKind.TRACKING_NODE
-    ]
+    return entries_of_kind(hass, EntryKind.TRACKING_NODE)
 
 
 def node_entry_id_for_port(hass: HomeAssistant, port: int) -> str | None:
@@ -71,10 +63,8 @@ def used_ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[
     """Ports taken by nodes and the other ports, such as logistics (but ``exclude_entry_id``)."""
     return {
         int(entry.options[CONF_PORT])
-        for entry in hass.config_entries.async_entries(DOMAIN)
-        if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) in PORT_KINDS
-        and CONF_PORT in entry.options
-        and entry.entry_id != exclude_entry_id
+        for entry in port_entries(hass)
+        if CONF_PORT in entry.options and entry.entry_id != exclude_entry_id
     }
 
 

@@ -286,6 +286,11 @@ class NodeRuntime:
         self._apply_limit()
 
     @property
+    def source(self) -> str:
+        """The meter's entity id."""
+        return self.settings.source
+
+    @property
     def total(self) -> float:
         """Cumulative kilograms."""
         return self.accumulator.total

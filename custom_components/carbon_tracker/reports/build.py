@@ -36,7 +36,7 @@ from ..core.windows import Period, next_window_start, window_start, windows
 from ..errors import CarbonTrackerError
 from ..groups.arithmetic import GroupKind
 from ..groups.settings import GroupSettings
-from ..kinds import EntryKind
+from ..kinds import EntryKind, entries_of_kind
 from ..nodes.lookup import PORT_KINDS, emissions_entity_id
 from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
 from .reader import async_sums_at
@@ -153,8 +153,7 @@ def kind_of(entry: ConfigEntry) -> EntryKind | None:
 
 def entries_of(hass: HomeAssistant, kind: EntryKind) -> list[ConfigEntry]:
     """Our entries of one kind; for nodes, every port (logistics entries too)."""
-    kinds = PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}
-    return [entry for entry in hass.config_entries.async_entries(DOMAIN) if kind_of(entry) in kinds]
+    return entries_of_kind(hass, *(PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}))
 
 
 def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tuple[str, ...]:
