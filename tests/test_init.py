@@ -149,6 +149,7 @@ async def test_create_helper_starts_with_a_menu_of_kinds(hass: HomeAssistant) ->
         "binding_group",
         "report_profile",
         "logistics",
+        "declaration",
     ]
 
 

@@ -31,6 +31,11 @@ from .const import (
 )
 from .core.carbon_units import CARBON_UNIT, parse_intensity_unit
 from .core.library_store import FactorTable, async_load_factor_table
+from .declarations.setup import (
+    DECLARATION_PLATFORMS,
+    async_remove_declaration,
+    async_setup_declaration,
+)
 from .groups.setup import GROUP_PLATFORMS, async_remove_group, async_setup_group
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
@@ -53,12 +58,14 @@ PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
     EntryKind.BINDING_GROUP: GROUP_PLATFORMS,
     EntryKind.REPORT_PROFILE: PROFILE_PLATFORMS,
     EntryKind.LOGISTICS: LOGISTICS_PLATFORMS,
+    EntryKind.DECLARATION: DECLARATION_PLATFORMS,
 }
 SETUP_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
     EntryKind.TRACKING_NODE: async_setup_node,
     EntryKind.BINDING_GROUP: async_setup_group,
     EntryKind.REPORT_PROFILE: async_setup_profile,
     EntryKind.LOGISTICS: async_setup_logistics,
+    EntryKind.DECLARATION: async_setup_declaration,
 }
 
 
@@ -96,6 +103,8 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
         async_remove_profile(hass, entry)
     elif entry_kind(entry.data) is EntryKind.LOGISTICS:
         await async_remove_logistics(hass, entry)
+    elif entry_kind(entry.data) is EntryKind.DECLARATION:
+        await async_remove_declaration(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:

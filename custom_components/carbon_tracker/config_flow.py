@@ -8,6 +8,7 @@ from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResu
 from homeassistant.core import callback
 
 from .const import DOMAIN
+from .declarations.flow import DeclarationConfigSteps, DeclarationOptionsFlow
 from .groups.flow import GroupConfigSteps, GroupOptionsFlow
 from .kinds import EntryKind, entry_kind
 from .logistics.flow import LogisticsConfigSteps, LogisticsOptionsFlow
@@ -19,6 +20,7 @@ OPTIONS_FLOW_BY_KIND: dict[EntryKind, type[OptionsFlow]] = {
     EntryKind.BINDING_GROUP: GroupOptionsFlow,
     EntryKind.REPORT_PROFILE: ProfileOptionsFlow,
     EntryKind.LOGISTICS: LogisticsOptionsFlow,
+    EntryKind.DECLARATION: DeclarationOptionsFlow,
 }
 
 
@@ -27,6 +29,7 @@ class CarbonTrackerConfigFlow(
     GroupConfigSteps,
     ProfileConfigSteps,
     LogisticsConfigSteps,
+    DeclarationConfigSteps,
     ConfigFlow,
     domain=DOMAIN,
 ):

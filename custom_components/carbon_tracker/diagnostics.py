@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
+from .declarations.diagnostics import declaration_diagnostics
 from .groups.diagnostics import group_diagnostics
 from .kinds import EntryKind, entry_kind
 from .logistics.diagnostics import logistics_diagnostics
@@ -19,6 +20,7 @@ DIAGNOSTICS_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], dict[str, An
     EntryKind.BINDING_GROUP: group_diagnostics,
     EntryKind.REPORT_PROFILE: profile_diagnostics,
     EntryKind.LOGISTICS: logistics_diagnostics,
+    EntryKind.DECLARATION: declaration_diagnostics,
 }
 
 

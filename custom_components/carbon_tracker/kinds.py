@@ -19,6 +19,7 @@ class EntryKind(StrEnum):
     BINDING_GROUP = "binding_group"
     REPORT_PROFILE = "report_profile"
     LOGISTICS = "logistics"
+    DECLARATION = "declaration"
 
 
 def entry_kind(data: Mapping[str, Any]) -> EntryKind:

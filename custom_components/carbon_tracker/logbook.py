@@ -1,4 +1,7 @@
-"""Logbook lines: factor changes (the confirmation of a node's keypad) and group alerts."""
+"""Logbook lines: factor changes, group alerts and personal declarations.
+
+A factor change is the confirmation of a node's keypad; a day declared again says what it replaced.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from .const import (
     EVENT_THRESHOLD_CROSSED,
     FactorMode,
 )
+from .declarations.runtime import EVENT_DECLARED
 
 
 @callback
@@ -60,6 +64,19 @@ def async_describe_events(
 
     async_describe_event(DOMAIN, EVENT_THRESHOLD_CROSSED, describe_alert)
     async_describe_event(DOMAIN, EVENT_THRESHOLD_CLEARED, describe_alert)
+
+    @callback
+    def describe_declaration(event: Event) -> dict[str, Any]:
+        data = event.data
+        previous = data.get("previous_kg")
+        replaced = "" if previous is None else f", replacing {previous:g} kg"
+        return {
+            LOGBOOK_ENTRY_NAME: data.get("name") or "Carbon Tracker",
+            LOGBOOK_ENTRY_MESSAGE: f"declared {data['kg']:g} kg for {data['date']}{replaced}",
+            LOGBOOK_ENTRY_ENTITY_ID: data.get("person"),
+        }
+
+    async_describe_event(DOMAIN, EVENT_DECLARED, describe_declaration)
 
 
 def _factor_text(mode: str | None, factor: float | None, unit: str | None) -> str:

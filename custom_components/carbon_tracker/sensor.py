@@ -10,6 +10,7 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .declarations.entities import async_declaration_sensors
 from .groups.entities import async_group_sensors
 from .kinds import EntryKind, entry_kind
 from .logistics.entities import async_logistics_sensors
@@ -20,6 +21,7 @@ ENTITIES_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], list[SensorEnti
     EntryKind.TRACKING_NODE: async_node_sensors,
     EntryKind.BINDING_GROUP: async_group_sensors,
     EntryKind.REPORT_PROFILE: async_profile_sensors,
+    EntryKind.DECLARATION: async_declaration_sensors,
 }
 
 # Entities are written from state-change callbacks; nothing is polled.

@@ -17,6 +17,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from .const import CONF_FACTOR_MODE, CONF_PORT, CONF_SOURCE, DOMAIN
+from .declarations.actions import async_register_declaration_actions
 from .logistics.intake import async_register_logistics_actions
 from .nodes.lookup import emissions_entity_id, node_entries, node_entry_id_for_port
 from .nodes.runtime import NodeRuntime
@@ -38,6 +39,7 @@ def async_setup_services(hass: HomeAssistant) -> None:
     """Register the integration's actions."""
     async_register_report_actions(hass)
     async_register_logistics_actions(hass)
+    async_register_declaration_actions(hass)
     hass.services.async_register(
         DOMAIN,
         SERVICE_LIST_NODES,

@@ -120,6 +120,7 @@ async def start_group_flow(hass: HomeAssistant) -> FlowResult:
         "binding_group",
         "report_profile",
         "logistics",
+        "declaration",
     ]
     return await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "binding_group"}

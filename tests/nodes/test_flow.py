@@ -141,6 +141,7 @@ async def start_node_flow(hass: HomeAssistant) -> FlowResult:
         "binding_group",
         "report_profile",
         "logistics",
+        "declaration",
     ]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {"next_step_id": "tracking_node"}

@@ -13,21 +13,12 @@ from typing import Any
 
 from homeassistant.components import persistent_notification
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import translation
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_THRESHOLD_CLEARED, EVENT_THRESHOLD_CROSSED
+from ..texts import text as _text
 from .arithmetic import GroupKind, Side, Transition
 from .runtime import GroupRuntime
-
-CATEGORY = "exceptions"
-FALLBACK_LANGUAGE = "en"
-
-
-async def async_load_alert_texts(hass: HomeAssistant) -> None:
-    """Have the notification texts in the cache, in the server language and in English."""
-    for language in {hass.config.language, FALLBACK_LANGUAGE}:
-        await translation.async_get_translations(hass, language, CATEGORY, {DOMAIN})
 
 
 def notification_id(entry_id: str) -> str:
@@ -102,13 +93,3 @@ def _texts(hass: HomeAssistant, group: GroupRuntime, data: dict[str, Any]) -> tu
         "error {error} kg ({error_pct} %)."
     )
     return title.format(**placeholders), message.format(**placeholders)
-
-
-def _text(hass: HomeAssistant, key: str) -> str | None:
-    """A text of the integration in the server language, else in English."""
-    full = f"component.{DOMAIN}.{CATEGORY}.{key}.message"
-    for language in (hass.config.language, FALLBACK_LANGUAGE):
-        texts = translation.async_get_cached_translations(hass, language, CATEGORY, DOMAIN)
-        if text := texts.get(full):
-            return text
-    return None

@@ -17,7 +17,8 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from ..issues import MEMBER_DELETED, async_clear, async_raise_member_deleted
-from .alerts import async_announce, async_load_alert_texts, notification_id
+from ..texts import async_load_texts
+from .alerts import async_announce, notification_id
 from .members import resolve_member
 from .runtime import BindingGroupConfigEntry, GroupRuntime, Member
 from .settings import GroupSettings
@@ -30,7 +31,7 @@ GROUP_PLATFORMS = (Platform.BINARY_SENSOR, Platform.SENSOR)
 async def async_setup_group(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
     """Build the group's runtime, watch its members' entries, forward the platforms."""
     settings = GroupSettings.from_entry(entry.data, entry.options)
-    await async_load_alert_texts(hass)
+    await async_load_texts(hass)
     members = {member: resolve_member(hass, member) for member in settings.members}
     entry.runtime_data = GroupRuntime(
         hass, entry.entry_id, entry.title, settings, members=members, on_transition=async_announce

@@ -16,11 +16,11 @@ from ..kinds import EntryKind, entries_of_kind
 
 # The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
 # sensor with the unique id suffix "_emissions".
-PORT_KINDS = frozenset({EntryKind.TRACKING_NODE, EntryKind.LOGISTICS})
+PORT_KINDS = frozenset({EntryKind.TRACKING_NODE, EntryKind.LOGISTICS, EntryKind.DECLARATION})
 
 
 def port_entries(hass: HomeAssistant) -> list[ConfigEntry]:
-    """Every entry that is a port (a node, a logistics entry), loaded or not."""
+    """Every entry that is a port (a node, a logistics or declaration entry), loaded or not."""
     return entries_of_kind(hass, *PORT_KINDS)
 
 
