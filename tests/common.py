@@ -160,3 +160,31 @@ def group_entry(
             **options,
         },
     )
+
+
+def declaration_entry(
+    person: str = "person.alex",
+    *,
+    port: int = 40,
+    title: str = "Alex",
+    entry_id: str | None = None,
+    **options: Any,
+) -> MockConfigEntry:
+    """A person's declaration entry, priced with the UK grid factor unless told otherwise."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=title,
+        data={CONF_KIND: "declaration", "person": person},
+        minor_version=3,
+        entry_id=entry_id,
+        options={
+            CONF_PORT: port,
+            "grid_factor_id": "uk_desnz_2025_electricity",
+            "max_age_days": 7,
+            "reminder": False,
+            "reminder_time": "20:00:00",
+            "form_path": "/lovelace/declare",
+            "activities": [],
+            **options,
+        },
+    )

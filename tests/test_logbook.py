@@ -1,15 +1,20 @@
-"""Tests of the logbook lines for factor changes."""
+"""Tests of the logbook lines: factor changes, group alerts and declarations."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.components.logbook.const import LOGBOOK_ENTRY_MESSAGE, LOGBOOK_ENTRY_NAME
+from homeassistant.components.logbook.const import (
+    LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_MESSAGE,
+    LOGBOOK_ENTRY_NAME,
+)
 from homeassistant.core import Event, HomeAssistant
 import pytest
 
 from custom_components.carbon_tracker.const import EVENT_FACTOR_CHANGED
+from custom_components.carbon_tracker.declarations.runtime import EVENT_DECLARED
 from custom_components.carbon_tracker.logbook import async_describe_events
 
 
@@ -47,3 +52,28 @@ async def test_each_side_of_a_change_reads_as_what_it_is(
     described = describe(hass)(Event(EVENT_FACTOR_CHANGED, {**data, **change}))
     assert described[LOGBOOK_ENTRY_NAME] == "Boiler"
     assert described[LOGBOOK_ENTRY_MESSAGE] == message
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"kg": 2.5, "previous_kg": None}, "declared 2.5 kg for 2026-11-20"),
+        ({"kg": 3.546, "previous_kg": 5.0}, "declared 3.546 kg for 2026-11-20, replacing 5 kg"),
+    ],
+)
+async def test_a_declaration_says_what_it_replaced(
+    hass: HomeAssistant, data: dict[str, Any], message: str
+) -> None:
+    """A day declared again names the figure it replaced, on the person's logbook."""
+    registered: list[Any] = []
+    async_describe_events(hass, lambda *args: registered.append(args))
+    describe_declaration = next(args[2] for args in registered if args[1] == EVENT_DECLARED)
+    described = describe_declaration(
+        Event(
+            EVENT_DECLARED,
+            {"name": "Alex", "person": "person.alex", "date": "2026-11-20", **data},
+        )
+    )
+    assert described[LOGBOOK_ENTRY_NAME] == "Alex"
+    assert described[LOGBOOK_ENTRY_MESSAGE] == message
+    assert described[LOGBOOK_ENTRY_ENTITY_ID] == "person.alex"

@@ -152,12 +152,12 @@ def kind_of(entry: ConfigEntry) -> EntryKind | None:
 
 
 def entries_of(hass: HomeAssistant, kind: EntryKind) -> list[ConfigEntry]:
-    """Our entries of one kind; for nodes, every port (logistics entries too)."""
+    """Our entries of one kind; for nodes, every port (logistics and declarations too)."""
     return entries_of_kind(hass, *(PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}))
 
 
 def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tuple[str, ...]:
-    """Entry ids of ``kind`` (for nodes: any port, a logistics entry too), each checked."""
+    """Entry ids of ``kind`` (for nodes: any port, a logistics or declaration too), each checked."""
     kinds = PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}
     checked = []
     for entry_id in ids:
@@ -181,6 +181,17 @@ def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
             entry.title,
             Scope(options.get(CONF_GHG_SCOPE) or Scope.VALUE_CHAIN),
             f"logistics ({method}; UK DESNZ 2025 freight factors unless overridden)",
+            "CO2e",
+        )
+    if kind_of(entry) is EntryKind.DECLARATION:
+        # A person's own carbon (commuting, travel, home, food): value chain for an organisation.
+        return NodeInfo(
+            entry.entry_id,
+            int(options[CONF_PORT]),
+            entry.title,
+            Scope.VALUE_CHAIN,
+            "personal declaration (UK DESNZ 2025 travel and gas, Poore & Nemecek 2018 food, "
+            "the entry's grid factor, own activities)",
             "CO2e",
         )
     mode = options.get(CONF_FACTOR_MODE, "")
