@@ -94,7 +94,7 @@ def _check_settings(
         and user_input.get(CONF_GRID_FACTOR) is not None
     ):
         return {CONF_GRID_FACTOR: "grid_factor_twice"}, {}
-    if not str(user_input[CONF_FORM_PATH]).startswith("/"):
+    if not str(user_input[CONF_FORM_PATH]).strip().startswith("/"):
         return {CONF_FORM_PATH: "form_path_not_a_path"}, {}
     if CONF_ACTIVITIES in user_input:
         problem = check_own_activities(user_input[CONF_ACTIVITIES])
@@ -112,7 +112,7 @@ def _options(user_input: dict[str, Any]) -> dict[str, Any]:
         CONF_REMINDER: bool(user_input[CONF_REMINDER]),
         CONF_REMINDER_TIME: str(user_input[CONF_REMINDER_TIME]),
         CONF_FORM_PATH: str(user_input[CONF_FORM_PATH]).strip(),
-        CONF_ACTIVITIES: user_input.get(CONF_ACTIVITIES, []),
+        CONF_ACTIVITIES: list(user_input.get(CONF_ACTIVITIES, [])),
     }
     if user_input.get(CONF_GRID_FACTOR_ID) is not None:
         options[CONF_GRID_FACTOR_ID] = user_input[CONF_GRID_FACTOR_ID]
@@ -190,7 +190,7 @@ class DeclarationOptionsFlow(OptionsFlow):
         schema = vol.Schema(
             {
                 **await _settings_fields(self.hass),
-                vol.Optional(CONF_ACTIVITIES, default=[]): selector.ObjectSelector(),
+                vol.Optional(CONF_ACTIVITIES, default=list): selector.ObjectSelector(),
             }
         )
         if user_input is not None:
