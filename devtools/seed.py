@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+import shutil
 from typing import Any
 
 from homeassistant import auth
@@ -44,6 +45,10 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util, slugify
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+QUICK_FORM = REPOSITORY / "blueprints" / "script" / "carbon_tracker" / "quick_declaration.yaml"
+PERSON_VERSION = 2  # homeassistant.components.person's storage version
 
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo"
@@ -152,9 +157,74 @@ def group_entries(
 
 
 DASHBOARD_ID = "carbon_dashboard"
+DASHBOARD_URL = "carbon-dashboard"
 
 
-def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ()) -> dict[str, Any]:
+def declaration_entry(port: int, form_path: str) -> ConfigEntry:
+    """The demo user's personal declaration entry, priced at China's national grid factor."""
+    return ConfigEntry(
+        data={"kind": "declaration", "person": "person.demo"},
+        discovery_keys={},
+        domain="carbon_tracker",
+        minor_version=3,
+        options={
+            "port": port,
+            "grid_factor_id": "cn_mee_grid_national_2023",
+            "max_age_days": 7,
+            "reminder": False,
+            "reminder_time": "20:00:00",
+            "form_path": form_path,
+            "activities": [],
+        },
+        source="user",
+        subentries_data=None,
+        title="Demo",
+        unique_id=None,
+        version=1,
+    )
+
+
+def quick_form_script() -> str:
+    """scripts.yaml: the quick declaration form, made from the shipped blueprint."""
+    return (
+        "declare_today:\n"
+        "  alias: Declare today\n"
+        "  use_blueprint:\n"
+        "    path: carbon_tracker/quick_declaration.yaml\n"
+        "    input:\n"
+        "      car_activity: car_petrol\n"
+    )
+
+
+def declare_view() -> dict[str, Any]:
+    """The dashboard view the declaration form lives on (the entry's form path)."""
+    return {
+        "title": "Declare",
+        "path": "declare",
+        "cards": [
+            {
+                "type": "tile",
+                "entity": "script.declare_today",
+                "name": "Declare today",
+                "icon": "mdi:hand-extended",
+                "tap_action": {"action": "more-info"},
+            },
+            {
+                "type": "entities",
+                "title": "My declarations",
+                "entities": [
+                    "sensor.demo_declared_today",
+                    "sensor.demo_declared_total",
+                    "sensor.demo_last_declaration",
+                ],
+            },
+        ],
+    }
+
+
+def carbon_dashboard(
+    carbon_sensors: dict[str, str], groups: Iterable[str] = (), *, declarations: bool = False
+) -> dict[str, Any]:
     """The "Carbon" dashboard, core cards only: node totals, per day and month; group errors.
 
     Each group gets its sums, error and problem sensor now, and its error per day.
@@ -226,7 +296,8 @@ def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ())
                         *by_period,
                         *group_cards,
                     ],
-                }
+                },
+                *([declare_view()] if declarations else []),
             ],
         }
     }
@@ -250,10 +321,15 @@ async def seed(
     nodes: Iterable[NodeSpec] = NODES,
     groups: Iterable[GroupSpec] = (),
     access_token: bool = False,
+    declaration_port: int | None = None,
 ) -> str | None:
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
 
-    Returns a long-lived access token of the demo user when ``access_token`` is set.
+    The demo user is also a person (``person.demo``, once ``person:`` is loaded), and the quick
+    declaration form is a script (once ``script: !include scripts.yaml`` is loaded). With
+    ``declaration_port`` the person has a declaration entry on that port, and the dashboard a
+    "Declare" view. Returns a long-lived access token of the demo user when ``access_token`` is
+    set.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
@@ -282,16 +358,31 @@ async def seed(
     await Store(hass, HTTP_VERSION, HTTP_KEY, minor_version=HTTP_MINOR).async_save(
         http_settings(port)
     )
+    await Store(hass, PERSON_VERSION, "person").async_save(
+        {
+            "items": [
+                {
+                    "id": "demo",
+                    "name": "Demo",
+                    "user_id": user.id,
+                    "device_trackers": [],
+                    "picture": None,
+                }
+            ]
+        }
+    )
+    blueprints = Path(config_dir) / "blueprints" / "script" / "carbon_tracker"
+    blueprints.mkdir(parents=True, exist_ok=True)
+    shutil.copy(QUICK_FORM, blueprints / QUICK_FORM.name)
+    (Path(config_dir) / "scripts.yaml").write_text(quick_form_script(), encoding="utf-8")
     entries = node_entries(nodes)
     nodes_by_port = {int(entry.options["port"]): entry for entry in entries}
     groups = list(groups)
+    others = group_entries(groups, nodes_by_port)
+    if declaration_port is not None:
+        others.append(declaration_entry(declaration_port, f"/{DASHBOARD_URL}/declare"))
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
-        {
-            "entries": [
-                entry.as_storage_fragment
-                for entry in entries + group_entries(groups, nodes_by_port)
-            ]
-        }
+        {"entries": [entry.as_storage_fragment for entry in entries + others]}
     )
     # HA names a node's carbon sensor after the node: "Boiler gas" -> sensor.boiler_gas_carbon_...
     carbon_sensors = {
@@ -302,7 +393,7 @@ async def seed(
             "items": [
                 {
                     "id": DASHBOARD_ID,
-                    "url_path": "carbon-dashboard",
+                    "url_path": DASHBOARD_URL,
                     "title": "Carbon",
                     "icon": "mdi:molecule-co2",
                     "show_in_sidebar": True,
@@ -313,7 +404,11 @@ async def seed(
         }
     )
     await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(
-        carbon_dashboard(carbon_sensors, [title for title, *_ in groups])
+        carbon_dashboard(
+            carbon_sensors,
+            [title for title, *_ in groups],
+            declarations=declaration_port is not None,
+        )
     )
     await hass.async_stop(force=True)
     return token
@@ -329,7 +424,7 @@ def main() -> None:
     if (config_dir / ".storage").exists():
         print(f"demo: {config_dir} already set up")
         return
-    asyncio.run(seed(str(config_dir), port=args.port, groups=GROUPS))
+    asyncio.run(seed(str(config_dir), port=args.port, groups=GROUPS, declaration_port=10))
     print(
         f"demo: seeded {config_dir} (login {DEMO_USER} / {DEMO_PASSWORD}, http://{HOST}:{args.port})"
     )
