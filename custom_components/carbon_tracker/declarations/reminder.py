@@ -1,16 +1,17 @@
 """The daily reminder: a notification to the person's phones, and what its buttons do.
 
-At the entry's reminder time, unless today is already declared, each of the person's companion
+At the entry's reminder time, unless the day is already declared, each of the person's companion
 app devices (mobile_app registrations of the person's user that can take notifications) gets a
 notification with three buttons: "same as yesterday", "nothing to declare" and "open the form"
-(a link the app opens). The app answers a button with a ``mobile_app_notification_action`` event,
-sent through the device's own webhook, so it carries the device's user: the same rule as the
-action decides whether that user may declare for the person.
+(a link the app opens). A button's action id names the entry and the day it reminds of, so an
+answer given after midnight still declares that day. The app answers a button with a
+``mobile_app_notification_action`` event, sent through the device's own webhook, so it carries the
+device's user: the same rule as the action decides whether that user may declare for the person.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 import logging
 from typing import Any
 
@@ -18,7 +19,6 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.event import async_track_time_change
-from homeassistant.util import slugify
 
 from ..texts import text
 from .access import async_allowed_person, user_of_person
@@ -34,67 +34,108 @@ ACTION_SAME = "CARBON_TRACKER_SAME_AS_YESTERDAY"
 ACTION_NOTHING = "CARBON_TRACKER_NOTHING_TO_DECLARE"
 
 
-def action_id(action: str, entry_id: str) -> str:
-    """A button's action id: which answer, for which entry."""
-    return f"{action}_{entry_id}"
+def action_id(action: str, entry_id: str, day: date) -> str:
+    """A button's action id: which answer, for which entry and which day."""
+    return f"{action}_{entry_id}_{day.isoformat()}"
+
+
+def parse_action_id(value: Any, entry_id: str) -> tuple[str, date] | None:
+    """(answer, day) of one of this entry's buttons; None for anything else."""
+    for action in (ACTION_SAME, ACTION_NOTHING):
+        prefix = f"{action}_{entry_id}_"
+        if isinstance(value, str) and value.startswith(prefix):
+            try:
+                return action, date.fromisoformat(value.removeprefix(prefix))
+            except ValueError:
+                return None
+    return None
 
 
 def notify_services(hass: HomeAssistant, user_id: str | None) -> list[str]:
-    """The notify actions of the user's companion app devices that can take a notification."""
-    if user_id is None:
+    """The notify actions of the user's companion app devices that can take a notification.
+
+    Asked of mobile_app by each device's webhook id, not guessed from its name: two phones of one
+    name share a notify action that reaches only one of them, maybe another user's.
+    """
+    if user_id is None or NOTIFY not in hass.data.get(MOBILE_APP, {}):
         return []
-    names = (
-        f"{MOBILE_APP}_{slugify(entry.data.get('device_name', ''))}"
-        for entry in hass.config_entries.async_entries(MOBILE_APP)
-        if entry.data.get("user_id") == user_id
-    )
-    return sorted(name for name in names if hass.services.has_service(NOTIFY, name))
+    # Imported only once mobile_app runs: a factory's 5,000 nodes need none of it in memory.
+    from homeassistant.components.mobile_app.util import get_notify_service  # noqa: PLC0415
+
+    services = []
+    for entry in hass.config_entries.async_entries(MOBILE_APP):
+        if entry.data.get("user_id") != user_id:
+            continue
+        service = get_notify_service(hass, entry.data["webhook_id"])
+        if service is None:
+            # No push (or its name's action now reaches another phone): no reminder there.
+            _LOGGER.debug("No notify action reaches %s only", entry.title)
+        elif hass.services.has_service(NOTIFY, service):
+            services.append(service)
+    return sorted(services)
 
 
-def _texts(hass: HomeAssistant, runtime: DeclarationRuntime, kg: float = 0.0) -> dict[str, str]:
+def _kg_text(kg: float) -> str:
+    """A figure as people read it: to the gram, no exponent, no trailing zeros."""
+    return f"{kg:.3f}".rstrip("0").rstrip(".")
+
+
+def _texts(
+    hass: HomeAssistant, runtime: DeclarationRuntime, day: date, kg: float = 0.0
+) -> dict[str, str]:
     names = ("title", "message", "same", "nothing", "form", "done")
     found = {name: text(hass, f"reminder_{name}") or name for name in names}
-    values = {"name": runtime.name, "kg": f"{kg:g}"}
+    values = {"name": runtime.name, "kg": _kg_text(kg), "date": day.isoformat()}
     return {name: value.format(**values) for name, value in found.items()}
 
 
-async def async_send_reminder(hass: HomeAssistant, runtime: DeclarationRuntime) -> int:
-    """Remind the person, unless today is declared; how many devices were notified."""
-    if runtime.today() in runtime.book.days:
-        return 0
-    texts = _texts(hass, runtime)
-    data: dict[str, Any] = {
-        "title": texts["title"],
-        "message": texts["message"],
-        "data": {
-            "tag": f"carbon_tracker_{runtime.entry_id}",
-            "actions": [
-                {"action": action_id(ACTION_SAME, runtime.entry_id), "title": texts["same"]},
-                {"action": action_id(ACTION_NOTHING, runtime.entry_id), "title": texts["nothing"]},
-                {"action": "URI", "title": texts["form"], "uri": runtime.settings.form_path},
-            ],
-        },
-    }
+async def _async_notify(
+    hass: HomeAssistant, runtime: DeclarationRuntime, data: dict[str, Any]
+) -> int:
+    """Send to each of the person's phones; how many took it."""
     sent = 0
     for service in notify_services(hass, user_of_person(hass, runtime.person)):
         try:
             await hass.services.async_call(NOTIFY, service, data, blocking=True)
         except HomeAssistantError as err:
-            # One phone that cannot be reached must not keep the others from their reminder.
-            _LOGGER.warning("Declaration reminder to %s not sent: %s", service, err)
+            # One phone that cannot be reached must not keep the others from their notification.
+            _LOGGER.warning("Declaration notification to %s not sent: %s", service, err)
         else:
             sent += 1
     return sent
 
 
+async def async_send_reminder(hass: HomeAssistant, runtime: DeclarationRuntime) -> int:
+    """Remind the person of today, unless it is declared; how many devices were notified."""
+    day = runtime.today()
+    if day in runtime.book.days:
+        return 0
+    texts = _texts(hass, runtime, day)
+    entry_id = runtime.entry_id
+    return await _async_notify(
+        hass,
+        runtime,
+        {
+            "title": texts["title"],
+            "message": texts["message"],
+            "data": {
+                "tag": f"carbon_tracker_{entry_id}",
+                "actions": [
+                    {"action": action_id(ACTION_SAME, entry_id, day), "title": texts["same"]},
+                    {"action": action_id(ACTION_NOTHING, entry_id, day), "title": texts["nothing"]},
+                    {"action": "URI", "title": texts["form"], "uri": runtime.settings.form_path},
+                ],
+            },
+        },
+    )
+
+
 async def async_answer(hass: HomeAssistant, runtime: DeclarationRuntime, event: Event) -> None:
-    """A reminder button was pressed: declare today like yesterday, or nothing."""
-    action = event.data.get("action")
-    if action not in (
-        action_id(ACTION_SAME, runtime.entry_id),
-        action_id(ACTION_NOTHING, runtime.entry_id),
-    ):
+    """A reminder button was pressed: declare its day like the day before, or as nothing."""
+    parsed = parse_action_id(event.data.get("action"), runtime.entry_id)
+    if parsed is None:
         return
+    action, day = parsed
     try:
         await async_allowed_person(hass, event.context.user_id, runtime.person)
     except HomeAssistantError:
@@ -103,44 +144,42 @@ async def async_answer(hass: HomeAssistant, runtime: DeclarationRuntime, event: 
             runtime.person,
         )
         return
-    today = runtime.today()
-    if today in runtime.book.days:
+    if day in runtime.book.days:
         # An old reminder answered after the day was declared another way: the declaration stays.
-        await _async_confirm(hass, runtime, runtime.book.day_kg(today))
+        await _async_confirm(hass, runtime, day, runtime.book.day_kg(day))
         return
-    answer = None
-    if action == action_id(ACTION_SAME, runtime.entry_id):
-        try:
+    try:
+        answer = None
+        if action == ACTION_SAME:
             answer = await runtime.async_declare_like(
-                today - timedelta(days=1), context=event.context
+                day - timedelta(days=1), day, context=event.context
             )
-        except DeclarationError as err:
-            # Yesterday used an activity the person has since removed from their own.
-            _LOGGER.warning(
-                "Yesterday's declaration of %s cannot be repeated: %s", runtime.person, err
+        if answer is None:
+            # Nothing the day before is nothing now: the day is declared as zero either way.
+            answer = await runtime.async_declare(
+                day, [], direct_kg=0.0, note=None, context=event.context
             )
-            return
-    if answer is None:
-        # Nothing yesterday is nothing today: the day is declared as zero either way.
-        answer = await runtime.async_declare(
-            None, [], direct_kg=0.0, note=None, context=event.context
-        )
-    await _async_confirm(hass, runtime, float(answer["total_kg"]))
+    except DeclarationError as err:
+        # The day is now too old, or the day before used an activity since removed.
+        _LOGGER.warning("The reminder answer for %s was not declared: %s", runtime.person, err)
+        return
+    await _async_confirm(hass, runtime, day, float(answer["total_kg"]))
 
 
-async def _async_confirm(hass: HomeAssistant, runtime: DeclarationRuntime, kg: float) -> None:
+async def _async_confirm(
+    hass: HomeAssistant, runtime: DeclarationRuntime, day: date, kg: float
+) -> None:
     """Replace the reminder on the phones with what was declared."""
-    texts = _texts(hass, runtime, kg)
-    data = {
-        "title": texts["title"],
-        "message": texts["done"],
-        "data": {"tag": f"carbon_tracker_{runtime.entry_id}"},
-    }
-    for service in notify_services(hass, user_of_person(hass, runtime.person)):
-        try:
-            await hass.services.async_call(NOTIFY, service, data, blocking=True)
-        except HomeAssistantError as err:
-            _LOGGER.warning("Declaration confirmation to %s not sent: %s", service, err)
+    texts = _texts(hass, runtime, day, kg)
+    await _async_notify(
+        hass,
+        runtime,
+        {
+            "title": texts["title"],
+            "message": texts["done"],
+            "data": {"tag": f"carbon_tracker_{runtime.entry_id}"},
+        },
+    )
 
 
 @callback

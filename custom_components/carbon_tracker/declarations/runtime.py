@@ -118,15 +118,15 @@ class DeclarationRuntime:
         return self.breakdown(declaration, previous)
 
     async def async_declare_like(
-        self, earlier: date, *, context: Context | None = None
+        self, earlier: date, day: date, *, context: Context | None = None
     ) -> dict[str, Any] | None:
-        """Declare today what was declared for ``earlier``; None when nothing was."""
+        """Declare for ``day`` what was declared for ``earlier``; None when nothing was."""
         found = self.book.days.get(earlier)
         if found is None:
             return None
         items = [{"activity": line.activity, "amount": line.amount} for line in found.lines]
         return await self.async_declare(
-            None,
+            day,
             items,
             direct_kg=found.direct_kg if found.direct_kg or not items else None,
             note=found.note,
