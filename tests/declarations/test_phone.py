@@ -120,15 +120,22 @@ class CompanionApp:
         self._push_server = push_server
 
     async def register(
-        self, user: User, name: str, *, push: bool = True, device_id: str | None = None
+        self,
+        user: User,
+        name: str,
+        *,
+        push: bool = True,
+        device_id: str | None = None,
+        app_data: dict[str, Any] | None = None,
     ) -> Phone:
         """Register a phone for a user through mobile_app's registration API, as the app does:
-        signed in as the user, with a push token and the push server unless told otherwise."""
+        signed in as the user, with a push token and the push server unless told otherwise
+        (``app_data``: the app's own, such as a local push channel only)."""
         hass = self.hass
         refresh_token = await hass.auth.async_create_refresh_token(user, client_id=CLIENT_ID)
         client = await self._client(hass.auth.async_create_access_token(refresh_token))
         device_id = device_id or slugify(name)
-        token = f"token-{device_id}" if push else None
+        token = f"token-{device_id}" if push and app_data is None else None
         body: dict[str, Any] = {
             "app_id": APP_ID,
             "app_name": "Home Assistant",
@@ -141,14 +148,16 @@ class CompanionApp:
             "supports_encryption": False,
             "device_id": device_id,
         }
-        if push:
+        if app_data is not None:
+            body["app_data"] = app_data
+        elif push:
             body["app_data"] = {"push_token": token, "push_url": PUSH_URL}
         response = await client.post("/api/mobile_app/registrations", json=body)
         assert response.status == HTTPStatus.CREATED
         answer = await response.json()
         await hass.async_block_till_done()
         phone = Phone(name, answer["webhook_id"], token)
-        assert hass.services.has_service("notify", phone.notify) is push
+        assert hass.services.has_service("notify", phone.notify) is (push or app_data is not None)
         return phone
 
     async def send(self, phone: Phone, body: dict[str, Any]) -> None:
@@ -512,6 +521,49 @@ async def test_a_reminder_answered_after_midnight_declares_the_day_it_reminded_o
     assert kg(hass, "sensor.alex_declared_today") == 0  # the new day is still open
     assert kg(hass, "sensor.alex_declared_total") == 4
     assert app.pushes()[1:] == [confirmation_push(phone, entry, "2", DAY)]
+
+
+async def test_a_reminder_answered_too_late_declares_nothing(
+    hass: HomeAssistant,
+    people: People,
+    clock: FrozenDateTimeFactory,
+    app: CompanionApp,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only today may be declared (0 days back): yesterday's reminder answered after midnight is
+    refused, logged, and changes nothing."""
+    phone = await app.register(people.alex, "Alex Pixel")
+    entry = await reminded_entry(hass, reminder_time="23:30:00", max_age_days=0)
+    await move_to(hass, clock, local(DAY, 23, 30))
+    await move_to(hass, clock, local(DAY + timedelta(days=1), 0, 10))
+
+    await app.send(phone, button(answer(NOTHING, entry)))
+
+    assert state_of(hass, "sensor.alex_last_declaration") == "unknown"
+    assert len(app.pushes()) == 1
+    assert any("was not declared" in problem for problem in problems(caplog))
+
+
+async def test_a_phone_out_of_reach_does_not_keep_the_others_from_the_reminder(
+    hass: HomeAssistant,
+    people: People,
+    clock: FrozenDateTimeFactory,
+    app: CompanionApp,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A tablet that takes notifications only over its local push channel, not connected now:
+    its reminder fails (logged) and the phone still gets its own."""
+    await app.register(people.alex, "Alex Tablet", app_data={"push_websocket_channel": True})
+    phone = await app.register(people.alex, "Alex Pixel")
+    entry = await reminded_entry(hass)
+
+    await move_to(hass, clock, local(DAY, 20))
+
+    assert app.pushes() == [reminder_push(phone, entry, "/lovelace/declare")]
+    assert any(
+        problem.startswith("Declaration notification to mobile_app_alex_tablet not sent")
+        for problem in problems(caplog)
+    )
 
 
 async def test_another_users_phone_cannot_answer_the_reminder(
