@@ -571,3 +571,13 @@ async def test_own_activities_price_a_declaration(
     assert own_scooter["kg"] == 0
     assert breakdown["total_kg"] == pytest.approx(0.1)
     assert declared_total(hass) == pytest.approx(0.1)
+
+
+async def test_reconfigure_points_to_the_options(
+    hass: HomeAssistant, alex_entry: MockConfigEntry
+) -> None:
+    """A declaration entry is its person's: reconfigure says its settings are in the options."""
+    result = await alex_entry.start_reconfigure_flow(hass)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "group_in_options"
+    assert alex_entry.data == {"kind": "declaration", "person": "person.alex"}
