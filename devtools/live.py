@@ -142,11 +142,13 @@ class LiveHass:
         directory: Path | None = None,
         name: str = "Carbon Tracker live",
         integration: Path = INTEGRATION,
+        declaration_port: int | None = None,
     ) -> Self:
         """Write configuration.yaml, link the integration and seed .storage; nothing runs yet.
 
         ``integration`` is the folder linked as custom_components/carbon_tracker: by default this
-        checkout's, another one to run another version.
+        checkout's, another one to run another version. ``declaration_port``: the demo person
+        gets a personal declaration entry on that port (load ``person:`` to use it).
         """
         config_dir = Path(directory or tempfile.mkdtemp(prefix="carbon-tracker-live-")).resolve()
         config_dir.mkdir(parents=True, exist_ok=True)
@@ -158,7 +160,13 @@ class LiveHass:
         components.mkdir(exist_ok=True)
         (components / "carbon_tracker").symlink_to(integration.resolve(), target_is_directory=True)
         port = free_port()
-        seeding = seed(str(config_dir), port=port, nodes=list(nodes), access_token=True)
+        seeding = seed(
+            str(config_dir),
+            port=port,
+            nodes=list(nodes),
+            access_token=True,
+            declaration_port=declaration_port,
+        )
         token = _run_async(seeding, timeout=60)
         if token is None:
             raise LiveHassError("devtools.seed returned no access token")

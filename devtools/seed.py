@@ -222,9 +222,7 @@ def declare_view() -> dict[str, Any]:
     }
 
 
-def carbon_dashboard(
-    carbon_sensors: dict[str, str], groups: Iterable[str] = (), *, declarations: bool = False
-) -> dict[str, Any]:
+def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ()) -> dict[str, Any]:
     """The "Carbon" dashboard, core cards only: node totals, per day and month; group errors.
 
     Each group gets its sums, error and problem sensor now, and its error per day.
@@ -297,7 +295,7 @@ def carbon_dashboard(
                         *group_cards,
                     ],
                 },
-                *([declare_view()] if declarations else []),
+                declare_view(),
             ],
         }
     }
@@ -326,10 +324,9 @@ async def seed(
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
 
     The demo user is also a person (``person.demo``, once ``person:`` is loaded), and the quick
-    declaration form is a script (once ``script: !include scripts.yaml`` is loaded). With
-    ``declaration_port`` the person has a declaration entry on that port, and the dashboard a
-    "Declare" view. Returns a long-lived access token of the demo user when ``access_token`` is
-    set.
+    declaration form is a script (once ``script: !include scripts.yaml`` is loaded), on the
+    dashboard's "Declare" view. With ``declaration_port`` the person has a declaration entry on
+    that port. Returns a long-lived access token of the demo user when ``access_token`` is set.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
@@ -404,11 +401,7 @@ async def seed(
         }
     )
     await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(
-        carbon_dashboard(
-            carbon_sensors,
-            [title for title, *_ in groups],
-            declarations=declaration_port is not None,
-        )
+        carbon_dashboard(carbon_sensors, [title for title, *_ in groups])
     )
     await hass.async_stop(force=True)
     return token
