@@ -188,3 +188,15 @@ def declaration_entry(
             **options,
         },
     )
+
+
+def state_of(hass: HomeAssistant, entity_id: str) -> str:
+    """An entity's state as text (the entity must exist)."""
+    state = hass.states.get(entity_id)
+    assert state is not None, entity_id
+    return state.state
+
+
+def state_number(hass: HomeAssistant, entity_id: str) -> float:
+    """An entity's state as a number (it must be one)."""
+    return float(state_of(hass, entity_id))

@@ -26,7 +26,7 @@ import voluptuous as vol
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.declarations.runtime import EVENT_DECLARED
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
-from tests.common import declaration_entry
+from tests.common import declaration_entry, state_number
 
 from .conftest import People
 
@@ -55,13 +55,6 @@ async def declare(hass: HomeAssistant, user_id: str | None = None, **data: Any) 
     )
     assert answer is not None
     return dict(answer)
-
-
-def kg(hass: HomeAssistant, entity_id: str) -> float:
-    """A sensor's state as a number."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return float(state.state)
 
 
 async def test_a_user_declares_for_their_own_person_by_default(
@@ -102,8 +95,8 @@ async def test_a_user_declares_for_their_own_person_by_default(
     assert answer["total_kg"] == pytest.approx(1.6272 + 19.896 + 1.5)
     assert answer["replaced_kg"] is None
     assert answer["note"] == "Office day"
-    assert kg(hass, ALEX_TOTAL) == pytest.approx(23.0232)
-    assert kg(hass, ALEX_TODAY) == pytest.approx(23.0232)
+    assert state_number(hass, ALEX_TOTAL) == pytest.approx(23.0232)
+    assert state_number(hass, ALEX_TODAY) == pytest.approx(23.0232)
     assert dt_util.parse_datetime(hass.states.get(ALEX_LAST).state) == dt_util.utcnow()
 
 
@@ -131,7 +124,7 @@ async def test_home_electricity_is_priced_at_the_entrys_grid_factor(
             hass, items=[{"activity": "home_electricity", "amount": 4}], person="person.sam"
         )
     assert refused.value.translation_key == "declaration_no_grid_factor"
-    assert kg(hass, "sensor.sam_declared_total") == 0.0
+    assert state_number(hass, "sensor.sam_declared_total") == 0.0
 
 
 # Who calls, for whom: allowed, or the translated error that refuses it.
@@ -166,13 +159,13 @@ async def test_permission_matrix(  # noqa: PLR0917 (fixtures and parameters)
         answer = await declare(hass, user_id, **data)
         assert answer["person"] == outcome
         declared = {"person.alex": ALEX_TOTAL, "person.blair": BLAIR_TOTAL}[outcome]
-        assert kg(hass, declared) == 2.0
-        assert kg(hass, ALEX_TOTAL) + kg(hass, BLAIR_TOTAL) == 2.0
+        assert state_number(hass, declared) == 2.0
+        assert state_number(hass, ALEX_TOTAL) + state_number(hass, BLAIR_TOTAL) == 2.0
         return
     with pytest.raises(ServiceValidationError) as refused:
         await declare(hass, user_id, **data)
     assert refused.value.translation_key == outcome
-    assert kg(hass, ALEX_TOTAL) == kg(hass, BLAIR_TOTAL) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == state_number(hass, BLAIR_TOTAL) == 0.0
 
 
 async def test_a_user_with_no_person_must_name_one(
@@ -187,7 +180,7 @@ async def test_a_user_with_no_person_must_name_one(
     with pytest.raises(ServiceValidationError) as refused:
         await declare(hass, "no-such-user", kg=1)
     assert refused.value.translation_key == "declare_unknown_user"
-    assert kg(hass, ALEX_TOTAL) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == 0.0
 
 
 async def test_an_entry_that_is_not_loaded_refuses(
@@ -235,7 +228,7 @@ async def test_every_refused_field_changes_nothing(  # noqa: PLR0917 (fixtures a
         await declare(hass, people.alex.id, **data)
     assert refused.value.translation_key == key
     assert refused.value.translation_placeholders == {"detail": detail, "days": "7"}
-    assert kg(hass, ALEX_TOTAL) == kg(hass, ALEX_TODAY) == 3.0
+    assert state_number(hass, ALEX_TOTAL) == state_number(hass, ALEX_TODAY) == 3.0
     assert events == []
 
 
@@ -258,7 +251,7 @@ async def test_malformed_calls_are_refused_by_the_schema(
     """A date that is not one, a person that is not a person, a shapeless item, a long note."""
     with pytest.raises(vol.Invalid):
         await declare(hass, people.alex.id, **data)
-    assert kg(hass, ALEX_TOTAL) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == 0.0
 
 
 async def test_the_oldest_day_allowed_follows_the_entrys_setting(
@@ -272,7 +265,7 @@ async def test_the_oldest_day_allowed_follows_the_entrys_setting(
         await declare(hass, people.alex.id, date="2026-11-24", kg=1)
     assert refused.value.translation_placeholders == {"detail": "2026-11-24", "days": "0"}
     await declare(hass, people.alex.id, date="2026-11-25", kg=1)
-    assert kg(hass, ALEX_TOTAL) == 1.0
+    assert state_number(hass, ALEX_TOTAL) == 1.0
 
 
 async def test_a_day_declared_again_replaces_it(
@@ -282,14 +275,14 @@ async def test_a_day_declared_again_replaces_it(
     events = async_capture_events(hass, EVENT_DECLARED)
     await declare(hass, people.alex.id, date="2026-11-20", kg=5)
     await declare(hass, people.alex.id, kg=2)
-    assert kg(hass, ALEX_TOTAL) == 7.0
+    assert state_number(hass, ALEX_TOTAL) == 7.0
     answer = await declare(
         hass, people.alex.id, date="2026-11-20", items=[{"activity": "rail", "amount": 100}]
     )
     assert answer["replaced_kg"] == 5.0
     assert answer["declared_total_kg"] == pytest.approx(2 + 3.546)
-    assert kg(hass, ALEX_TOTAL) == pytest.approx(5.546)
-    assert kg(hass, ALEX_TODAY) == 2.0  # today's own declaration is untouched
+    assert state_number(hass, ALEX_TOTAL) == pytest.approx(5.546)
+    assert state_number(hass, ALEX_TODAY) == 2.0  # today's own declaration is untouched
     assert [
         (event.data["date"], event.data["kg"], event.data["previous_kg"]) for event in events
     ] == [
@@ -309,11 +302,11 @@ async def test_declared_today_starts_again_at_midnight(
     freezer.move_to(midnight)
     async_fire_time_changed(hass, midnight)
     await hass.async_block_till_done()
-    assert kg(hass, ALEX_TODAY) == 0.0
-    assert kg(hass, ALEX_TOTAL) == 4.0
+    assert state_number(hass, ALEX_TODAY) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == 4.0
     await declare(hass, people.alex.id, date="2026-11-25", kg=1)
-    assert kg(hass, ALEX_TODAY) == 0.0
-    assert kg(hass, ALEX_TOTAL) == 1.0
+    assert state_number(hass, ALEX_TODAY) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == 1.0
 
 
 async def test_the_book_survives_a_restart(
@@ -325,12 +318,12 @@ async def test_the_book_survives_a_restart(
     last = hass.states.get(ALEX_LAST).state
     assert await hass.config_entries.async_reload(alex_entry.entry_id)
     await hass.async_block_till_done()
-    assert kg(hass, ALEX_TOTAL) == pytest.approx(3 * 0.10385 + 0.25)
-    assert kg(hass, ALEX_TODAY) == 0.25
+    assert state_number(hass, ALEX_TOTAL) == pytest.approx(3 * 0.10385 + 0.25)
+    assert state_number(hass, ALEX_TODAY) == 0.25
     assert hass.states.get(ALEX_LAST).state == last
     # A correction after the restart still replaces the day read back, not adds to it.
     await declare(hass, people.alex.id, date="2026-11-23", kg=0)
-    assert kg(hass, ALEX_TOTAL) == 0.25
+    assert state_number(hass, ALEX_TOTAL) == 0.25
 
 
 async def test_deleting_the_entry_deletes_the_book(
@@ -347,7 +340,7 @@ async def test_deleting_the_entry_deletes_the_book(
     again.add_to_hass(hass)
     assert await hass.config_entries.async_setup(again.entry_id)
     await hass.async_block_till_done()
-    assert kg(hass, ALEX_TOTAL) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == 0.0
 
 
 async def test_diagnostics_keep_the_person_and_notes_out(

@@ -17,6 +17,8 @@ from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from tests.common import state_number
+
 from .conftest import People
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,24 +57,17 @@ async def run(hass: HomeAssistant, user_id: str, **fields: Any) -> None:
     await hass.async_block_till_done()
 
 
-def kg(hass: HomeAssistant, entity_id: str) -> float:
-    """A sensor's state as a number."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return float(state.state)
-
-
 async def test_the_form_declares_for_whoever_runs_it(
     hass: HomeAssistant, people: People, quick_form: str
 ) -> None:
     """Non-zero fields become items, priced as the chosen car; the extra kg is added."""
     await run(hass, people.alex.id, car_km=10, rail_km=100, poultry_kg=0.2, extra_kg=1)
-    assert kg(hass, "sensor.alex_declared_today") == pytest.approx(
+    assert state_number(hass, "sensor.alex_declared_today") == pytest.approx(
         10 * 0.17304 + 100 * 0.03546 + 0.2 * 9.87 + 1
     )
     # Run again: today's declaration is replaced, not added to.
     await run(hass, people.alex.id, electricity_kwh=2)
-    assert kg(hass, "sensor.alex_declared_total") == pytest.approx(2 * 0.177)
+    assert state_number(hass, "sensor.alex_declared_total") == pytest.approx(2 * 0.177)
 
 
 async def test_all_zero_is_nothing_to_declare(
@@ -80,7 +75,7 @@ async def test_all_zero_is_nothing_to_declare(
 ) -> None:
     """Every field at 0: the day is declared as 0 kg (and shows as declared)."""
     await run(hass, people.alex.id)
-    assert kg(hass, "sensor.alex_declared_today") == 0.0
+    assert state_number(hass, "sensor.alex_declared_today") == 0.0
     assert hass.states.get("sensor.alex_last_declaration").state not in ("unknown", "unavailable")
 
 
@@ -89,9 +84,9 @@ async def test_a_past_date_and_another_persons_form(
 ) -> None:
     """A date is passed on; a plain user naming someone else is refused by the action."""
     await run(hass, people.alex.id, date="2026-11-20", bus_km=5)
-    assert kg(hass, "sensor.alex_declared_total") == pytest.approx(5 * 0.10385)
-    assert kg(hass, "sensor.alex_declared_today") == 0.0
+    assert state_number(hass, "sensor.alex_declared_total") == pytest.approx(5 * 0.10385)
+    assert state_number(hass, "sensor.alex_declared_today") == 0.0
     with pytest.raises(ServiceValidationError) as refused:
         await run(hass, people.blair.id, person="person.alex", bus_km=50)
     assert refused.value.translation_key == "declare_not_your_person"
-    assert kg(hass, "sensor.alex_declared_total") == pytest.approx(5 * 0.10385)
+    assert state_number(hass, "sensor.alex_declared_total") == pytest.approx(5 * 0.10385)

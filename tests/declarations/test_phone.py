@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from tests.common import approx, declaration_entry
+from tests.common import approx, declaration_entry, state_number, state_of
 from tests.declarations.conftest import People
 
 PUSH_URL = "https://mobile-push.example/push"
@@ -66,20 +66,6 @@ class Phone:
 def local(day: date, hour: int, minute: int = 0, second: int = 0) -> datetime:
     """A moment of a day in HA's time zone."""
     return datetime.combine(day, time(hour, minute, second), dt_util.get_default_time_zone())
-
-
-def kg(hass: HomeAssistant, entity_id: str) -> float:
-    """A kg sensor's state as a number."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return float(state.state)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """A sensor's state text."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
 
 
 def call_declare(**service_data: Any) -> dict[str, Any]:
@@ -311,10 +297,10 @@ async def test_a_phone_declares_for_its_users_person(
     )
 
     declared = 10 * 0.16272 + 1
-    assert kg(hass, "sensor.alex_declared_today") == approx(declared)
-    assert kg(hass, "sensor.alex_declared_total") == approx(declared)
+    assert state_number(hass, "sensor.alex_declared_today") == approx(declared)
+    assert state_number(hass, "sensor.alex_declared_total") == approx(declared)
     assert state_of(hass, "sensor.alex_last_declaration") != "unknown"
-    assert kg(hass, "sensor.blair_declared_total") == 0
+    assert state_number(hass, "sensor.blair_declared_total") == 0
     assert state_of(hass, "sensor.blair_last_declaration") == "unknown"
 
 
@@ -339,7 +325,7 @@ async def test_a_phone_may_not_declare_for_another_person(  # noqa: PLR0917 (fix
     await app.send(phone, call_declare(person="person.blair", kg=5))
 
     assert {entity_id: state_of(hass, entity_id) for entity_id in sensors} == before
-    assert kg(hass, "sensor.alex_declared_total") == 3
+    assert state_number(hass, "sensor.alex_declared_total") == 3
     # mobile_app logs the refusal (with our translated message) and still answers 200.
     assert any(
         "Alex Pixel" in message and "Only an administrator may declare for person.blair" in message
@@ -359,8 +345,8 @@ async def test_an_administrators_phone_declares_for_anyone(
 
     await app.send(phone, call_declare(person="person.blair", kg=2.5))
 
-    assert kg(hass, "sensor.blair_declared_today") == 2.5
-    assert kg(hass, "sensor.alex_declared_total") == 0
+    assert state_number(hass, "sensor.blair_declared_today") == 2.5
+    assert state_number(hass, "sensor.alex_declared_total") == 0
 
 
 # The reminder and its buttons
@@ -405,24 +391,24 @@ async def test_same_as_yesterday_declares_yesterdays_day_again(
         phone,
         call_declare(date=(DAY - timedelta(days=1)).isoformat(), items=YESTERDAY_ITEMS, kg=0.5),
     )
-    assert kg(hass, "sensor.alex_declared_today") == 0
-    assert kg(hass, "sensor.alex_declared_total") == approx(YESTERDAY_KG)
+    assert state_number(hass, "sensor.alex_declared_today") == 0
+    assert state_number(hass, "sensor.alex_declared_total") == approx(YESTERDAY_KG)
     await move_to(hass, clock, local(DAY, 20))
     assert app.pushes() == [reminder_push(phone, entry, "/lovelace/declare")]
     declared = async_capture_events(hass, "carbon_tracker_declared")
 
     await app.send(phone, button(answer(SAME, entry)))
 
-    assert kg(hass, "sensor.alex_declared_today") == approx(YESTERDAY_KG)
-    assert kg(hass, "sensor.alex_declared_total") == approx(2 * YESTERDAY_KG)
+    assert state_number(hass, "sensor.alex_declared_today") == approx(YESTERDAY_KG)
+    assert state_number(hass, "sensor.alex_declared_total") == approx(2 * YESTERDAY_KG)
     assert [event.data["date"] for event in declared] == [DAY.isoformat()]
     assert declared[0].context.user_id == people.alex.id
     # The confirmation rounds to the gram.
     assert app.pushes()[1:] == [confirmation_push(phone, entry, "1.538")]
 
     await move_to(hass, clock, local(DAY + timedelta(days=1), 0))
-    assert kg(hass, "sensor.alex_declared_today") == 0
-    assert kg(hass, "sensor.alex_declared_total") == approx(2 * YESTERDAY_KG)
+    assert state_number(hass, "sensor.alex_declared_today") == 0
+    assert state_number(hass, "sensor.alex_declared_total") == approx(2 * YESTERDAY_KG)
 
 
 async def test_same_as_an_empty_yesterday_is_nothing(
@@ -438,7 +424,7 @@ async def test_same_as_an_empty_yesterday_is_nothing(
 
     await app.send(phone, button(answer(SAME, entry)))
 
-    assert kg(hass, "sensor.alex_declared_today") == 0
+    assert state_number(hass, "sensor.alex_declared_today") == 0
     assert dt_util.parse_datetime(state_of(hass, "sensor.alex_last_declaration")) == local(DAY, 20)
     assert app.pushes()[1:] == [confirmation_push(phone, entry, "0")]
 
@@ -459,8 +445,8 @@ async def test_nothing_to_declare_declares_zero_and_the_reminder_comes_daily(
 
     await app.send(phone, button(answer(NOTHING, entry)))
 
-    assert kg(hass, "sensor.alex_declared_today") == 0
-    assert kg(hass, "sensor.alex_declared_total") == 0
+    assert state_number(hass, "sensor.alex_declared_today") == 0
+    assert state_number(hass, "sensor.alex_declared_total") == 0
     assert dt_util.parse_datetime(state_of(hass, "sensor.alex_last_declaration")) == local(
         DAY, 20, 5
     )
@@ -469,7 +455,7 @@ async def test_nothing_to_declare_declares_zero_and_the_reminder_comes_daily(
     # The next day is declared from the phone before the evening: no reminder that day.
     await move_to(hass, clock, local(DAY + timedelta(days=1), 12))
     await app.send(phone, call_declare(kg=2))
-    assert kg(hass, "sensor.alex_declared_today") == 2
+    assert state_number(hass, "sensor.alex_declared_today") == 2
     await move_to(hass, clock, local(DAY + timedelta(days=1), 20))
     assert len(app.pushes()) == 2
 
@@ -496,8 +482,8 @@ async def test_an_old_reminder_answered_keeps_the_days_declaration(
 
     await app.send(phone, button(answer(SAME, entry)))
 
-    assert kg(hass, "sensor.alex_declared_today") == 4
-    assert kg(hass, "sensor.alex_declared_total") == 13
+    assert state_number(hass, "sensor.alex_declared_today") == 4
+    assert state_number(hass, "sensor.alex_declared_total") == 13
     assert app.pushes()[1:] == [confirmation_push(phone, entry, "4")]
 
 
@@ -518,8 +504,8 @@ async def test_a_reminder_answered_after_midnight_declares_the_day_it_reminded_o
 
     await app.send(phone, button(answer(SAME, entry)))
 
-    assert kg(hass, "sensor.alex_declared_today") == 0  # the new day is still open
-    assert kg(hass, "sensor.alex_declared_total") == 4
+    assert state_number(hass, "sensor.alex_declared_today") == 0  # the new day is still open
+    assert state_number(hass, "sensor.alex_declared_total") == 4
     assert app.pushes()[1:] == [confirmation_push(phone, entry, "2", DAY)]
 
 
@@ -586,8 +572,8 @@ async def test_another_users_phone_cannot_answer_the_reminder(
     await app.send(blairs, button(answer(SAME, entry)))
 
     assert state_of(hass, "sensor.alex_last_declaration") == last
-    assert kg(hass, "sensor.alex_declared_today") == 0
-    assert kg(hass, "sensor.alex_declared_total") == 1
+    assert state_number(hass, "sensor.alex_declared_today") == 0
+    assert state_number(hass, "sensor.alex_declared_total") == 1
     assert len(app.pushes()) == 1
     assert (
         "A reminder answer for person.alex came from a user who may not declare for them"

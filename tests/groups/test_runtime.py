@@ -13,27 +13,22 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from custom_components.carbon_tracker.groups import runtime
-from tests.common import approx, group_entry, meter_id, node_carbon_id, set_meter, setup_node
+from tests.common import (
+    approx,
+    group_entry,
+    meter_id,
+    node_carbon_id,
+    set_meter,
+    setup_node,
+    state_number,
+    state_of,
+)
 
 ERROR = "sensor.main_vs_subs_error"
 TOTAL = "sensor.main_vs_subs_total"
 SUBS = "sensor.main_vs_subs_sum_of_sub_meters"
 RELATIVE = "sensor.main_vs_subs_relative_error"
 PROBLEM = "binary_sensor.main_vs_subs_threshold_exceeded"
-
-
-def value(hass: HomeAssistant, entity_id: str) -> float:
-    """A numeric state."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return float(state.state)
-
-
-def state_of(hass: HomeAssistant, entity_id: str) -> str:
-    """A state as text."""
-    state = hass.states.get(entity_id)
-    assert state is not None
-    return state.state
 
 
 async def read(hass: HomeAssistant, port: int, kwh: float) -> None:
@@ -45,17 +40,17 @@ async def read(hass: HomeAssistant, port: int, kwh: float) -> None:
 @pytest.mark.usefixtures("total_group")
 async def test_total_vs_sub_sums_each_side_and_reports_the_remainder(hass: HomeAssistant) -> None:
     # Fresh group: each member's first total is its baseline.
-    assert value(hass, TOTAL) == 0.0
-    assert value(hass, ERROR) == 0.0
+    assert state_number(hass, TOTAL) == 0.0
+    assert state_number(hass, ERROR) == 0.0
     assert state_of(hass, RELATIVE) == STATE_UNKNOWN  # nothing to relate to yet
     await read(hass, 1, 110)  # total +5 kg
     await read(hass, 2, 104)  # sub +2 kg
     await read(hass, 3, 101)  # sub +0.5 kg
-    assert value(hass, TOTAL) == approx(5.0)
-    assert value(hass, SUBS) == approx(2.5)
+    assert state_number(hass, TOTAL) == approx(5.0)
+    assert state_number(hass, SUBS) == approx(2.5)
     # Sign convention: the total minus the sum of the subs.
-    assert value(hass, ERROR) == approx(2.5)
-    assert value(hass, RELATIVE) == approx(50.0)
+    assert state_number(hass, ERROR) == approx(2.5)
+    assert state_number(hass, RELATIVE) == approx(50.0)
     error = hass.states.get(ERROR)
     assert error is not None
     assert error.attributes["notation"] == "G1: 1 > 2/3"
@@ -79,10 +74,10 @@ async def test_forecast_vs_measured_sign_is_measured_minus_forecast(
     await read(hass, 1, 104)  # forecast +2
     await read(hass, 2, 102)  # forecast +1
     await read(hass, 3, 110)  # measured +5
-    assert value(hass, "sensor.plan_forecast") == approx(3.0)
-    assert value(hass, "sensor.plan_measured") == approx(5.0)
-    assert value(hass, "sensor.plan_error") == approx(2.0)
-    assert value(hass, "sensor.plan_relative_error") == pytest.approx(200.0 / 3.0)
+    assert state_number(hass, "sensor.plan_forecast") == approx(3.0)
+    assert state_number(hass, "sensor.plan_measured") == approx(5.0)
+    assert state_number(hass, "sensor.plan_error") == approx(2.0)
+    assert state_number(hass, "sensor.plan_relative_error") == pytest.approx(200.0 / 3.0)
 
 
 @pytest.mark.usefixtures("total_group")
@@ -94,18 +89,18 @@ async def test_a_member_outage_is_counted_once_when_it_comes_back(hass: HomeAssi
     assert error is not None
     # The group keeps counting those that report and names the missing one.
     assert error.attributes["missing_members"] == [{"port": 2, "name": "Meter 2"}]
-    assert value(hass, SUBS) == approx(1.0)
+    assert state_number(hass, SUBS) == approx(1.0)
     # Meanwhile the node counted 3 kg more; it comes back with its caught-up total.
     hass.states.async_set(node_carbon_id(2), "4.0", {"unit_of_measurement": "kg"})
     await hass.async_block_till_done()
-    assert value(hass, SUBS) == approx(4.0)
+    assert state_number(hass, SUBS) == approx(4.0)
     error = hass.states.get(ERROR)
     assert error is not None
     assert error.attributes["missing_members"] == []
     # Nothing doubles when it reports the same total again.
     hass.states.async_set(node_carbon_id(2), "4.0", {"unit_of_measurement": "kg"})
     await hass.async_block_till_done()
-    assert value(hass, SUBS) == approx(4.0)
+    assert state_number(hass, SUBS) == approx(4.0)
 
 
 @pytest.mark.usefixtures("total_group")
@@ -117,7 +112,7 @@ async def test_a_side_with_no_member_reporting_makes_the_error_unavailable(
     assert state_of(hass, TOTAL) == STATE_UNAVAILABLE
     assert state_of(hass, ERROR) == STATE_UNAVAILABLE
     assert state_of(hass, RELATIVE) == STATE_UNAVAILABLE
-    assert value(hass, SUBS) == 0.0
+    assert state_number(hass, SUBS) == 0.0
 
 
 @pytest.mark.usefixtures("total_group")
@@ -125,7 +120,7 @@ async def test_a_member_shown_in_another_mass_unit_is_counted_in_kg(hass: HomeAs
     hass.states.async_set(node_carbon_id(2), "2000", {"unit_of_measurement": "g"})
     await hass.async_block_till_done()
     # 0 kg before, 2 kg now: the sub side grew by 2 kg.
-    assert value(hass, SUBS) == approx(2.0)
+    assert state_number(hass, SUBS) == approx(2.0)
     hass.states.async_set(node_carbon_id(3), "5", {"unit_of_measurement": "kWh"})
     await hass.async_block_till_done()
     error = hass.states.get(ERROR)
@@ -145,12 +140,12 @@ async def test_forecast_template_is_followed(hass: HomeAssistant, nodes: dict[in
             forecast_template="{{ states('input_number.budget') | float * 2 }}",
         ),
     )
-    assert value(hass, "sensor.budget_forecast") == approx(8.0)
+    assert state_number(hass, "sensor.budget_forecast") == approx(8.0)
     await read(hass, 1, 120)  # +10 kg measured
-    assert value(hass, "sensor.budget_error") == approx(2.0)
+    assert state_number(hass, "sensor.budget_error") == approx(2.0)
     hass.states.async_set("input_number.budget", "6")
     await hass.async_block_till_done()
-    assert value(hass, "sensor.budget_error") == approx(-2.0)
+    assert state_number(hass, "sensor.budget_error") == approx(-2.0)
     error = hass.states.get("sensor.budget_error")
     assert error is not None
     assert error.attributes["notation"] == "T > 1"
@@ -202,23 +197,23 @@ async def test_window_boundaries_across_dst(  # noqa: PLR0917 (fixtures and para
         hass, group_entry(left=[nodes[1]], right=[nodes[2]], window=period, entry_id="dst")
     )
     await read(hass, 1, 110)
-    assert value(hass, TOTAL) == approx(5.0)
+    assert state_number(hass, TOTAL) == approx(5.0)
     boundary = now + timedelta(hours=hours)
     # Just before the boundary the window still holds the 5 kg.
     freezer.move_to(boundary - timedelta(seconds=1))
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert value(hass, TOTAL) == approx(5.0)
+    assert state_number(hass, TOTAL) == approx(5.0)
     freezer.move_to(boundary)
     async_fire_time_changed(hass)
     await hass.async_block_till_done()
-    assert value(hass, TOTAL) == 0.0
+    assert state_number(hass, TOTAL) == 0.0
     total = hass.states.get(TOTAL)
     assert total is not None
     assert datetime.fromisoformat(total.attributes["last_reset"]) == boundary
     # The next reading counts from the boundary on.
     await read(hass, 1, 112)
-    assert value(hass, TOTAL) == approx(1.0)
+    assert state_number(hass, TOTAL) == approx(1.0)
     assert isinstance(entry, MockConfigEntry)
 
 
@@ -246,4 +241,4 @@ async def test_writes_are_coalesced_to_one_a_second(
         async_fire_time_changed(hass, fire_all=True)
         await hass.async_block_till_done()
         await hass.async_block_till_done()
-    assert value(hass, TOTAL) == approx(3.0)
+    assert state_number(hass, TOTAL) == approx(3.0)

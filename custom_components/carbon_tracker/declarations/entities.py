@@ -7,38 +7,18 @@ from datetime import datetime
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from ..const import CONF_PORT, DOMAIN
+from ..entity import PortSensor
 from .runtime import DeclarationConfigEntry, DeclarationRuntime
 
 
-class DeclarationEntity(SensorEntity):
+class DeclarationEntity(PortSensor):
     """A sensor of a declaration entry, on the person's declaration device."""
 
-    _attr_has_entity_name = True
-    _attr_should_poll = False
-
     def __init__(self, entry: DeclarationConfigEntry, key: str) -> None:
-        """Tie the sensor to the entry."""
+        """Tie the sensor to the entry and the person's book."""
         self._declarations: DeclarationRuntime = entry.runtime_data
-        self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Carbon Tracker",
-            model="Personal declaration",
-            serial_number=f"port {entry.options.get(CONF_PORT)}",
-            entry_type=DeviceEntryType.SERVICE,
-        )
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the book."""
-        self._declarations.listeners.async_add(self.async_write_ha_state)
-
-    async def async_will_remove_from_hass(self) -> None:
-        """Stop following it."""
-        self._declarations.listeners.async_remove(self.async_write_ha_state)
+        super().__init__(entry, key, "Personal declaration", self._declarations.listeners)
 
 
 class DeclaredTotalSensor(DeclarationEntity):

@@ -24,10 +24,9 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import PERCENTAGE, UnitOfMass
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from ..const import DOMAIN
+from ..entity import service_device
 from .arithmetic import GroupKind, Side
 from .runtime import BindingGroupConfigEntry, GroupRuntime, GroupSnapshot
 
@@ -52,13 +51,8 @@ class BindingGroupEntity(Entity):
         self._attr_translation_key = key
         self._attr_unique_id = f"{entry.entry_id}_{key}"
         number = self._group.settings.number
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Carbon Tracker",
-            model="Binding group",
-            serial_number=None if number is None else f"G{number}",
-            entry_type=DeviceEntryType.SERVICE,
+        self._attr_device_info = service_device(
+            entry, "Binding group", None if number is None else f"G{number}"
         )
 
     async def async_added_to_hass(self) -> None:

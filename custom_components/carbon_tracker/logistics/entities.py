@@ -5,42 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..const import CONF_PORT, DOMAIN
+from ..entity import PortSensor
 from .runtime import LogisticsConfigEntry, LogisticsRuntime
 
 
-class LogisticsEntity(SensorEntity):
+class LogisticsEntity(PortSensor):
     """A sensor of a logistics entry, on its own device; written when the ledger changes."""
-
-    _attr_has_entity_name = True
-    _attr_should_poll = False
 
     def __init__(self, entry: LogisticsConfigEntry, key: str) -> None:
         """Tie the sensor to the entry."""
         self._logistics: LogisticsRuntime = entry.runtime_data
-        self._attr_unique_id = f"{entry.entry_id}_{key}"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Carbon Tracker",
-            model="Logistics",
-            serial_number=f"port {entry.options.get(CONF_PORT)}",
-            entry_type=DeviceEntryType.SERVICE,
-        )
-
-    async def async_added_to_hass(self) -> None:
-        """Follow the ledger."""
-        self._logistics.listeners.async_add(self.async_write_ha_state)
-
-    async def async_will_remove_from_hass(self) -> None:
-        """Stop following it."""
-        self._logistics.listeners.async_remove(self.async_write_ha_state)
+        super().__init__(entry, key, "Logistics", self._logistics.listeners)
 
 
 class LogisticsEmissionsSensor(LogisticsEntity):

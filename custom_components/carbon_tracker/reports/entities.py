@@ -9,9 +9,8 @@ from typing import Any
 from homeassistant.components.sensor import RestoreSensor, SensorDeviceClass, SensorEntity
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
-from ..const import DOMAIN
+from ..entity import service_device
 from .runtime import LastReport, ProfileRuntime, ReportProfileConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
@@ -31,13 +30,7 @@ class LastReportSensor(RestoreSensor):
         """On the profile's own device."""
         self._profile: ProfileRuntime = entry.runtime_data
         self._attr_unique_id = f"{entry.entry_id}_last_report"
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, entry.entry_id)},
-            name=entry.title,
-            manufacturer="Carbon Tracker",
-            model="Report profile",
-            entry_type=DeviceEntryType.SERVICE,
-        )
+        self._attr_device_info = service_device(entry, "Report profile")
 
     async def async_added_to_hass(self) -> None:
         """Take the last report back, then show each new one."""

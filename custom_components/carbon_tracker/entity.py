@@ -1,0 +1,52 @@
+"""What the sensors of the entries that are not nodes share.
+
+Each such entry has a service device of its own; a port's sensors follow the runtime that owns
+their state.
+"""
+
+from __future__ import annotations
+
+from homeassistant.components.sensor import SensorEntity
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
+
+from .const import CONF_PORT, DOMAIN
+from .nodes.runtime import Listeners
+
+
+def service_device(entry: ConfigEntry, model: str, serial_number: str | None = None) -> DeviceInfo:
+    """The entry's own device: a service (no hardware), named after the entry."""
+    return DeviceInfo(
+        identifiers={(DOMAIN, entry.entry_id)},
+        name=entry.title,
+        manufacturer="Carbon Tracker",
+        model=model,
+        serial_number=serial_number,
+        entry_type=DeviceEntryType.SERVICE,
+    )
+
+
+class PortSensor(SensorEntity):
+    """A sensor of an entry that is a port (logistics, declarations), written on each change.
+
+    The entry's runtime tells its listeners; the sensor reads what it shows from the runtime.
+    """
+
+    _attr_has_entity_name = True
+    _attr_should_poll = False
+
+    def __init__(self, entry: ConfigEntry, key: str, model: str, listeners: Listeners) -> None:
+        """Tie the sensor to the entry, its device (the port as serial) and its runtime."""
+        self._listeners = listeners
+        self._attr_unique_id = f"{entry.entry_id}_{key}"
+        self._attr_device_info = service_device(
+            entry, model, f"port {entry.options.get(CONF_PORT)}"
+        )
+
+    async def async_added_to_hass(self) -> None:
+        """Follow the runtime."""
+        self._listeners.async_add(self.async_write_ha_state)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop following it."""
+        self._listeners.async_remove(self.async_write_ha_state)
