@@ -1,11 +1,16 @@
-"""Helpers for building tracking nodes in tests."""
+"""Helpers shared by the tests: building entries, reading states, walking the config flow."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from string import Formatter
 from typing import Any
 
+from homeassistant import config_entries
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResult, FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import async_get_platforms
@@ -200,3 +205,43 @@ def state_of(hass: HomeAssistant, entity_id: str) -> str:
 def state_number(hass: HomeAssistant, entity_id: str) -> float:
     """An entity's state as a number (it must be one)."""
     return float(state_of(hass, entity_id))
+
+
+# The integration's English texts, as the frontend shows them.
+EN = json.loads(
+    (
+        Path(__file__).parents[1] / "custom_components" / DOMAIN / "translations" / "en.json"
+    ).read_text(encoding="utf-8")
+)
+
+
+async def kind_form(hass: HomeAssistant, kind: str) -> FlowResult:
+    """Create helper > Carbon Tracker: the menu of kinds, then the first form of ``kind``."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": config_entries.SOURCE_USER}
+    )
+    assert result["type"] is FlowResultType.MENU
+    assert result["step_id"] == "user"
+    assert kind in result["menu_options"]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": kind}
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["step_id"] == kind
+    assert result["errors"] == {}
+    return result
+
+
+def assert_refused(
+    result: FlowResult, where: str, problem: str, flow: str = "config", **placeholders: str
+) -> str:
+    """The form again with one error on ``where``; the text the user reads is returned."""
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {where: problem}
+    shown = result["description_placeholders"] or {}
+    text = EN[flow]["error"][problem]
+    used = {name for _, name, _, _ in Formatter().parse(text) if name}
+    assert used == set(placeholders), f"{problem} uses {used}"
+    for name, value in placeholders.items():
+        assert shown[name] == value, name
+    return str(text.format(**shown))

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from string import Formatter
 from typing import Any
 
-from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
@@ -15,18 +11,9 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import DOMAIN
-from tests.common import declaration_entry, node_entry
+from tests.common import assert_refused, declaration_entry, kind_form, node_entry
 from tests.declarations.conftest import People
 
-EN = json.loads(
-    (
-        Path(__file__).parents[2]
-        / "custom_components"
-        / "carbon_tracker"
-        / "translations"
-        / "en.json"
-    ).read_text(encoding="utf-8")
-)
 UK_GRID = "uk_desnz_2025_electricity"  # 0.177 kg CO2e/kWh
 UK_GRID_KG = 0.177
 CN_GRID = "cn_mee_grid_national_2023"
@@ -62,35 +49,9 @@ def field_selector(result: FlowResult, name: str) -> Any:
     return next(value for marker, value in result["data_schema"].schema.items() if marker == name)
 
 
-def assert_refused(
-    result: FlowResult, where: str, problem: str, flow: str = "config", **placeholders: str
-) -> str:
-    """The form again with one error on ``where``; the text the user reads is returned."""
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {where: problem}
-    shown = result["description_placeholders"] or {}
-    text = EN[flow]["error"][problem]
-    used = {name for _, name, _, _ in Formatter().parse(text) if name}
-    assert used == set(placeholders), f"{problem} uses {used}"
-    for name, value in placeholders.items():
-        assert shown[name] == value, name
-    return text.format(**shown)
-
-
 async def declaration_form(hass: HomeAssistant) -> FlowResult:
     """The user menu, then the declaration form."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert "declaration" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "declaration"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "declaration"
-    assert result["errors"] == {}
-    return result
+    return await kind_form(hass, "declaration")
 
 
 async def submit_declaration(hass: HomeAssistant, **changes: Any) -> FlowResult:

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from string import Formatter
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
@@ -16,17 +12,8 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import DOMAIN
-from tests.common import add_nodes
+from tests.common import EN, add_nodes, assert_refused, kind_form
 
-EN = json.loads(
-    (
-        Path(__file__).parents[2]
-        / "custom_components"
-        / "carbon_tracker"
-        / "translations"
-        / "en.json"
-    ).read_text(encoding="utf-8")
-)
 WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
 WIDGET = {"model": "widget", "kg_per_unit": 12.5}
 CRATE = {"model": "crate", "kg_per_unit": 40, "kg_co2e_per_km": 0.002}
@@ -99,36 +86,9 @@ def defaults(result: FlowResult) -> dict[str, Any]:
     return values
 
 
-def assert_refused(
-    result: FlowResult, where: str, problem: str, flow: str = "config", **placeholders: str
-) -> str:
-    """The form again with one error on ``where``; the text the user reads is returned."""
-    assert result["type"] is FlowResultType.FORM
-    assert result["errors"] == {where: problem}
-    shown = result["description_placeholders"]
-    text = EN[flow]["error"][problem]
-    used = {name for _, name, _, _ in Formatter().parse(text) if name}
-    assert used == set(placeholders), f"{problem} uses {used}"
-    for name, value in placeholders.items():
-        assert shown[name] == value, name
-    return text.format(**shown)
-
-
 async def logistics_form(hass: HomeAssistant) -> FlowResult:
     """The user menu, then the logistics form."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "user"
-    assert "logistics" in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "logistics"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "logistics"
-    assert result["errors"] == {}
-    return result
+    return await kind_form(hass, "logistics")
 
 
 async def submit(hass: HomeAssistant, **changes: Any) -> FlowResult:
