@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
+from itertools import pairwise
+from zoneinfo import ZoneInfo
 
 from hypothesis import given, strategies as st
 import pytest
@@ -18,6 +20,7 @@ from custom_components.carbon_tracker.declarations.book import (
     DeclarationProblem,
     check_day,
     declare,
+    kg_in_periods,
 )
 
 TODAY = date(2026, 11, 25)
@@ -168,3 +171,48 @@ def test_the_total_is_the_sum_of_each_days_latest_declaration(
     assert book.total.value == pytest.approx(float(sum(oracle.values())), abs=1e-9)
     for offset, kg in oracle.items():
         assert book.day_kg(TODAY - timedelta(days=offset)) == float(kg)
+
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def test_each_day_counts_in_the_period_its_midnight_is_in() -> None:
+    """Days by month and by hour: a day is in the period its local midnight falls in."""
+    days = {date(2026, 10, 31): 1.5, date(2026, 11, 1): 2.0, date(2026, 11, 30): 0.25}
+    months = [
+        (datetime(2026, 10, 1, tzinfo=PARIS), datetime(2026, 11, 1, tzinfo=PARIS)),
+        (datetime(2026, 11, 1, tzinfo=PARIS), datetime(2026, 12, 1, tzinfo=PARIS)),
+        (datetime(2026, 12, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS)),
+    ]
+    assert kg_in_periods(days, months) == [1.5, 2.25, None]
+    hours = [
+        (datetime(2026, 11, 1, hour, tzinfo=PARIS), datetime(2026, 11, 1, hour + 1, tzinfo=PARIS))
+        for hour in range(2)
+    ]
+    assert kg_in_periods(days, hours) == [2.0, None]
+    assert kg_in_periods(days, []) == []
+    assert kg_in_periods({}, months) == [None, None, None]
+
+
+@given(
+    st.dictionaries(
+        st.integers(0, 120).map(lambda offset: date(2026, 9, 1) + timedelta(days=offset)),
+        st.integers(0, 10**6).map(lambda grams: grams / 1000),
+        max_size=60,
+    ),
+    st.lists(st.integers(0, 130), min_size=2, max_size=12, unique=True).map(sorted),
+)
+def test_period_sums_against_an_exact_oracle(
+    kg_by_day: dict[date, float], cut_offsets: list[int]
+) -> None:
+    """Periods cut at any local midnights (over a change of summer time): each sum is exact."""
+    # Aware arithmetic keeps the wall time: each cut is a local midnight, summer time or not.
+    cuts = [datetime(2026, 9, 1, tzinfo=PARIS) + timedelta(days=offset) for offset in cut_offsets]
+    periods = list(pairwise(cuts))
+    sums = kg_in_periods(kg_by_day, periods)
+    for (start, end), found in zip(periods, sums, strict=True):
+        inside = [Fraction(kg) for day, kg in kg_by_day.items() if start.date() <= day < end.date()]
+        if not inside:
+            assert found is None
+        else:
+            assert found == pytest.approx(float(sum(inside)), abs=1e-9)

@@ -2,8 +2,8 @@
 
 The declared total is a sensor with state class total: HA's recorder compiles its hourly sums
 from its states. A correction moves the total by the difference, so the sums end at the exact
-total of the days as declared last, and a report over the hours says the same: nothing is
-counted twice. The clock is frozen in UTC; hours are compiled by the real recorder.
+total of the days as declared last: nothing is counted twice. A report puts each day on its own
+day, as last declared. The clock is frozen in UTC; hours are compiled by the real recorder.
 """
 
 from __future__ import annotations
@@ -95,21 +95,21 @@ async def test_a_corrected_past_day_is_counted_once(
     await compile_hour(hass, freezer, START + HOUR)
     assert await hourly_sums(hass) == [(START, 7.0), (START + HOUR, 5.0)]
 
-    # A report over both hours counts the port's carbon as it now stands.
+    # A report by day counts each day on its day, as last declared: 3 kg, then 2 kg.
     report = await hass.services.async_call(
         DOMAIN,
         "generate_report",
         {
-            "period": "hour",
-            "start": START.isoformat(),
-            "end": (START + 2 * HOUR).isoformat(),
+            "period": "day",
+            "start": "2026-11-24T00:00:00+00:00",
+            "end": "2026-11-26T00:00:00+00:00",
             "nodes": [40],
         },
         blocking=True,
         return_response=True,
     )
     assert report is not None
-    assert [period["nodes"] for period in report["periods"]] == [{"40": 7.0}, {"40": -2.0}]
+    assert [period["nodes"] for period in report["periods"]] == [{"40": 3.0}, {"40": 2.0}]
     assert report["nodes"][0]["total_kg"] == 5.0
     assert report["nodes"][0]["scope"] == "3"
 

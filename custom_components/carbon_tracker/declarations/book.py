@@ -8,9 +8,10 @@ in the future, nor older than the allowed number of days.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from enum import StrEnum
 from math import isfinite
 from typing import Any
@@ -138,7 +139,39 @@ class Book:
         self.total.add(moved)
         return moved
 
+    def kg_by_day(self) -> dict[date, float]:
+        """Each declared day's kg."""
+        return {day: declaration.kg for day, declaration in self.days.items()}
+
     def day_kg(self, day: date) -> float:
         """The kg declared for a day (0 when nothing was)."""
         found = self.days.get(day)
         return 0.0 if found is None else found.kg
+
+
+def kg_in_periods(
+    kg_by_day: Mapping[date, float], periods: Sequence[tuple[datetime, datetime]]
+) -> list[float | None]:
+    """Each period's declared kg: the days whose start (local midnight) falls in it.
+
+    A day counts once, in the period its start is in, whenever it was declared or corrected;
+    a period with no declared day has no figure (None). The periods are aware datetimes in the
+    time zone the days are local to.
+    """
+    days = sorted(kg_by_day)
+    if not periods:
+        return []
+    zone = periods[0][0].tzinfo
+    starts = [datetime.combine(day, time(), zone) for day in days]
+    sums: list[float | None] = []
+    for start, end in periods:
+        first = bisect_left(starts, start)
+        last = bisect_left(starts, end)
+        if first == last:
+            sums.append(None)
+            continue
+        total = CompensatedSum()
+        for day in days[first:last]:
+            total.add(kg_by_day[day])
+        sums.append(total.value)
+    return sums

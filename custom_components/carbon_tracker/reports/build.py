@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
@@ -33,6 +33,7 @@ from ..const import (
 from ..core.library_store import factor_table
 from ..core.scopes import Scope, default_scope
 from ..core.windows import Period, next_window_start, window_start, windows
+from ..declarations.book import kg_in_periods
 from ..errors import CarbonTrackerError
 from ..groups.arithmetic import GroupKind
 from ..groups.settings import GroupSettings
@@ -275,6 +276,16 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         entry_id: changes_between(sums.get(entity_id, [None] * len(boundaries)))
         for entry_id, entity_id in statistic_of.items()
     }
+    for entry_id in nodes:
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if (
+            entry is not None
+            and kind_of(entry) is EntryKind.DECLARATION
+            and entry.state is ConfigEntryState.LOADED
+        ):
+            # A person's day counts on that day, however late it was declared or corrected
+            # (HA's statistics have it in the hour it was declared).
+            changes[entry_id] = kg_in_periods(entry.runtime_data.book.kg_by_day(), periods)
     if not any(value is not None for values in changes.values() for value in values):
         raise ReportError("range_no_data", start=_local(request.start), end=_local(request.end))
     report = assemble(
