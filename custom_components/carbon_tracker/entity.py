@@ -6,7 +6,7 @@ their state.
 
 from __future__ import annotations
 
-from homeassistant.components.sensor import SensorEntity
+from homeassistant.components.sensor import SensorEntity, SensorStateClass
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
@@ -30,6 +30,11 @@ class PortSensor(SensorEntity):
     """A sensor of an entry that is a port (logistics, declarations), written on each change.
 
     The entry's runtime tells its listeners; the sensor reads what it shows from the runtime.
+
+    A total (state class total, which corrections may lower) was reset when its entry was
+    created: an entry deleted and added again under the same name gets the old sensor's entity
+    id and starts at 0, and HA's statistics take that for a new cycle, not for a fall of the
+    old total.
     """
 
     _attr_has_entity_name = True
@@ -42,6 +47,8 @@ class PortSensor(SensorEntity):
         self._attr_device_info = service_device(
             entry, model, f"port {entry.options.get(CONF_PORT)}"
         )
+        if self.state_class is SensorStateClass.TOTAL:
+            self._attr_last_reset = entry.created_at
 
     async def async_added_to_hass(self) -> None:
         """Follow the runtime."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
@@ -209,6 +210,17 @@ REFUSED = [
     ({"items": [{"activity": "bus", "amount": "nan"}]}, "declaration_bad_amount", "bus"),
     ({"kg": -0.5}, "declaration_bad_amount", "kg"),
     ({"kg": "inf"}, "declaration_bad_amount", "kg"),
+    ({"kg": 1_000_001}, "declaration_too_large", "2026-11-25"),
+    (
+        {"items": [{"activity": "meal_beef", "amount": 1e307}]},
+        "declaration_too_large",
+        "2026-11-25",
+    ),
+    (
+        {"kg": 1.7e308, "items": [{"activity": "bus", "amount": 1e308}]},
+        "declaration_too_large",
+        "2026-11-25",
+    ),
 ]
 
 
@@ -407,3 +419,26 @@ async def test_a_declaration_is_a_port_of_groups(
         DOMAIN, "list_nodes", {}, blocking=True, return_response=True
     )
     assert nodes == {"nodes": []}  # declarations are ports, not tracking nodes
+
+
+async def test_a_declaration_the_store_cannot_keep_is_not_counted(
+    hass: HomeAssistant, people: People, alex_entry: MockConfigEntry
+) -> None:
+    """The disk refuses the write: the action fails and the book is what the store still holds."""
+    await declare(hass, people.alex.id, date="2026-11-24", kg=2)
+    runtime = alex_entry.runtime_data
+    with (
+        patch.object(runtime._store, "async_save", side_effect=OSError("disk full")),
+        pytest.raises(OSError, match="disk full"),
+    ):
+        await declare(hass, people.alex.id, date="2026-11-24", kg=7)
+    with (
+        patch.object(runtime._store, "async_save", side_effect=OSError("disk full")),
+        pytest.raises(OSError, match="disk full"),
+    ):
+        await declare(hass, people.alex.id, kg=1)
+    assert runtime.book.total == 2.0
+    assert set(runtime.book.days) == {date(2026, 11, 24)}
+    assert runtime.book.day_kg(date(2026, 11, 24)) == 2.0
+    assert await hass.config_entries.async_reload(alex_entry.entry_id)
+    assert state_number(hass, ALEX_TOTAL) == 2.0

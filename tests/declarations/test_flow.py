@@ -380,7 +380,7 @@ async def test_new_settings_reload_the_entry_and_keep_the_book(
     assert alex_entry.state is ConfigEntryState.LOADED
     assert alex_entry.runtime_data is not before
     assert alex_entry.runtime_data.settings.max_age_days == 30
-    assert alex_entry.runtime_data.book.total.value == pytest.approx(total)
+    assert alex_entry.runtime_data.book.total == pytest.approx(total)
     assert declared_total(hass) == pytest.approx(total)
     assert alex_entry.title == "Alex"
     assert alex_entry.data == {"kind": "declaration", "person": "person.alex"}

@@ -118,3 +118,35 @@ async def test_a_corrected_past_day_is_counted_once(
     await hass.async_block_till_done()
     await compile_hour(hass, freezer, START + 2 * HOUR)
     assert (await hourly_sums(hass))[-1] == (START + 2 * HOUR, 5.0)
+
+
+async def test_an_entry_deleted_and_added_again_loses_nothing_in_the_statistics(
+    recorder_mock: None,
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    people: People,
+) -> None:
+    """The new entry's sensor takes the old entity id and starts at 0: a new cycle (its last
+    reset is the entry's creation), not a fall of 5 kg; the sums keep what the old one counted."""
+    await hass.config.async_set_time_zone("UTC")
+    freezer.move_to(START + timedelta(minutes=1))
+    first = declaration_entry()
+    first.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(first.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(60)
+    await declare(hass, people, kg=5)
+    await compile_hour(hass, freezer, START)
+    assert await hourly_sums(hass) == [(START, 5.0)]
+
+    assert await hass.config_entries.async_remove(first.entry_id)
+    await hass.async_block_till_done()
+    again = declaration_entry()
+    again.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(again.entry_id)
+    await hass.async_block_till_done()
+    assert float(hass.states.get(TOTAL).state) == 0.0
+    freezer.tick(60)
+    await declare(hass, people, kg=1)
+    await compile_hour(hass, freezer, START + HOUR)
+    assert await hourly_sums(hass) == [(START, 5.0), (START + HOUR, 6.0)]

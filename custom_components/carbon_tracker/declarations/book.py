@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import StrEnum
-from math import isfinite
+from math import fsum, isfinite
 from typing import Any
 
 from ..core.compensated import CompensatedSum
@@ -29,6 +29,7 @@ class DeclarationProblem(StrEnum):
     UNKNOWN_ACTIVITY = "declaration_unknown_activity"
     BAD_AMOUNT = "declaration_bad_amount"
     NO_GRID_FACTOR = "declaration_no_grid_factor"
+    TOO_LARGE = "declaration_too_large"
 
 
 class DeclarationError(ValueError):
@@ -69,6 +70,11 @@ class Declaration:
         for line in self.lines:
             total.add(line.kg)
         return total.value
+
+
+# No person emits a thousand tonnes in a day: a figure beyond is a typing slip (or an overflow to
+# infinity), refused before it reaches the book, the total and HA's statistics.
+MAX_DAY_KG = 1_000_000.0
 
 
 def check_day(day: date, today: date, max_age_days: int) -> None:
@@ -121,7 +127,10 @@ def declare(
         direct = checked
     if not lines and direct_kg is None:
         raise DeclarationError(DeclarationProblem.EMPTY)
-    return Declaration(day, tuple(lines), direct, note)
+    declaration = Declaration(day, tuple(lines), direct, note)
+    if not isfinite(declaration.kg) or declaration.kg > MAX_DAY_KG:
+        raise DeclarationError(DeclarationProblem.TOO_LARGE, day.isoformat())
+    return declaration
 
 
 @dataclass(slots=True)
@@ -129,15 +138,27 @@ class Book:
     """A person's declarations by day; the total is the sum of each day's latest one."""
 
     days: dict[date, Declaration] = field(default_factory=dict)
-    total: CompensatedSum = field(default_factory=CompensatedSum)
+    total: float = 0.0
 
     def record(self, declaration: Declaration) -> float:
-        """Keep a day's declaration, replacing an earlier one; the kg the total moved by."""
+        """Keep a day's declaration, replacing an earlier one; the kg the total moved by.
+
+        The total is summed again from the days (correctly rounded, in any order), so it is the
+        same figure whether it was built by corrections or read back after a restart.
+        """
         old = self.days.get(declaration.day)
         moved = declaration.kg - (0.0 if old is None else old.kg)
         self.days[declaration.day] = declaration
-        self.total.add(moved)
+        self.total = fsum(day.kg for day in self.days.values())
         return moved
+
+    def put_back(self, day: date, earlier: Declaration | None) -> None:
+        """Undo a record: the day as it was before (not declared, or its earlier declaration)."""
+        if earlier is None:
+            self.days.pop(day, None)
+        else:
+            self.days[day] = earlier
+        self.total = fsum(declaration.kg for declaration in self.days.values())
 
     def kg_by_day(self) -> dict[date, float]:
         """Each declared day's kg."""

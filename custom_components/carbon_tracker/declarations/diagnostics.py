@@ -26,7 +26,7 @@ def declaration_diagnostics(hass: HomeAssistant, entry: DeclarationConfigEntry) 
             activity.id for activity in settings.activities.values() if activity.status == "U"
         ),
         "days_declared": len(runtime.book.days),
-        "declared_total_kg": runtime.book.total.value,
+        "declared_total_kg": runtime.book.total,
         "last_declared": None
         if runtime.last_declared is None
         else runtime.last_declared.isoformat(),

@@ -41,7 +41,7 @@ class DeclaredTotalSensor(DeclarationEntity):
     @property
     def native_value(self) -> float:
         """The book's total."""
-        return self._declarations.book.total.value
+        return self._declarations.book.total
 
 
 class DeclaredTodaySensor(DeclarationEntity):

@@ -99,9 +99,16 @@ class DeclarationRuntime:
             grid_factor=self.settings.grid_factor,
         )
         previous = self.book.days.get(day)
+        last_declared = self.last_declared
         self.book.record(declaration)
         self.last_declared = dt_util.utcnow()
-        await self._store.async_save(self._saved())
+        try:
+            await self._store.async_save(self._saved())
+        except BaseException:
+            # Not on disk, not counted: the book stays what the store holds.
+            self.book.put_back(day, previous)
+            self.last_declared = last_declared
+            raise
         self.listeners.async_notify()
         self.hass.bus.async_fire(
             EVENT_DECLARED,
@@ -156,7 +163,7 @@ class DeclarationRuntime:
             "total_kg": round(declaration.kg, 6),
             "replaced_kg": None if previous is None else round(previous.kg, 6),
             "note": declaration.note,
-            "declared_total_kg": round(self.book.total.value, 6),
+            "declared_total_kg": round(self.book.total, 6),
         }
 
     @callback
