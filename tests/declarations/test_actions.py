@@ -442,3 +442,23 @@ async def test_a_declaration_the_store_cannot_keep_is_not_counted(
     assert runtime.book.day_kg(date(2026, 11, 24)) == 2.0
     assert await hass.config_entries.async_reload(alex_entry.entry_id)
     assert state_number(hass, ALEX_TOTAL) == 2.0
+
+
+async def test_declared_today_starts_again_when_summer_time_skips_midnight(
+    hass: HomeAssistant, people: People, freezer: FrozenDateTimeFactory
+) -> None:
+    """Chile moves its clocks from 00:00 to 01:00: the new day still starts at once."""
+    await hass.config.async_set_time_zone("America/Santiago")
+    zone = dt_util.get_default_time_zone()
+    freezer.move_to(datetime(2026, 9, 5, 23, 30, tzinfo=zone))
+    entry = declaration_entry()
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await declare(hass, people.alex.id, kg=4)
+    assert state_number(hass, ALEX_TODAY) == 4.0
+    first_moment = datetime(2026, 9, 6, 1, 0, 1, tzinfo=zone)  # 00:00 to 00:59 do not exist
+    freezer.move_to(first_moment)
+    async_fire_time_changed(hass, first_moment)
+    await hass.async_block_till_done()
+    assert state_number(hass, ALEX_TODAY) == 0.0
+    assert state_number(hass, ALEX_TOTAL) == 4.0

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_change
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_point_in_time
+from homeassistant.util import dt as dt_util
 
 from ..core.library_store import async_load_factor_table
 from ..texts import async_load_texts
@@ -30,15 +31,40 @@ async def async_setup_declaration(hass: HomeAssistant, entry: DeclarationConfigE
     entry.runtime_data = runtime
     await async_load_texts(hass)
 
-    @callback
-    def new_day(now: datetime) -> None:
-        runtime.async_new_day()
-
-    # HA's local midnight: "declared today" is about the day in HA's time zone.
-    entry.async_on_unload(async_track_time_change(hass, new_day, hour=0, minute=0, second=0))
+    _async_follow_days(hass, entry, runtime)
     async_setup_reminder(hass, entry, runtime)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, DECLARATION_PLATFORMS)
+
+
+def _async_follow_days(
+    hass: HomeAssistant, entry: DeclarationConfigEntry, runtime: DeclarationRuntime
+) -> None:
+    """Tell the sensors at each local midnight: "declared today" is about HA's day.
+
+    Each midnight is worked out from the day, not matched on the clock's 00:00:00, which a
+    change of summer time at midnight skips in some time zones.
+    """
+    cancel: CALLBACK_TYPE | None = None
+
+    @callback
+    def schedule() -> None:
+        nonlocal cancel
+        tomorrow = dt_util.start_of_local_day(dt_util.now().date() + timedelta(days=1))
+        cancel = async_track_point_in_time(hass, new_day, tomorrow)
+
+    @callback
+    def new_day(now: datetime) -> None:
+        runtime.async_new_day()
+        schedule()
+
+    @callback
+    def stop() -> None:
+        if cancel is not None:
+            cancel()
+
+    schedule()
+    entry.async_on_unload(stop)
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
