@@ -10,8 +10,9 @@ from .const import DOMAIN
 SOURCE_MISSING = "source_missing"
 IMPLAUSIBLE_JUMP = "implausible_jump"
 MEMBER_DELETED = "member_deleted"
+PERSON_MISSING = "person_missing"
 # Every issue kind an entry can have; all of them go when the entry is removed.
-ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP, MEMBER_DELETED)
+ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP, MEMBER_DELETED, PERSON_MISSING)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -79,6 +80,14 @@ def async_raise_member_deleted(hass: HomeAssistant, entry_id: str, name: str, co
     """A group binds members that were deleted: the user replaces or drops them."""
     _async_raise(
         hass, MEMBER_DELETED, entry_id, ir.IssueSeverity.ERROR, {"name": name, "count": str(count)}
+    )
+
+
+@callback
+def async_raise_person_missing(hass: HomeAssistant, entry_id: str, name: str, person: str) -> None:
+    """A declaration entry's person was deleted: the user links the entry to another one."""
+    _async_raise(
+        hass, PERSON_MISSING, entry_id, ir.IssueSeverity.ERROR, {"name": name, "person": person}
     )
 
 

@@ -369,6 +369,20 @@ async def test_diagnostics_keep_the_person_and_notes_out(
     assert diagnostics == snapshot
 
 
+async def test_diagnostics_of_an_entry_that_did_not_load(
+    hass: HomeAssistant, people: People, alex_entry: MockConfigEntry
+) -> None:
+    """Unloaded: its state, settings and redacted data, and nothing it cannot know."""
+    assert await hass.config_entries.async_unload(alex_entry.entry_id)
+    diagnostics = await async_get_config_entry_diagnostics(hass, alex_entry)
+    assert diagnostics == {
+        "kind": "declaration",
+        "data": {"kind": "declaration", "person": "**REDACTED**"},
+        "options": dict(alex_entry.options),
+        "state": "not_loaded",
+    }
+
+
 async def test_sensors(
     hass: HomeAssistant, people: People, alex_entry: MockConfigEntry, snapshot: SnapshotAssertion
 ) -> None:

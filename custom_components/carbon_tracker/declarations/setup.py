@@ -12,6 +12,7 @@ from homeassistant.util import dt as dt_util
 
 from ..core.library_store import async_load_factor_table
 from ..texts import async_load_texts
+from .person import async_follow_person
 from .reminder import async_setup_reminder
 from .runtime import DeclarationConfigEntry, DeclarationRuntime, book_store
 from .settings import CONF_GRID_FACTOR_ID, CONF_PERSON, DeclarationSettings
@@ -32,6 +33,7 @@ async def async_setup_declaration(hass: HomeAssistant, entry: DeclarationConfigE
     await async_load_texts(hass)
 
     _async_follow_days(hass, entry, runtime)
+    async_follow_person(hass, entry)
     async_setup_reminder(hass, entry, runtime)
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, DECLARATION_PLATFORMS)
