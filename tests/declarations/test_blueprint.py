@@ -61,9 +61,17 @@ async def test_the_form_declares_for_whoever_runs_it(
     hass: HomeAssistant, people: People, quick_form: str
 ) -> None:
     """Non-zero fields become items, priced as the chosen car; the extra kg is added."""
-    await run(hass, people.alex.id, car_km=10, rail_km=100, poultry_kg=0.2, extra_kg=1)
+    await run(
+        hass,
+        people.alex.id,
+        car_km=10,
+        rail_km=100,
+        long_flight_km=1000,
+        poultry_kg=0.2,
+        extra_kg=1,
+    )
     assert state_number(hass, "sensor.alex_declared_today") == pytest.approx(
-        10 * 0.17304 + 100 * 0.03546 + 0.2 * 9.87 + 1
+        10 * 0.17304 + 100 * 0.03546 + 1000 * 0.15282 + 0.2 * 9.87 + 1
     )
     # Run again: today's declaration is replaced, not added to.
     await run(hass, people.alex.id, electricity_kwh=2)

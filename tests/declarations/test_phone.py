@@ -526,8 +526,22 @@ async def test_a_reminder_answered_too_late_declares_nothing(
     await app.send(phone, button(answer(NOTHING, entry)))
 
     assert state_of(hass, "sensor.alex_last_declaration") == "unknown"
-    assert len(app.pushes()) == 1
     assert any("was not declared" in problem for problem in problems(caplog))
+    # The phone is told, with the form's button: the reminder is replaced (same tag).
+    assert app.pushes()[1:] == [
+        expected_push(
+            phone,
+            TITLE,
+            f"Nothing was declared for {DAY.isoformat()}: it is too far back, or the day before "
+            "used an activity that no longer exists. Use the form.",
+            {
+                "tag": f"carbon_tracker_{entry.entry_id}",
+                "actions": [
+                    {"action": "URI", "title": "Open the form", "uri": "/lovelace/declare"}
+                ],
+            },
+        )
+    ]
 
 
 async def test_a_phone_out_of_reach_does_not_keep_the_others_from_the_reminder(

@@ -83,7 +83,7 @@ def _kg_text(kg: float) -> str:
 def _texts(
     hass: HomeAssistant, runtime: DeclarationRuntime, day: date, kg: float = 0.0
 ) -> dict[str, str]:
-    names = ("title", "message", "same", "nothing", "form", "done")
+    names = ("title", "message", "same", "nothing", "form", "done", "refused")
     found = {name: text(hass, f"reminder_{name}") or name for name in names}
     values = {"name": runtime.name, "kg": _kg_text(kg), "date": day.isoformat()}
     return {name: value.format(**values) for name, value in found.items()}
@@ -160,8 +160,10 @@ async def async_answer(hass: HomeAssistant, runtime: DeclarationRuntime, event: 
                 day, [], direct_kg=0.0, note=None, context=event.context
             )
     except DeclarationError as err:
-        # The day is now too old, or the day before used an activity since removed.
+        # The day is now too old, or the day before used an activity since removed: the phone
+        # is told, and the form is the way left.
         _LOGGER.warning("The reminder answer for %s was not declared: %s", runtime.person, err)
+        await _async_tell(hass, runtime, _texts(hass, runtime, day)["refused"], with_form=True)
         return
     await _async_confirm(hass, runtime, day, float(answer["total_kg"]))
 
@@ -170,16 +172,20 @@ async def _async_confirm(
     hass: HomeAssistant, runtime: DeclarationRuntime, day: date, kg: float
 ) -> None:
     """Replace the reminder on the phones with what was declared."""
-    texts = _texts(hass, runtime, day, kg)
-    await _async_notify(
-        hass,
-        runtime,
-        {
-            "title": texts["title"],
-            "message": texts["done"],
-            "data": {"tag": f"carbon_tracker_{runtime.entry_id}"},
-        },
-    )
+    await _async_tell(hass, runtime, _texts(hass, runtime, day, kg)["done"])
+
+
+async def _async_tell(
+    hass: HomeAssistant, runtime: DeclarationRuntime, message: str, *, with_form: bool = False
+) -> None:
+    """Replace the reminder on the phones (same tag) with a message, maybe the form's button."""
+    texts = _texts(hass, runtime, runtime.today())
+    data: dict[str, Any] = {"tag": f"carbon_tracker_{runtime.entry_id}"}
+    if with_form:
+        data["actions"] = [
+            {"action": "URI", "title": texts["form"], "uri": runtime.settings.form_path}
+        ]
+    await _async_notify(hass, runtime, {"title": texts["title"], "message": message, "data": data})
 
 
 @callback
