@@ -19,7 +19,12 @@ from .settings import CONF_PERSON
 
 @callback
 def async_follow_person(hass: HomeAssistant, entry: DeclarationConfigEntry) -> None:
-    """Check the person now, and follow its registry entry while the entry is loaded."""
+    """Check the person now, and follow its registry entry while the entry is loaded.
+
+    A person is missing only when it has neither a state nor a registry entry: the registry is
+    loaded before any integration, so a person whose integration starts after this entry is
+    not taken for a deleted one.
+    """
     person = str(entry.data[CONF_PERSON])
     if hass.states.get(person) is None and er.async_get(hass).async_get(person) is None:
         async_raise_person_missing(hass, entry.entry_id, entry.title, person)

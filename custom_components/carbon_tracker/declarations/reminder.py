@@ -59,7 +59,9 @@ def notify_services(hass: HomeAssistant, user_id: str | None) -> list[str]:
     """
     if user_id is None or NOTIFY not in hass.data.get(MOBILE_APP, {}):
         return []
-    # Imported only once mobile_app runs: a factory's 5,000 nodes need none of it in memory.
+    # Imported only once mobile_app runs, and mobile_app is not an after-dependency either:
+    # naming it makes HA resolve mobile_app's (and cloud's) requirements at every start, which
+    # cost a 5,000-node factory 7 KiB a node (scale_5000_rss_kib_per_node 43.6, 36.4 without).
     from homeassistant.components.mobile_app.util import get_notify_service  # noqa: PLC0415
 
     services = []
