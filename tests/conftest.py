@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import csv
+from pathlib import Path
 from unittest.mock import patch
 
 import pytest
@@ -29,3 +31,24 @@ def write_every_total() -> Iterator[None]:
     a test asks for it (the coalescing tests patch the interval themselves)."""
     with patch.object(runtime, "WRITE_INTERVAL", 0.0):
         yield
+
+
+DESNZ_2025_NAME = "uk-desnz-ghg-conversion-factors-2025.csv"
+# The shared material sits beside the clone (../shared), as /work/shared on the dev box and in CI.
+DESNZ_2025_CANDIDATES = (
+    Path(__file__).resolve().parents[1].parent / "shared" / "data" / DESNZ_2025_NAME,
+    Path("/work/shared/data") / DESNZ_2025_NAME,
+)
+
+
+@pytest.fixture(scope="session")
+def desnz_2025() -> dict[str, dict[str, str]]:
+    """The official DESNZ 2025 flat file by factor ID, when the shared data is beside the clone."""
+    for path in DESNZ_2025_CANDIDATES:
+        if path.is_file():
+            with path.open(encoding="utf-8-sig", newline="") as file:
+                rows = list(csv.DictReader(file))
+            by_id = {row["ID"]: row for row in rows}
+            assert len(by_id) == len(rows), "DESNZ ids are not unique in the flat file"
+            return by_id
+    pytest.skip(f"{DESNZ_2025_NAME} is not available")

@@ -6,9 +6,7 @@ No Home Assistant instance is needed: the table is plain data, so these tests ru
 from __future__ import annotations
 
 from collections import Counter
-import csv
 import json
-from pathlib import Path
 import re
 
 import pytest
@@ -58,12 +56,6 @@ UK_2025_DENSITY = {
 }
 RETIRED = {"uk_desnz_2025_heat_gj": "uk_desnz_2025_heat_kwh"}
 
-DESNZ_CSV_NAME = "uk-desnz-ghg-conversion-factors-2025.csv"
-# The shared material sits beside the clone (../shared), as /work/shared on the dev box and in CI.
-DESNZ_CSV_CANDIDATES = (
-    Path(__file__).resolve().parents[2].parent / "shared" / "data" / DESNZ_CSV_NAME,
-    Path("/work/shared/data") / DESNZ_CSV_NAME,
-)
 DESNZ_UOM = {
     "kWh": "kWh",
     "kWh (Gross CV)": "kWh",
@@ -88,16 +80,6 @@ def _density(fuel: str) -> float:
 
 def _rows() -> list[dict]:
     return json.loads(LIBRARY_FILE.read_text(encoding="utf-8"))["factors"]
-
-
-@pytest.fixture(scope="module")
-def desnz_csv() -> dict[str, dict[str, str]]:
-    """The official DESNZ 2025 flat file by factor ID, when the shared data is beside the clone."""
-    for path in DESNZ_CSV_CANDIDATES:
-        if path.is_file():
-            with path.open(encoding="utf-8", newline="") as file:
-                return {row["ID"]: row for row in csv.DictReader(file)}
-    pytest.skip(f"{DESNZ_CSV_NAME} is not available")
 
 
 def test_json_keeps_its_layout() -> None:
@@ -193,22 +175,22 @@ def test_ipcc_per_volume_rows_are_factor_times_ncv_times_uk_2025_density() -> No
 
 
 def test_documented_uk_densities_are_the_desnz_2025_ones(
-    desnz_csv: dict[str, dict[str, str]],
+    desnz_2025: dict[str, dict[str, str]],
 ) -> None:
     for fuel, (_, *pairs) in UK_2025_DENSITY.items():
         for factor_id, value in pairs:
-            row = desnz_csv[factor_id]
+            row = desnz_2025[factor_id]
             assert row["GHG/Unit"] == "kg CO2e of CO2 per unit", (fuel, factor_id)
             assert float(row["GHG Conversion Factor 2025"]) == value, (fuel, factor_id)
 
 
-def test_desnz_rows_equal_the_official_2025_file(desnz_csv: dict[str, dict[str, str]]) -> None:
+def test_desnz_rows_equal_the_official_2025_file(desnz_2025: dict[str, dict[str, str]]) -> None:
     desnz = {fid: f for fid, f in load_library().items() if fid.startswith("uk_desnz_2025")}
     assert desnz
     for factor_id, factor in desnz.items():
         ids = DESNZ_ID_RE.findall(factor.source)
         assert len(ids) == 1, factor_id
-        row = desnz_csv[ids[0]]
+        row = desnz_2025[ids[0]]
         assert float(row["GHG Conversion Factor 2025"]) == factor.value, factor_id
         assert row["GHG/Unit"] == "kg CO2e", factor_id
         assert DESNZ_UOM[row["UOM"]] == factor.per_unit, factor_id

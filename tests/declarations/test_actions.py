@@ -78,7 +78,7 @@ async def test_a_user_declares_for_their_own_person_by_default(
             "unit": "km",
             "factor": 0.16272,
             "factor_unit": "kg CO2e/km",
-            "source": "UK DESNZ GHG conversion factors 2025, average car, petrol",
+            "source": "UK DESNZ GHG conversion factors 2025, average car, petrol (25_301_3070_4_1)",
             "kg": 1.6272,
         },
         {

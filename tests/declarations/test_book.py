@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from itertools import pairwise
+import re
 from zoneinfo import ZoneInfo
 
 from hypothesis import given, strategies as st
@@ -57,6 +58,26 @@ def test_the_activity_table() -> None:
         assert activity.status in {"V", "S"}
     # Only home electricity waits for the user's grid factor.
     assert [a.id for a in ACTIVITIES if a.kg_per_unit is None] == ["home_electricity"]
+
+
+DESNZ_ID = re.compile(r"\((\d+(?:_\d+){4})\)")
+UOM_OF_UNIT = {"km": {"km", "passenger.km"}, "m³": {"cubic metres"}}
+
+
+def test_desnz_activities_are_the_published_rows(desnz_2025: dict[str, dict[str, str]]) -> None:
+    """Each DESNZ activity names its row of the 2025 flat file and has its figure and unit."""
+    checked = 0
+    for activity in ACTIVITIES:
+        if not activity.source.startswith("UK DESNZ"):
+            continue
+        found = DESNZ_ID.search(activity.source)
+        assert found is not None, f"{activity.id} names no DESNZ row"
+        row = desnz_2025[found.group(1)]
+        assert row["GHG/Unit"] == "kg CO2e", activity.id
+        assert float(row["GHG Conversion Factor 2025"]) == activity.kg_per_unit, activity.id
+        assert row["UOM"] in UOM_OF_UNIT[activity.unit], activity.id
+        checked += 1
+    assert checked == 11
 
 
 def test_a_declaration_is_priced_item_by_item() -> None:

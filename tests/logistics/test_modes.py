@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 import re
 
 import pytest
@@ -15,13 +13,6 @@ from custom_components.carbon_tracker.logistics.modes import (
     TransportMode,
 )
 
-# The repo lives next to ``shared``: <root>/../shared/data (CI has it).
-DESNZ_CSV = (
-    Path(__file__).parents[2].parent
-    / "shared"
-    / "data"
-    / "uk-desnz-ghg-conversion-factors-2025.csv"
-)
 DESNZ_ID = re.compile(r"\b\d+(?:_\d+){4}\b")
 UOM_OF_FIELD = {"kg_per_tonne_km": "tonne.km", "kg_per_vehicle_km": "km"}
 
@@ -29,18 +20,6 @@ UOM_OF_FIELD = {"kg_per_tonne_km": "tonne.km", "kg_per_vehicle_km": "km"}
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations() -> None:
     """Pure module: no Home Assistant needed."""
-
-
-@pytest.fixture(scope="module")
-def desnz_rows() -> dict[str, dict[str, str]]:
-    """The DESNZ 2025 flat file, by ID."""
-    if not DESNZ_CSV.is_file():
-        pytest.skip(f"DESNZ 2025 flat file not found at {DESNZ_CSV}")
-    with DESNZ_CSV.open(encoding="utf-8-sig", newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    by_id = {row["ID"]: row for row in rows}
-    assert len(by_id) == len(rows), "DESNZ ids are not unique in the flat file"
-    return by_id
 
 
 def cited_ids(mode: TransportMode) -> list[str]:
@@ -77,15 +56,15 @@ def test_every_other_mode_has_a_positive_tonne_km_intensity_and_cites_desnz(
 
 
 @pytest.mark.parametrize("mode", DEFAULT_MODES, ids=lambda m: m.id)
-def test_intensities_equal_the_cited_desnz_rows_exactly(
-    mode: TransportMode, desnz_rows: dict[str, dict[str, str]]
+def test_intensities_equal_the_cited_desnz_2025_exactly(
+    mode: TransportMode, desnz_2025: dict[str, dict[str, str]]
 ) -> None:
     ids = cited_ids(mode)
     assert len(ids) == len(set(ids)), mode.source
     cited: dict[str, float] = {}
     for desnz_id in ids:
-        assert desnz_id in desnz_rows, f"{mode.id}: {desnz_id} is not in the DESNZ 2025 file"
-        row = desnz_rows[desnz_id]
+        assert desnz_id in desnz_2025, f"{mode.id}: {desnz_id} is not in the DESNZ 2025 file"
+        row = desnz_2025[desnz_id]
         assert row["GHG/Unit"] == "kg CO2e", (desnz_id, row["GHG/Unit"])
         assert row["Level 1"] == "Freighting goods", (desnz_id, row["Level 1"])
         uom = row["UOM"]
