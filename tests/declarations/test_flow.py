@@ -208,6 +208,17 @@ async def test_a_typed_grid_factor_is_kept_alone(hass: HomeAssistant, people: Pe
     assert result["result"].runtime_data.settings.grid_factor == 0.0
 
 
+# What is kept when only the person and port 41 are given (no grid factor at all).
+DEFAULTS_ON_PORT_41 = {
+    "port": 41,
+    "max_age_days": 7,
+    "reminder": False,
+    "reminder_time": "20:00:00",
+    "form_path": "/lovelace/declare",
+    "activities": [],
+}
+
+
 async def test_no_grid_factor_at_all(hass: HomeAssistant, people: People) -> None:
     """Both grid choices left empty: neither is kept, and home electricity has no factor."""
     user_input = {key: value for key, value in SETTINGS.items() if key != "grid_factor_id"}
@@ -217,14 +228,7 @@ async def test_no_grid_factor_at_all(hass: HomeAssistant, people: People) -> Non
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"] == {
-        "port": 41,
-        "max_age_days": 7,
-        "reminder": False,
-        "reminder_time": "20:00:00",
-        "form_path": "/lovelace/declare",
-        "activities": [],
-    }
+    assert result["options"] == DEFAULTS_ON_PORT_41
     assert result["result"].runtime_data.settings.grid_factor is None
 
 
@@ -236,14 +240,7 @@ async def test_the_defaults_fill_what_is_not_sent(hass: HomeAssistant, people: P
     )
     await hass.async_block_till_done()
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert result["options"] == {
-        "port": 41,
-        "max_age_days": 7,
-        "reminder": False,
-        "reminder_time": "20:00:00",
-        "form_path": "/lovelace/declare",
-        "activities": [],
-    }
+    assert result["options"] == DEFAULTS_ON_PORT_41
 
 
 # --------------------------------------------------------------------------------------------------
