@@ -6,8 +6,9 @@ their state.
 
 from __future__ import annotations
 
-from homeassistant.components.sensor import SensorEntity, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import UnitOfMass
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .const import CONF_PORT, DOMAIN
@@ -31,10 +32,6 @@ class PortSensor(SensorEntity):
 
     The entry's runtime tells its listeners; the sensor reads what it shows from the runtime.
 
-    A total (state class total, which corrections may lower) was reset when its entry was
-    created: an entry deleted and added again under the same name gets the old sensor's entity
-    id and starts at 0, and HA's statistics take that for a new cycle, not for a fall of the
-    old total.
     """
 
     _attr_has_entity_name = True
@@ -47,8 +44,6 @@ class PortSensor(SensorEntity):
         self._attr_device_info = service_device(
             entry, model, f"port {entry.options.get(CONF_PORT)}"
         )
-        if self.state_class is SensorStateClass.TOTAL:
-            self._attr_last_reset = entry.created_at
 
     async def async_added_to_hass(self) -> None:
         """Follow the runtime."""
@@ -57,3 +52,22 @@ class PortSensor(SensorEntity):
     async def async_will_remove_from_hass(self) -> None:
         """Stop following it."""
         self._listeners.async_remove(self.async_write_ha_state)
+
+
+class KilogramTotalSensor(PortSensor):
+    """A port entry's kg CO2e total (state class total: a correction may lower it).
+
+    Its last reset is its entry's creation: an entry deleted and added again under the same
+    name gets the old sensor's entity id and starts at 0, and HA's statistics take that for a
+    new cycle, not for a fall of the old total.
+    """
+
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, entry: ConfigEntry, key: str, model: str, listeners: Listeners) -> None:
+        """A total since the entry was created."""
+        super().__init__(entry, key, model, listeners)
+        self._attr_last_reset = entry.created_at

@@ -140,6 +140,17 @@ class Book:
     days: dict[date, Declaration] = field(default_factory=dict)
     total: float = 0.0
 
+    @classmethod
+    def read_back(cls, declarations: Iterable[Declaration]) -> Book:
+        """A book of saved days (one declaration each), summed once."""
+        book = cls({declaration.day: declaration for declaration in declarations})
+        book._sum_days()
+        return book
+
+    def _sum_days(self) -> None:
+        # Correctly rounded, in any order: the same figure however the days came to be.
+        self.total = fsum(declaration.kg for declaration in self.days.values())
+
     def record(self, declaration: Declaration) -> float:
         """Keep a day's declaration, replacing an earlier one; the kg the total moved by.
 
@@ -149,7 +160,7 @@ class Book:
         old = self.days.get(declaration.day)
         moved = declaration.kg - (0.0 if old is None else old.kg)
         self.days[declaration.day] = declaration
-        self.total = fsum(day.kg for day in self.days.values())
+        self._sum_days()
         return moved
 
     def put_back(self, day: date, earlier: Declaration | None) -> None:
@@ -158,7 +169,7 @@ class Book:
             self.days.pop(day, None)
         else:
             self.days[day] = earlier
-        self.total = fsum(declaration.kg for declaration in self.days.values())
+        self._sum_days()
 
     def kg_by_day(self) -> dict[date, float]:
         """Each declared day's kg."""

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
 
-from ..entity import PortSensor
+from ..entity import KilogramTotalSensor, PortSensor
 from .runtime import DeclarationConfigEntry, DeclarationRuntime
 
 
@@ -21,18 +21,14 @@ class DeclarationEntity(PortSensor):
         super().__init__(entry, key, "Personal declaration", self._declarations.listeners)
 
 
-class DeclaredTotalSensor(DeclarationEntity):
+class DeclaredTotalSensor(DeclarationEntity, KilogramTotalSensor):
     """Every declared day's kg CO2e: the entry's port.
 
-    State class total: correcting a day down lowers it, and HA's statistics count the net change,
-    never a reset; the unique id suffix is a node's carbon sensor's, so groups and reports read it.
+    Correcting a day down lowers it, and HA's statistics count the net change, never a reset; the
+    unique id suffix is a node's carbon sensor's, so groups and reports read it.
     """
 
     _attr_translation_key = "declared_total"
-    _attr_device_class = SensorDeviceClass.WEIGHT
-    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
-    _attr_state_class = SensorStateClass.TOTAL
-    _attr_suggested_display_precision = 3
 
     def __init__(self, entry: DeclarationConfigEntry) -> None:
         """The port's sensor."""

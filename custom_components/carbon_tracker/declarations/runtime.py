@@ -9,6 +9,7 @@ after a declaration loses nothing; the totals are rebuilt from the days when it 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import astuple
 from datetime import date, datetime
 from typing import Any
 
@@ -64,13 +65,15 @@ class DeclarationRuntime:
         data = await self._store.async_load()
         if not data:
             return
-        for day_text, saved in data.get("days", {}).items():
-            lines = tuple(Line(*line) for line in saved["lines"])
-            self.book.record(
-                Declaration(
-                    date.fromisoformat(day_text), lines, float(saved["direct_kg"]), saved["note"]
-                )
+        self.book = Book.read_back(
+            Declaration(
+                date.fromisoformat(day_text),
+                tuple(Line(*line) for line in saved["lines"]),
+                float(saved["direct_kg"]),
+                saved["note"],
             )
+            for day_text, saved in data.get("days", {}).items()
+        )
         if (last := data.get("last_declared")) is not None:
             self.last_declared = datetime.fromisoformat(last)
 
@@ -175,7 +178,7 @@ class DeclarationRuntime:
         return {
             "days": {
                 day.isoformat(): {
-                    "lines": [list(_line_fields(line)) for line in declaration.lines],
+                    "lines": [list(astuple(line)) for line in declaration.lines],
                     "direct_kg": declaration.direct_kg,
                     "note": declaration.note,
                 }
@@ -183,7 +186,3 @@ class DeclarationRuntime:
             },
             "last_declared": None if self.last_declared is None else self.last_declared.isoformat(),
         }
-
-
-def _line_fields(line: Line) -> tuple[Any, ...]:
-    return (line.activity, line.amount, line.unit, line.factor, line.source, line.kg)

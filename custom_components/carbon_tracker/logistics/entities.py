@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorStateClass
-from homeassistant.const import UnitOfMass
+from homeassistant.components.sensor import SensorDeviceClass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-from ..entity import PortSensor
+from ..entity import KilogramTotalSensor, PortSensor
 from .runtime import LogisticsConfigEntry, LogisticsRuntime
 
 
@@ -23,18 +22,13 @@ class LogisticsEntity(PortSensor):
         super().__init__(entry, key, "Logistics", self._logistics.listeners)
 
 
-class LogisticsEmissionsSensor(LogisticsEntity):
+class LogisticsEmissionsSensor(LogisticsEntity, KilogramTotalSensor):
     """All shipments' kg CO2e.
 
-    State class total: a correction can lower it, and HA's statistics then count the net change,
-    never a reset.
+    A correction can lower it, and HA's statistics then count the net change, never a reset.
     """
 
     _attr_translation_key = "logistics_emissions"
-    _attr_device_class = SensorDeviceClass.WEIGHT
-    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
-    _attr_state_class = SensorStateClass.TOTAL
-    _attr_suggested_display_precision = 3
 
     def __init__(self, entry: LogisticsConfigEntry) -> None:
         """The entry's port: the same unique id suffix as a node's carbon sensor."""
@@ -46,14 +40,10 @@ class LogisticsEmissionsSensor(LogisticsEntity):
         return self._logistics.ledger.total.value
 
 
-class ModeEmissionsSensor(LogisticsEntity):
+class ModeEmissionsSensor(LogisticsEntity, KilogramTotalSensor):
     """One transport mode's kg CO2e."""
 
     _attr_translation_key = "mode_emissions"
-    _attr_device_class = SensorDeviceClass.WEIGHT
-    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
-    _attr_state_class = SensorStateClass.TOTAL
-    _attr_suggested_display_precision = 3
 
     def __init__(self, entry: LogisticsConfigEntry, mode: str) -> None:
         """The mode's share."""
