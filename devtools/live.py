@@ -210,12 +210,14 @@ class LiveHass:
     # --- process ------------------------------------------------------------------------------
 
     def start(self, timeout: float = 120.0) -> None:
-        """Start ``hass -c DIR``; return once the API answers and HA says it is RUNNING."""
+        """Start ``hass -c DIR --skip-pip``; return once the API answers and HA is RUNNING."""
         if self.running:
             raise LiveHassError("Home Assistant is already running")
         with self.log_path.open("ab") as out:
             self._process = subprocess.Popen(
-                [str(HASS), "-c", str(self.config_dir)],
+                # --skip-pip: everything HA would install is pinned in the requirements files, and a
+                # test run must never change the venv it runs in (tests/live/test_no_installs.py).
+                [str(HASS), "-c", str(self.config_dir), "--skip-pip"],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -13,6 +13,17 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.carbon_tracker.nodes import runtime
 
+TESTS = Path(__file__).resolve().parent
+MARKER_BY_FOLDER = {"live": pytest.mark.live, "firmware": pytest.mark.firmware}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test of tests/live and tests/firmware, so ``-m`` can leave the slow parts out."""
+    for item in items:
+        parts = item.path.resolve().relative_to(TESTS).parts
+        if marker := MARKER_BY_FOLDER.get(parts[0]):
+            item.add_marker(marker)
+
 
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:

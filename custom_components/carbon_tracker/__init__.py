@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 import logging
-from typing import Any
+from typing import Any, cast
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -33,20 +32,34 @@ from .core.carbon_units import CARBON_UNIT, parse_intensity_unit
 from .core.library_store import FactorTable, async_load_factor_table
 from .declarations.setup import (
     DECLARATION_PLATFORMS,
+    async_build_declaration,
     async_remove_declaration,
-    async_setup_declaration,
+    async_start_declaration,
 )
-from .groups.setup import GROUP_PLATFORMS, async_remove_group, async_setup_group
+from .groups.setup import (
+    GROUP_PLATFORMS,
+    async_build_group,
+    async_remove_group,
+    async_start_group,
+)
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
 from .logistics.setup import (
     LOGISTICS_PLATFORMS,
+    async_build_logistics,
     async_remove_logistics,
-    async_setup_logistics,
+    async_start_logistics,
 )
-from .nodes.setup import NODE_PLATFORMS, async_setup_node
+from .nodes.runtime import NodeRuntime, TrackingNodeConfigEntry
+from .nodes.setup import NODE_PLATFORMS, async_build_node, async_start_node
 from .reports.backfill import async_schedule_pending_backfill
-from .reports.setup import PROFILE_PLATFORMS, async_remove_profile, async_setup_profile
+from .reports.setup import (
+    PROFILE_PLATFORMS,
+    async_build_profile,
+    async_remove_profile,
+    async_start_profile,
+)
+from .runtime_data import CarbonTrackerConfigEntry, CarbonTrackerRuntime
 from .services import async_setup_services
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,12 +73,21 @@ PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
     EntryKind.LOGISTICS: LOGISTICS_PLATFORMS,
     EntryKind.DECLARATION: DECLARATION_PLATFORMS,
 }
-SETUP_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
-    EntryKind.TRACKING_NODE: async_setup_node,
-    EntryKind.BINDING_GROUP: async_setup_group,
-    EntryKind.REPORT_PROFILE: async_setup_profile,
-    EntryKind.LOGISTICS: async_setup_logistics,
-    EntryKind.DECLARATION: async_setup_declaration,
+# Setting up an entry is two steps: its kind builds the runtime, which becomes the entry's
+# runtime_data, then starts it (listeners, platforms), which read it from the entry.
+BUILD_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[CarbonTrackerRuntime]]] = {
+    EntryKind.TRACKING_NODE: async_build_node,
+    EntryKind.BINDING_GROUP: async_build_group,
+    EntryKind.REPORT_PROFILE: async_build_profile,
+    EntryKind.LOGISTICS: async_build_logistics,
+    EntryKind.DECLARATION: async_build_declaration,
+}
+START_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
+    EntryKind.TRACKING_NODE: async_start_node,
+    EntryKind.BINDING_GROUP: async_start_group,
+    EntryKind.REPORT_PROFILE: async_start_profile,
+    EntryKind.LOGISTICS: async_start_logistics,
+    EntryKind.DECLARATION: async_start_declaration,
 }
 
 
@@ -76,25 +98,28 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     return True
 
 
-async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_setup_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:
     """Set up one entry of whatever kind it is."""
     kind = entry_kind(entry.data)
-    await SETUP_BY_KIND[kind](hass, entry)
+    entry.runtime_data = await BUILD_BY_KIND[kind](hass, entry)
+    await START_BY_KIND[kind](hass, entry)
     if kind is EntryKind.TRACKING_NODE and entry.data.get(CONF_BACKFILL):
-        async_schedule_pending_backfill(hass, entry)
+        # The kind in the entry's data says what its runtime is.
+        async_schedule_pending_backfill(hass, cast("TrackingNodeConfigEntry", entry))
     return True
 
 
-async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_unload_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:
     """Unload the platforms the entry set up."""
     kind = entry_kind(entry.data)
-    platforms = entry.runtime_data.platforms if kind is EntryKind.TRACKING_NODE else None
+    runtime = entry.runtime_data
+    platforms = runtime.platforms if isinstance(runtime, NodeRuntime) else None
     return await hass.config_entries.async_unload_platforms(
         entry, platforms or PLATFORMS_BY_KIND[kind]
     )
 
 
-async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_remove_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> None:
     """Drop the entry's repair issues (and a group's notification) with it."""
     async_clear_all(hass, entry.entry_id)
     if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
@@ -107,7 +132,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: ConfigEntry) -> None:
         await async_remove_declaration(hass, entry)
 
 
-async def async_migrate_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+async def async_migrate_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:
     """Bring an entry written by an older version up to date; never break a node.
 
     HA itself refuses entries of a newer major version, so only older minors arrive here.

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
 
 from .declarations.diagnostics import declaration_diagnostics
@@ -14,6 +13,7 @@ from .kinds import EntryKind, entry_kind
 from .logistics.diagnostics import logistics_diagnostics
 from .nodes.diagnostics import node_diagnostics
 from .reports.diagnostics import profile_diagnostics
+from .runtime_data import CarbonTrackerConfigEntry
 
 DIAGNOSTICS_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], dict[str, Any]]] = {
     EntryKind.TRACKING_NODE: node_diagnostics,
@@ -25,7 +25,7 @@ DIAGNOSTICS_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], dict[str, An
 
 
 async def async_get_config_entry_diagnostics(
-    hass: HomeAssistant, entry: ConfigEntry
+    hass: HomeAssistant, entry: CarbonTrackerConfigEntry
 ) -> dict[str, Any]:
     """What the entry's kind shows."""
     kind = entry_kind(entry.data)

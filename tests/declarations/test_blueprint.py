@@ -7,6 +7,7 @@ who would tap it: what lands is read from the declaration sensors.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 import shutil
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -91,7 +93,8 @@ async def test_a_past_date_and_another_persons_form(
     hass: HomeAssistant, people: People, quick_form: str
 ) -> None:
     """A date is passed on; a plain user naming someone else is refused by the action."""
-    await run(hass, people.alex.id, date="2026-11-20", bus_km=5)
+    three_days_ago = dt_util.now().date() - timedelta(days=3)  # within the 7 days allowed
+    await run(hass, people.alex.id, date=three_days_ago.isoformat(), bus_km=5)
     assert state_number(hass, "sensor.alex_declared_total") == pytest.approx(5 * 0.10385)
     assert state_number(hass, "sensor.alex_declared_today") == 0.0
     with pytest.raises(ServiceValidationError) as refused:

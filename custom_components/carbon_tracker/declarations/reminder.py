@@ -57,24 +57,36 @@ def notify_services(hass: HomeAssistant, user_id: str | None) -> list[str]:
     Asked of mobile_app by each device's webhook id, not guessed from its name: two phones of one
     name share a notify action that reaches only one of them, maybe another user's.
     """
-    if user_id is None or NOTIFY not in hass.data.get(MOBILE_APP, {}):
+    if user_id is None:
         return []
-    # Imported only once mobile_app runs, and mobile_app is not an after-dependency either:
-    # naming it makes HA resolve mobile_app's (and cloud's) requirements at every start, which
-    # cost a 5,000-node factory 7 KiB a node (scale_5000_rss_kib_per_node 43.6, 36.4 without).
-    from homeassistant.components.mobile_app.util import get_notify_service  # noqa: PLC0415
-
+    targets = _registered_targets(hass)
     services = []
     for entry in hass.config_entries.async_entries(MOBILE_APP):
         if entry.data.get("user_id") != user_id:
             continue
-        service = get_notify_service(hass, entry.data["webhook_id"])
+        service = targets.get(entry.data["webhook_id"])
         if service is None:
             # No push (or its name's action now reaches another phone): no reminder there.
             _LOGGER.debug("No notify action reaches %s only", entry.title)
         elif hass.services.has_service(NOTIFY, service):
             services.append(service)
     return sorted(services)
+
+
+def _registered_targets(hass: HomeAssistant) -> dict[str, str]:
+    """mobile_app's notify targets by webhook id; empty while mobile_app's notify is not up.
+
+    Read from the notify service object mobile_app keeps in hass.data (its ``registered_targets``:
+    action name -> webhook id), not through mobile_app's code: importing that code would make
+    mobile_app a dependency, and naming it even as an after-dependency makes HA resolve mobile_app's
+    (and cloud's) requirements at every start, which cost a 5,000-node factory 7 KiB a node.
+    """
+    notify = hass.data.get(MOBILE_APP, {}).get(NOTIFY)
+    registered = getattr(notify, "registered_targets", None)
+    if not isinstance(registered, dict):
+        return {}
+    # Two names for one webhook cannot happen (one device, one name); the last one would win.
+    return {str(webhook_id): str(name) for name, webhook_id in registered.items()}
 
 
 def _kg_text(kg: float) -> str:

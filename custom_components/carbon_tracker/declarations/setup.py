@@ -20,8 +20,10 @@ from .settings import CONF_GRID_FACTOR_ID, CONF_PERSON, DeclarationSettings
 DECLARATION_PLATFORMS = (Platform.SENSOR,)
 
 
-async def async_setup_declaration(hass: HomeAssistant, entry: DeclarationConfigEntry) -> None:
-    """Read the book, start the day's clock and the reminder, forward the sensors."""
+async def async_build_declaration(
+    hass: HomeAssistant, entry: DeclarationConfigEntry
+) -> DeclarationRuntime:
+    """The person's runtime, their book read."""
     table = await async_load_factor_table(hass)
     grid = table.factors.get(str(entry.options.get(CONF_GRID_FACTOR_ID)))
     settings = DeclarationSettings.from_options(entry.options, None if grid is None else grid.value)
@@ -29,7 +31,12 @@ async def async_setup_declaration(hass: HomeAssistant, entry: DeclarationConfigE
         hass, entry.entry_id, entry.title, entry.data[CONF_PERSON], settings
     )
     await runtime.async_load()
-    entry.runtime_data = runtime
+    return runtime
+
+
+async def async_start_declaration(hass: HomeAssistant, entry: DeclarationConfigEntry) -> None:
+    """Start the day's clock and the reminder, forward the sensors."""
+    runtime = entry.runtime_data
     await async_load_texts(hass)
 
     _async_follow_days(hass, entry, runtime)

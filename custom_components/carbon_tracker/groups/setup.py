@@ -28,14 +28,19 @@ _LOGGER = logging.getLogger(__name__)
 GROUP_PLATFORMS = (Platform.BINARY_SENSOR, Platform.SENSOR)
 
 
-async def async_setup_group(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
-    """Build the group's runtime, watch its members' entries, forward the platforms."""
+async def async_build_group(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> GroupRuntime:
+    """The group's runtime, with its members as they are now."""
     settings = GroupSettings.from_entry(entry.data, entry.options)
     await async_load_texts(hass)
     members = {member: resolve_member(hass, member) for member in settings.members}
-    entry.runtime_data = GroupRuntime(
+    return GroupRuntime(
         hass, entry.entry_id, entry.title, settings, members=members, on_transition=async_announce
     )
+
+
+async def async_start_group(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
+    """Watch the group's members' entries, forward the platforms."""
+    members = entry.runtime_data.members
     deleted = [member.entry_id for member in members.values() if member.port is None]
     if deleted:
         _LOGGER.warning("%s: bound members no longer exist: %s", entry.title, deleted)

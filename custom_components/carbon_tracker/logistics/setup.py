@@ -15,13 +15,20 @@ from .settings import CONF_WEBHOOK_ID, LogisticsSettings
 LOGISTICS_PLATFORMS = (Platform.SENSOR,)
 
 
-async def async_setup_logistics(hass: HomeAssistant, entry: LogisticsConfigEntry) -> None:
-    """Load the ledger, register the webhook (local only), forward the sensors."""
+async def async_build_logistics(
+    hass: HomeAssistant, entry: LogisticsConfigEntry
+) -> LogisticsRuntime:
+    """The entry's runtime, its ledger loaded."""
     runtime = LogisticsRuntime(
         hass, entry.entry_id, entry.title, LogisticsSettings.from_entry(entry.options)
     )
     await runtime.async_load()
-    entry.runtime_data = runtime
+    return runtime
+
+
+async def async_start_logistics(hass: HomeAssistant, entry: LogisticsConfigEntry) -> None:
+    """Register the webhook (local only), forward the sensors."""
+    runtime = entry.runtime_data
     webhook_id = entry.data[CONF_WEBHOOK_ID]
     webhook.async_register(
         hass,

@@ -52,10 +52,14 @@ def node_settings(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> NodeSe
         ) from err
 
 
-async def async_setup_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-    """Build the node's runtime, follow its source's registry changes, forward the platforms."""
-    settings = node_settings(hass, entry)
-    entry.runtime_data = NodeRuntime(hass, entry.entry_id, entry.title, settings)
+async def async_build_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> NodeRuntime:
+    """The node's runtime, from its settings."""
+    return NodeRuntime(hass, entry.entry_id, entry.title, node_settings(hass, entry))
+
+
+async def async_start_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+    """Follow the node's source's registry changes, forward the platforms."""
+    settings = entry.runtime_data.settings
     source_device_id = async_entity_id_to_device_id(hass, settings.source)
     _remove_stale_devices(hass, entry, source_device_id)
 

@@ -14,11 +14,17 @@ from .runtime import ProfileRuntime, ReportProfileConfigEntry
 PROFILE_PLATFORMS = (Platform.SENSOR,)
 
 
-async def async_setup_profile(hass: HomeAssistant, entry: ReportProfileConfigEntry) -> None:
-    """Build the profile's runtime and forward its sensor (which starts it)."""
-    entry.runtime_data = ProfileRuntime(
+async def async_build_profile(
+    hass: HomeAssistant, entry: ReportProfileConfigEntry
+) -> ProfileRuntime:
+    """The profile's runtime, from its options."""
+    return ProfileRuntime(
         hass, entry.entry_id, entry.title, ProfileSettings.from_entry(entry.options)
     )
+
+
+async def async_start_profile(hass: HomeAssistant, entry: ReportProfileConfigEntry) -> None:
+    """Forward the profile's sensor (which starts it)."""
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
 
