@@ -35,7 +35,7 @@ from custom_components.carbon_tracker.core.factor_library import load_library
 from custom_components.carbon_tracker.core.library_store import FactorTable
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
 from custom_components.carbon_tracker.nodes.source_checks import SourceProblem, check_source
-from tests.common import CARBON, SOURCE, carbon, node_entry, set_meter, setup_node
+from tests.common import CARBON, EN, SOURCE, carbon, node_entry, set_meter, setup_node
 
 OTHER = "sensor.other_meter"
 GAS = "sensor.gas_meter"
@@ -425,6 +425,62 @@ async def test_same_source_twice_is_a_field_error_naming_the_node(hass: HomeAssi
     assert result["description_placeholders"] == {"node": "Main meter"}
     # What was typed stays in the form.
     assert suggested_of(result, CONF_PORT) == 2
+
+
+async def test_a_node_asked_to_backfill_says_so_in_its_data(hass: HomeAssistant) -> None:
+    """The backfill box is kept in the entry's data (its setup then joins the meter's history)."""
+    add_meter(hass)
+    result = await finish_custom(hass, await submit_node(hass, port=3, backfill=True))
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["result"].data == {
+        CONF_KIND: "tracking_node",
+        CONF_SOURCE: SOURCE,
+        "backfill": True,
+    }
+
+
+async def test_the_options_start_from_the_scope_chosen_before(hass: HomeAssistant) -> None:
+    """A scope chosen earlier (not the one the factor implies) is the form's default."""
+    entry = custom_entry(port=4, ghg_scope="3")
+    entry.add_to_hass(hass)
+    add_meter(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert default_of(result, "ghg_scope") == "3"
+
+
+async def finish_custom(hass: HomeAssistant, result: FlowResult) -> FlowResult:
+    """From the factor menu, a typed factor of 0.5 kg/kWh."""
+    result = await choose(hass, result, "factor_custom")
+    return await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_FACTOR_VALUE: 0.5, CONF_FACTOR_UNIT: "kWh"}
+    )
+
+
+async def test_same_meter_from_two_windows_at_once_is_added_once(hass: HomeAssistant) -> None:
+    """Both forms passed the meter check before either node existed: the second is aborted."""
+    add_meter(hass)
+    first = await submit_node(hass, port=1)
+    second = await submit_node(hass, port=2)
+    assert (await finish_custom(hass, first))["type"] is FlowResultType.CREATE_ENTRY
+    result = await finish_custom(hass, second)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    assert EN["config"]["abort"]["already_configured"]
+    assert [entry.options[CONF_PORT] for entry in hass.config_entries.async_entries(DOMAIN)] == [1]
+
+
+async def test_same_port_from_two_windows_at_once_is_given_once(hass: HomeAssistant) -> None:
+    """Two meters, one port chosen in both windows: the second to finish is aborted."""
+    add_meter(hass)
+    add_meter(hass, OTHER)
+    first = await submit_node(hass, port=5)
+    second = await submit_node(hass, OTHER, port=5)
+    assert (await finish_custom(hass, first))["type"] is FlowResultType.CREATE_ENTRY
+    result = await finish_custom(hass, second)
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "already_configured"
+    entries = hass.config_entries.async_entries(DOMAIN)
+    assert [entry.data[CONF_SOURCE] for entry in entries] == [SOURCE]
 
 
 # --------------------------------------------------------------------------------------------------

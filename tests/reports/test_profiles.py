@@ -63,6 +63,17 @@ async def fire_at(hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: d
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
+async def test_a_profile_needs_a_node_first(hass: HomeAssistant) -> None:
+    """Without any tracking node there is nothing to report on: the flow says so and stops."""
+    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"next_step_id": "report_profile"}
+    )
+    assert result["type"] is FlowResultType.ABORT
+    assert result["reason"] == "no_nodes"
+    assert hass.config_entries.async_entries(DOMAIN) == []
+
+
 async def test_add_a_profile_through_the_flow(
     hass: HomeAssistant, report_nodes: dict[int, str]
 ) -> None:
