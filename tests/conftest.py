@@ -11,6 +11,7 @@ import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 from syrupy.assertion import SnapshotAssertion
 
+from custom_components.carbon_tracker import durable
 from custom_components.carbon_tracker.nodes import runtime
 
 TESTS = Path(__file__).resolve().parent
@@ -38,9 +39,9 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 @pytest.fixture(autouse=True)
 def write_every_total() -> Iterator[None]:
-    """Tests read the carbon state right after a reading: no coalescing of writes, but where
-    a test asks for it (the coalescing tests patch the interval themselves)."""
-    with patch.object(runtime, "WRITE_INTERVAL", 0.0):
+    """Tests read the carbon state right after a reading: no coalescing of writes (nor of the
+    durable records' rounds), but where a test asks for it (those tests patch it themselves)."""
+    with patch.object(runtime, "WRITE_INTERVAL", 0.0), patch.object(durable, "WRITE_DELAY", 0.0):
         yield
 
 

@@ -36,6 +36,7 @@ from .declarations.setup import (
     async_remove_declaration,
     async_start_declaration,
 )
+from .durable import async_setup_durable, durable_records
 from .groups.setup import (
     GROUP_PLATFORMS,
     async_build_group,
@@ -94,6 +95,7 @@ START_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Read the factor table once, off the event loop, and register the actions."""
     await async_load_factor_table(hass)
+    await async_setup_durable(hass)
     async_setup_services(hass)
     return True
 
@@ -120,8 +122,9 @@ async def async_unload_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntr
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> None:
-    """Drop the entry's repair issues (and a group's notification) with it."""
+    """Drop the entry's repair issues, its durable record (and a group's notification) with it."""
     async_clear_all(hass, entry.entry_id)
+    durable_records(hass).async_forget(entry.entry_id)
     if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
         async_remove_group(hass, entry)
     elif entry_kind(entry.data) is EntryKind.REPORT_PROFILE:

@@ -11,8 +11,9 @@ SOURCE_MISSING = "source_missing"
 IMPLAUSIBLE_JUMP = "implausible_jump"
 MEMBER_DELETED = "member_deleted"
 PERSON_MISSING = "person_missing"
+SOURCE_WENT_BACK = "source_went_back"
 # Every issue kind an entry can have; all of them go when the entry is removed.
-ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP, MEMBER_DELETED, PERSON_MISSING)
+ENTRY_ISSUES = (SOURCE_MISSING, IMPLAUSIBLE_JUMP, MEMBER_DELETED, PERSON_MISSING, SOURCE_WENT_BACK)
 
 
 def issue_id(kind: str, entry_id: str) -> str:
@@ -72,6 +73,23 @@ def async_raise_implausible_jump(
         entry_id,
         ir.IssueSeverity.WARNING,
         {"name": name, "source": source, "delta": f"{delta:g}", "unit": unit},
+    )
+
+
+@callback
+def async_raise_source_went_back(
+    hass: HomeAssistant, entry_id: str, name: str, *, source: str, restored: str, reached: str
+) -> None:
+    """A restart found the meter back at an older reading of its own.
+
+    The user is told how the node dealt with it: a notice they close (its fix flow confirms).
+    """
+    _async_raise(
+        hass,
+        SOURCE_WENT_BACK,
+        entry_id,
+        ir.IssueSeverity.WARNING,
+        {"name": name, "source": source, "restored": restored, "reached": reached},
     )
 
 

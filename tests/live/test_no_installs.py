@@ -26,6 +26,13 @@ LOADED = (
     "script",
     "template",
 )
+# One node and the demo person's declaration entry, so carbon_tracker itself is set up too.
+NODE = (
+    "Grid energy",
+    "sensor.grid_meter",
+    1,
+    {"factor_mode": "custom", "factor_value": 0.5, "factor_unit": "kWh"},
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +48,7 @@ def live(
     """A running HA with every integration the live tests and the demo use."""
     pytest_socket.enable_socket()
     directory = tmp_path_factory.mktemp("no-installs-hass")
-    with LiveHass.create([], directory=directory) as hass:
+    with LiveHass.create([NODE], directory=directory, declaration_port=10) as hass:
         with (hass.config_dir / "configuration.yaml").open("a") as config:
             config.write("".join(f"\n{domain}:" for domain in LOADED) + "\n")
         hass.start()

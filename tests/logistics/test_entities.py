@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from freezegun.api import FrozenDateTimeFactory
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant
@@ -270,7 +268,7 @@ async def test_reload_right_after_records_keeps_the_ledger(
 ) -> None:
     entry = await setup_entry(hass)
     await record_two(hass)
-    assert STORE_KEY not in hass_storage  # the delayed save has not run yet
+    assert set(hass_storage[STORE_KEY]["data"]["orders"]) == {"SO-1", "SO-2"}  # before the answer
 
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
@@ -306,17 +304,12 @@ async def test_mode_sensors_after_reload(
     assert "already" not in caplog.text
 
 
-async def test_saved_after_the_delay(
-    hass: HomeAssistant, hass_storage: dict[str, Any], freezer: FrozenDateTimeFactory
+async def test_on_disk_when_the_action_answers(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
+    """An acknowledged order is durable: the action answers once its records are written."""
     entry = await setup_entry(hass)
     await record_two(hass)
-    await hass.async_block_till_done()
-    assert STORE_KEY not in hass_storage
-
-    freezer.tick(timedelta(seconds=6))
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done()
 
     saved = hass_storage[STORE_KEY]
     assert saved["version"] == 1

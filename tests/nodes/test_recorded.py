@@ -1,13 +1,16 @@
-"""After a power cut and a meter reset during the outage, the last total shown carries over."""
+"""After a power cut: the durable record, a meter back at an older reading of its own, a meter
+reset during the outage, and the last total shown carried over."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
@@ -15,6 +18,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
+from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.durable import STORE_KEY as DURABLE_KEY, durable_records
 from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator
 from custom_components.carbon_tracker.nodes.entities import NodeStoredData
 from custom_components.carbon_tracker.nodes.recorded import _newest_number
@@ -125,3 +130,111 @@ def test_the_newest_number_wins_and_unknown_is_passed_over() -> None:
 @pytest.mark.parametrize("recorded", [[], None])
 def test_nothing_recorded_is_none(recorded: list[State] | None) -> None:
     assert _newest_number(recorded or []) is None
+
+
+def durable_record(hass_storage: dict[str, Any], baseline_at: float) -> None:
+    """The node's durable record from before the cut: 20 kg with the meter at 100 kWh."""
+    hass_storage[DURABLE_KEY] = {
+        "version": 1,
+        "minor_version": 1,
+        "key": DURABLE_KEY,
+        "data": {
+            ENTRY_ID: {
+                "accumulator": {
+                    "total": 20.0,
+                    "baseline": 100.0,
+                    "baseline_at": baseline_at,
+                    "last_reset": None,
+                    "held_spike": None,
+                },
+                "source": SOURCE,
+                "per_unit": "kWh",
+                "source_uid": None,
+            }
+        },
+    }
+
+
+async def test_a_meter_back_at_an_older_reading_of_its_own_counts_nothing_twice(
+    recorder_mock: None,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """HA restored the meter to 60 kWh, a reading it had before the cut (the node had counted it
+    to 100): the node keeps its 20 kg and counts on from 60, with a warning and a notice."""
+    for reading in (60, 80, 100):
+        set_meter(hass, reading)
+        await async_wait_recording_done(hass)
+    cut_at = hass.states.get(SOURCE).last_updated_timestamp
+    hass.states.async_remove(SOURCE)
+    await async_wait_recording_done(hass)
+    durable_record(hass_storage, cut_at)
+    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 60)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(20.0)
+    set_meter(hass, 64)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(22.0)
+    assert "an older reading of its own" in caplog.text
+    issue = ir.async_get(hass).async_get_issue(DOMAIN, f"source_went_back_{ENTRY_ID}")
+    assert issue is not None
+    assert issue.translation_placeholders == {
+        "name": "Grid energy",
+        "source": SOURCE,
+        "restored": "60",
+        "reached": "100",
+    }
+
+
+async def test_a_reading_it_never_had_is_a_reset_counted_from_zero(
+    recorder_mock: None, hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """Back at 3 kWh, never seen before: a meter reset during the outage, 3 x 0.5 kg on top."""
+    for reading in (60, 80, 100):
+        set_meter(hass, reading)
+        await async_wait_recording_done(hass)
+    cut_at = hass.states.get(SOURCE).last_updated_timestamp
+    durable_record(hass_storage, cut_at)
+    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 3)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(21.5)
+    assert ir.async_get(hass).async_get_issue(DOMAIN, f"source_went_back_{ENTRY_ID}") is None
+
+
+async def test_the_durable_record_wins_over_older_restore_data(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """HA's restore data (10 kg at 80 kWh, up to 15 minutes old) is not read when the node has
+    its durable record (20 kg at 100 kWh): the meter at 104 gives 22 kg, not 22 + 10."""
+    restored_older_total(hass)
+    durable_record(hass_storage, dt_util.utcnow().timestamp())
+    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 104)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(22.0)
+
+
+async def test_every_counted_reading_is_in_the_durable_record_at_once(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """A new node's first readings are on disk by the next turn of the loop (no delay in tests;
+    half a second in HA), long before HA's first restore-state dump."""
+    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 100)
+    await hass.async_block_till_done()
+    set_meter(hass, 110)
+    await hass.async_block_till_done()
+    record = hass_storage[DURABLE_KEY]["data"][entry.entry_id]
+    assert record["accumulator"]["total"] == approx(5.0)
+    assert record["accumulator"]["baseline"] == 110.0
+    await hass.config_entries.async_remove(entry.entry_id)
+    await hass.async_block_till_done()
+    await durable_records(hass).writer.async_write_now()
+    assert entry.entry_id not in hass_storage[DURABLE_KEY]["data"]

@@ -204,9 +204,13 @@ class GroupErrorSensor(WindowSensor, RestoreSensor):
         """Restore the window, then start the group."""
         await super().async_added_to_hass()
         group = self._group
-        if (extra := await self.async_get_last_extra_data()) is not None and (
-            stored := GroupStoredData.from_dict(extra.as_dict())
-        ) is not None:
+        # The durable record (restored when the group was built) is newer than HA's restore
+        # data; that is only read for a group saved by an older version.
+        if (
+            not group.restored
+            and (extra := await self.async_get_last_extra_data()) is not None
+            and (stored := GroupStoredData.from_dict(extra.as_dict())) is not None
+        ):
             if stored.entry_id != self._entry_id:
                 _LOGGER.debug("%s: stored state of a removed group ignored", self.entity_id)
             elif (snapshot := stored.snapshot()) is not None:

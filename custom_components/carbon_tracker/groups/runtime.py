@@ -34,6 +34,7 @@ from homeassistant.util import dt as dt_util
 from homeassistant.util.unit_conversion import MassConverter
 
 from ..core.windows import next_window_start, window_start
+from ..durable import durable_records
 from ..nodes.runtime import Listeners
 from .arithmetic import Alarm, GroupError, GroupKind, Side, Transition, WindowSums, group_error
 from .notation import show_live
@@ -74,6 +75,7 @@ class GroupRuntime:
 
     __slots__ = (
         "_alarm_armed",
+        "_durable",
         "_member_of",
         "_member_tracker",
         "_notation",
@@ -93,6 +95,7 @@ class GroupRuntime:
         "missing",
         "name",
         "on_transition",
+        "restored",
         "settings",
         "sums",
         "window_end",
@@ -138,6 +141,9 @@ class GroupRuntime:
         self._unsubscribes: list[CALLBACK_TYPE] = []
         self._member_tracker: CALLBACK_TYPE | None = None
         self._publish_pending: Any = None
+        # Whether the window's state came back from a record (durable or HA's restore data).
+        self.restored = False
+        self._durable = durable_records(hass)
         self._published_at = 0.0
         self._started = False
 
@@ -207,6 +213,32 @@ class GroupRuntime:
             self.alarm.on,
         )
 
+    def record(self) -> dict[str, Any]:
+        """The group's durable record: the window's sums, as a start after a cut continues."""
+        return {
+            "window_start": self.window_start.isoformat(),
+            "left_kg": self.sums.sum(Side.LEFT),
+            "right_kg": self.sums.sum(Side.RIGHT),
+            "last_totals": self.sums.last_totals(),
+            "alarm_on": self.alarm.on,
+        }
+
+    @callback
+    def async_restore_durable(self) -> None:
+        """Continue from the durable record of the last run, if there is a readable one."""
+        record = self._durable.get(self.entry_id)
+        try:
+            snapshot = GroupSnapshot(
+                datetime.fromisoformat(record["window_start"]),
+                float(record["left_kg"]),
+                float(record["right_kg"]),
+                {str(key): _optional_float(value) for key, value in record["last_totals"].items()},
+                bool(record["alarm_on"]),
+            )
+        except KeyError, TypeError, ValueError, AttributeError:
+            return
+        self.async_restore(snapshot)
+
     # -- life cycle ---------------------------------------------------------------------------
 
     @callback
@@ -216,6 +248,7 @@ class GroupRuntime:
         The members' last totals are kept in any case, so a member's consumption while HA was
         down lands, once, in the window it reports again in.
         """
+        self.restored = True
         same_window = stored.window_start == self.window_start
         self.sums.restore(
             stored.left_kg if same_window else 0.0,
@@ -324,6 +357,7 @@ class GroupRuntime:
             self.sums.update(member, total, can_decrease=can_decrease)
         elif not self.sums.update(member, total, can_decrease=can_decrease):
             return
+        self._durable.async_mark(self.entry_id, self.record)
         self._evaluate()
         self._publish()
 
@@ -391,6 +425,7 @@ class GroupRuntime:
         self.window_start = window_start(now, settings.window, _zone())
         self.window_end = next_window_start(self.window_start, settings.window, _zone())
         self.sums.new_window()
+        self._durable.async_mark(self.entry_id, self.record)
         _LOGGER.debug("%s: new %s window from %s", self.name, settings.window, self.window_start)
         self._schedule_boundary()
         if self.alarm.on:
@@ -456,3 +491,7 @@ def _forecast_value(result: Any) -> tuple[float | None, str | None]:
 def forecast_kind(kind: GroupKind) -> bool:
     """Whether a group of this kind may have a forecast template."""
     return kind is GroupKind.FORECAST_VS_MEASURED
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -33,9 +33,11 @@ async def async_build_group(hass: HomeAssistant, entry: BindingGroupConfigEntry)
     settings = GroupSettings.from_entry(entry.data, entry.options)
     await async_load_texts(hass)
     members = {member: resolve_member(hass, member) for member in settings.members}
-    return GroupRuntime(
+    runtime = GroupRuntime(
         hass, entry.entry_id, entry.title, settings, members=members, on_transition=async_announce
     )
+    runtime.async_restore_durable()
+    return runtime
 
 
 async def async_start_group(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:

@@ -20,6 +20,7 @@ from homeassistant.helpers.storage import Store
 
 from ..const import DOMAIN
 from ..core.compensated import CompensatedSum
+from ..durable import CoalescedWriter
 from ..nodes.runtime import Listeners
 from .ledger import (
     Entry,
@@ -36,7 +37,6 @@ from .settings import LogisticsSettings
 _LOGGER = logging.getLogger(__name__)
 
 STORE_VERSION = 1
-SAVE_DELAY = 5.0  # seconds: a burst of records is saved once
 SLICE = 1000  # records worked between two yields to the event loop
 
 type LogisticsConfigEntry = ConfigEntry[LogisticsRuntime]
@@ -45,9 +45,13 @@ type LogisticsConfigEntry = ConfigEntry[LogisticsRuntime]
 def ledger_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
     """The store an entry's ledger is kept in."""
     # Serialised in the executor: a ledger of tens of thousands of orders is not turned into JSON
-    # on the event loop.
+    # on the event loop. Written atomically and fsynced: an acknowledged order survives a cut.
     return Store(
-        hass, STORE_VERSION, f"{DOMAIN}.logistics.{entry_id}", serialize_in_event_loop=False
+        hass,
+        STORE_VERSION,
+        f"{DOMAIN}.logistics.{entry_id}",
+        atomic_writes=True,
+        serialize_in_event_loop=False,
     )
 
 
@@ -67,7 +71,9 @@ class LogisticsRuntime:
         # Called with a mode id the first time that mode carries a shipment (a new sensor).
         self.new_mode_listeners: list[Any] = []
         self._store = ledger_store(hass, entry_id)
-        self._unsaved = False
+        # The integration's one write path: a burst of records is written once, within a second
+        # of its first record, however long the stream goes on.
+        self._writer = CoalescedWriter(hass, self._store, self._saved_now)
 
     async def async_load(self) -> None:
         """Read the ledger back; the totals are rebuilt from the orders, exactly."""
@@ -85,10 +91,16 @@ class LogisticsRuntime:
         self.ledger = ledger
 
     async def async_flush(self) -> None:
-        """Write what the delayed save has not yet (the entry unloads or reloads now)."""
-        if self._unsaved:
-            self._unsaved = False
-            await self._store.async_save(_saved(dict(self.ledger.orders), self.ledger.last_order))
+        """Write what is not on disk yet now (the entry unloads or reloads)."""
+        await self._writer.async_write_now()
+
+    def _saved_now(self) -> dict[str, Any]:
+        """The ledger to write, taken on the loop when a write starts.
+
+        A copy of the orders (cheap); their entries are replaced, never changed, so the copy is
+        turned into JSON in the executor while records go on arriving.
+        """
+        return _saved(dict(self.ledger.orders), self.ledger.last_order)
 
     def last_shipment(self) -> Mapping[str, Any] | None:
         """The last order counted: its id, time, kg and mode."""
@@ -101,7 +113,8 @@ class LogisticsRuntime:
         """Check, price and count each record; each answer says what happened or what is wrong.
 
         A record is checked and priced whole before it touches the ledger: a bad one changes
-        nothing, a good one is never half applied.
+        nothing, a good one is never half applied. The answers come once the records they
+        count are on disk: an acknowledged order survives a power cut.
         """
         settings = self.settings
         results: list[dict[str, Any]] = []
@@ -132,16 +145,12 @@ class LogisticsRuntime:
                 {"order_id": shipment.order_id, "outcome": outcome.value, "kg": round(kg, 6)}
             )
         if changed:
-            self._unsaved = True
-            # A copy of the orders now (cheap); their entries are replaced, never changed, so the
-            # copy is built into the saved data in the executor while records go on arriving.
-            orders = dict(self.ledger.orders)
-            last = self.ledger.last_order
-            self._store.async_delay_save(lambda: _saved(orders, last), SAVE_DELAY)
+            self._writer.async_changed()
             for mode in set(self.ledger.by_mode) - modes_before:
                 for add_mode in self.new_mode_listeners:
                     add_mode(mode)
             self.listeners.async_notify()
+            await self._writer.async_written()
         return results
 
 

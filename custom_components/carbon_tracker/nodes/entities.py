@@ -169,10 +169,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         )
 
     async def async_added_to_hass(self) -> None:
-        """Restore, then let the runtime follow the source and write each new total."""
+        """Restore, then let the runtime follow the source and write each new total.
+
+        The durable record (at most a second old) is the node's own; HA's restore data (up to 15
+        minutes old) is only read for a node that has none yet: one saved by an older version.
+        """
         await super().async_added_to_hass()
         node = self._node
-        if (stored := await self._async_stored_node()) is not None:
+        if node.restored_total is None and (stored := await self._async_stored_node()) is not None:
             node.async_restore(
                 NodeSnapshot(stored.accumulator, stored.source, stored.per_unit, stored.source_uid)
             )

@@ -56,23 +56,27 @@ from ..core.carbon_units import (
 )
 from ..core.library_store import FactorTable
 from ..core.units import reading_multiplier, unit_ratio
+from ..durable import durable_records
 from ..issues import (
     IMPLAUSIBLE_JUMP,
     SOURCE_MISSING,
     async_clear,
     async_raise_implausible_jump,
     async_raise_source_missing,
+    async_raise_source_went_back,
 )
-from .accumulator import CarbonAccumulator, Outcome
+from .accumulator import RESET_RATIO, CarbonAccumulator, Outcome
 from .hub import node_hub
 from .lookup import emissions_entity_id
-from .recorded import async_last_shown_total
+from .recorded import async_last_shown_total, async_reading_seen_before
 
 _LOGGER = logging.getLogger(__name__)
 
 ATTR_LAST_RESET = "last_reset"
 _MISSING_STATES = frozenset((STATE_UNAVAILABLE, STATE_UNKNOWN))
 _TOTAL_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET))
+# Outcomes that change what the node must remember (total, baseline or a held jump).
+_RECORD_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, Outcome.SPIKE))
 # Outcomes after which the total accounts for everything the meter counted up to this reading.
 _CAUGHT_UP = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, Outcome.JITTER))
 
@@ -216,11 +220,13 @@ class NodeRuntime:
 
     # A factory has thousands of nodes: no per-instance dict.
     __slots__ = (
+        "_durable",
         "_jump_issue_open",
         "_lifting",
         "_multipliers",
         "_publish_pending",
         "_published_at",
+        "_record",
         "_source_missing",
         "_unsubscribes",
         "accumulator",
@@ -283,6 +289,10 @@ class NodeRuntime:
         # When the total was last published (the reading's time), and a publication to come.
         self._published_at = -WRITE_INTERVAL
         self._publish_pending: asyncio.TimerHandle | None = None
+        # The integration's durable records, and this node's record as a bound method made once
+        # (marking it on the hot path then allocates nothing).
+        self._durable = durable_records(hass)
+        self._record = self.record
         self._apply_limit()
 
     @property
@@ -328,6 +338,36 @@ class NodeRuntime:
         self.accumulator.max_delta_per_hour = None if multiplier is None else limit * multiplier
 
     # --- restore --------------------------------------------------------------------------
+
+    def record(self) -> dict[str, Any]:
+        """The node's durable record: what a start after a power cut continues from."""
+        return {
+            "accumulator": self.accumulator.as_dict(),
+            "source": self.settings.source,
+            "per_unit": self.per_unit,
+            "source_uid": self.source_uid,
+        }
+
+    @callback
+    def async_mark_changed(self) -> None:
+        """The record changed: it is on disk within the durable write delay."""
+        self._durable.async_mark(self.entry_id, self._record)
+
+    @callback
+    def async_restore_durable(self) -> bool:
+        """Continue from the durable record of the last run, if there is one; whether there was."""
+        record = self._durable.get(self.entry_id)
+        if not isinstance(record, dict) or not isinstance(record.get("accumulator"), dict):
+            return False
+        self.async_restore(
+            NodeSnapshot(
+                record["accumulator"],
+                str(record.get("source", "")),
+                record.get("per_unit"),
+                record.get("source_uid"),
+            )
+        )
+        return self.restored_total is not None
 
     def snapshot(self) -> NodeSnapshot:
         """What the carbon sensor stores for the next start."""
@@ -447,18 +487,18 @@ class NodeRuntime:
             # A meter reported gone (at start, or removed) that reads again needs no repair.
             async_clear(self.hass, SOURCE_MISSING, self.entry_id)
         accumulator = self.accumulator
+        value = raw * multiplier
+        if not self.caught_up and self._settling(state, value):
+            return
         at = state.last_updated_timestamp
-        outcome = accumulator.reading(
-            raw * multiplier,
-            at,
-            self.factor,
-            state.attributes.get(ATTR_LAST_RESET),
-        )
+        outcome = accumulator.reading(value, at, self.factor, state.attributes.get(ATTR_LAST_RESET))
         if outcome is Outcome.REFUSED:
             self._refuse(state)
             return
         self.last_reading = raw
         self.last_reading_unit = unit
+        if outcome in _RECORD_CHANGED:
+            self._durable.async_mark(self.entry_id, self._record)
         if outcome in _TOTAL_CHANGED:
             if (self.caught_up or self._catch_up(outcome)) and self._publish_pending is None:
                 # Inline, on the hot path: publish now, or once at the end of the interval.
@@ -478,6 +518,70 @@ class NodeRuntime:
         elif not self.caught_up and outcome in _CAUGHT_UP and self._catch_up(outcome):
             for update in self.total_listeners:
                 update()
+
+    def _settling(self, state: State, value: float) -> bool:
+        """Whether the first reading after a restore waits for the restart to be settled.
+
+        A reading well below the restored baseline, with no new last_reset, is either a meter
+        reset during the outage or a meter that restored an older reading of its own (HA restores
+        utility_meter, integration and template sensors and helpers from a dump up to 15 minutes
+        old). Only the recorder can tell them apart, so that is asked first, off the hot path.
+        Readings that arrive meanwhile are not lost: the newest state is taken afterwards.
+        """
+        if self._lifting:
+            return True
+        accumulator = self.accumulator
+        baseline = accumulator.baseline
+        last_reset = state.attributes.get(ATTR_LAST_RESET)
+        if (
+            baseline is None
+            or self.factor is None
+            or value >= RESET_RATIO * baseline
+            or (last_reset is not None and last_reset != accumulator.last_reset)
+        ):
+            return False
+        self._lifting = True
+        self.hass.async_create_background_task(
+            self._async_settle_restart(state, value), f"carbon_tracker settle {self.name}"
+        )
+        return True
+
+    async def _async_settle_restart(self, state: State, value: float) -> None:
+        """Count the first reading after a restart as a reset, or start again from it."""
+        accumulator = self.accumulator
+        reached = accumulator.baseline
+        went_back = await async_reading_seen_before(
+            self.hass, self.settings.source, float(state.state), accumulator.baseline_at
+        )
+        if went_back:
+            _LOGGER.warning(
+                "%s: its meter %s restarted at %s %s, an older reading of its own than the %s it "
+                "had reached before the restart; the node keeps its total and counts from there",
+                self.name,
+                self.settings.source,
+                state.state,
+                state.attributes.get(ATTR_UNIT_OF_MEASUREMENT),
+                reached,
+            )
+            async_raise_source_went_back(
+                self.hass,
+                self.entry_id,
+                self.name,
+                source=self.settings.source,
+                restored=state.state,
+                reached=f"{reached:g}" if reached is not None else "",
+            )
+            accumulator.rebase()
+        accumulator.reading(
+            value, state.last_updated_timestamp, self.factor, state.attributes.get(ATTR_LAST_RESET)
+        )
+        self.last_reading = float(state.state)
+        self.last_reading_unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        await self._async_carry_over_last_shown()
+        if (newest := self.hass.states.get(self.settings.source)) is not None and (
+            newest.last_updated_timestamp > state.last_updated_timestamp
+        ):
+            self.async_take(newest)
 
     def _catch_up(self, outcome: Outcome) -> bool:
         """The first reading after a restore; True when the total can be shown now.
@@ -502,19 +606,26 @@ class NodeRuntime:
         _LOGGER.debug("%s caught up with its meter: %s kg", self.name, self.accumulator.total)
 
     async def _async_carry_over_last_shown(self) -> None:
+        """Carry over what the sensor showed beyond the restored total, then show the total.
+
+        The durable record is at most a write delay behind; what was counted in that last moment
+        before a cut is still in the meter's reading, unless the meter was reset or went back:
+        then the recorder's last total shown is the floor.
+        """
         restored = self.restored_total
         assert restored is not None
         entity_id = emissions_entity_id(self.hass, self.entry_id)
         shown = None if entity_id is None else await async_last_shown_total(self.hass, entity_id)
         if shown is not None and shown > restored:
             _LOGGER.debug(
-                "%s: meter reset during the outage; %s kg shown before it carried over",
+                "%s: meter reset or gone back during the outage; %s kg shown before carried over",
                 self.name,
                 shown - restored,
             )
             self.accumulator.carry_over(shown - restored)
         self._lifting = False
         self._caught_up()
+        self._durable.async_mark(self.entry_id, self._record)
         for update in self.total_listeners:
             update()
 
@@ -631,6 +742,7 @@ class NodeRuntime:
             accumulator.discard_held_spike()
         # The held reading is now accounted for, counted or not.
         self.caught_up = True
+        self._durable.async_mark(self.entry_id, self._record)
         self.total_listeners.async_notify()
         self._clear_jump_issue()
 

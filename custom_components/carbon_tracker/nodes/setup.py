@@ -53,8 +53,10 @@ def node_settings(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> NodeSe
 
 
 async def async_build_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> NodeRuntime:
-    """The node's runtime, from its settings."""
-    return NodeRuntime(hass, entry.entry_id, entry.title, node_settings(hass, entry))
+    """The node's runtime, from its settings, continuing from its durable record if it has one."""
+    runtime = NodeRuntime(hass, entry.entry_id, entry.title, node_settings(hass, entry))
+    runtime.async_restore_durable()
+    return runtime
 
 
 async def async_start_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
