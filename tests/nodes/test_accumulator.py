@@ -333,6 +333,7 @@ def test_as_dict_from_dict_round_trip_with_held_spike(through_json: bool) -> Non
         "baseline": 101.5,
         "baseline_at": HOUR,
         "last_reset": "A",
+        "holding": False,
         "held_spike": {"reading": 180.0, "delta": 78.5, "at": 2 * HOUR, "last_reset": "A"},
     }
     if through_json:
@@ -375,6 +376,7 @@ def test_from_dict_reads_a_held_spike_stored_without_last_reset() -> None:
         "baseline": 100.0,
         "baseline_at": 0.0,
         "last_reset": "A",
+        "holding": False,
         "held_spike": {"reading": 150.0, "delta": 50.0, "at": HOUR},
     }
     restored = CarbonAccumulator.from_dict(state, max_delta_per_hour=10.0)
@@ -397,6 +399,7 @@ def test_from_dict_without_held_spike_or_keys_is_a_fresh_start() -> None:
         "baseline": 12.0,
         "baseline_at": 60.0,
         "last_reset": None,
+        "holding": False,
         "held_spike": None,
     }
     assert restored.max_delta_per_hour is None
@@ -758,3 +761,25 @@ def test_reexpress_without_a_ratio_forgets_the_baseline() -> None:
     accumulator.reexpress(None)
     assert accumulator.baseline is None
     assert accumulator.total == 3.0
+
+
+def test_holding_after_a_meter_went_back_counts_nothing_until_passed() -> None:
+    """A held baseline: no reading below it counts (no 90 % reset either), nor a repeat of it;
+    past it counting goes on from it, and a new last_reset is a new cycle at once."""
+    acc = CarbonAccumulator(total=20.0, baseline=100.0)
+    acc.holding = True
+    for value in (60.0, 80.0, 99.75):
+        assert acc.reading(value, 0.0, 0.5) is Outcome.JITTER
+    assert (acc.total, acc.baseline) == (20.0, 100.0)
+    restored = CarbonAccumulator.from_dict(acc.as_dict())
+    assert restored.holding
+    assert acc.reading(104.0, 0.0, 0.5) is Outcome.COUNTED
+    assert acc.total == 22.0
+    assert not acc.holding
+    held = CarbonAccumulator(total=20.0, baseline=100.0)
+    held.holding = True
+    assert held.reading(3.0, 0.0, 0.5, last_reset="new") is Outcome.RESET
+    assert held.total == 21.5
+    held.holding = True
+    held.rebase()
+    assert not held.holding

@@ -162,7 +162,8 @@ async def test_a_meter_back_at_an_older_reading_of_its_own_counts_nothing_twice(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """HA restored the meter to 60 kWh, a reading it had before the cut (the node had counted it
-    to 100): the node keeps its 20 kg and counts on from 60, with a warning and a notice."""
+    to 100): the node keeps its 20 kg and its baseline, with a warning and a notice. Readings
+    below 100 count nothing (no 90 % reset); past it, counting goes on from 100, once."""
     for reading in (60, 80, 100):
         set_meter(hass, reading)
         await async_wait_recording_done(hass)
@@ -176,9 +177,16 @@ async def test_a_meter_back_at_an_older_reading_of_its_own_counts_nothing_twice(
     await async_wait_recording_done(hass)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(20.0)
-    set_meter(hass, 64)
+    for climbing in (64, 80, 99.5):
+        set_meter(hass, climbing)
+        await hass.async_block_till_done()
+        assert carbon(hass) == approx(20.0)
+    set_meter(hass, 104)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(22.0)
+    set_meter(hass, 50)  # now a real reset (more than 10 % down, counting again)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(47.0)
     assert "an older reading of its own" in caplog.text
     issue = ir.async_get(hass).async_get_issue(DOMAIN, f"source_went_back_{ENTRY_ID}")
     assert issue is not None

@@ -16,6 +16,11 @@ Rules, in the order they are applied to a reading:
   is held back, not counted, and the baseline stays; the user decides (count it, or discard it).
 * While the factor is unknown (a live intensity entity is unavailable) readings are held too: the
   baseline does not move, so the consumption is priced once the factor is known again.
+* After a restart that found the meter back at an older reading of its own (HA restored it from a
+  dump older than the node's record), the baseline is held: readings below it count nothing, with
+  no 90 % rule, until the meter passes it again. A meter that jumps back to its true reading is
+  counted from the baseline, once; one that goes on from its restored reading counts again once
+  past it. Either way nothing is counted twice, and what is lost is what the meter forgot.
 
 * A delta or a product that is not a finite number (a corrupted register such as 1e308 kWh at a
   large factor overflows to infinity) is refused: nothing is counted and the baseline stays, as
@@ -74,6 +79,7 @@ class CarbonAccumulator:
         "baseline",
         "baseline_at",
         "held_spike",
+        "holding",
         "last_reset",
         "max_delta_per_hour",
     )
@@ -93,6 +99,8 @@ class CarbonAccumulator:
         self.last_reset = last_reset
         self.max_delta_per_hour = max_delta_per_hour
         self.held_spike: HeldSpike | None = None
+        # The meter went back to an older reading of its own: readings below the baseline wait.
+        self.holding = False
 
     @property
     def total(self) -> float:
@@ -118,9 +126,12 @@ class CarbonAccumulator:
             return Outcome.BASELINE
         if factor is None:
             return Outcome.NO_FACTOR
-        reset = (last_reset is not None and last_reset != self.last_reset) or (
-            value < RESET_RATIO * baseline
-        )
+        new_cycle = last_reset is not None and last_reset != self.last_reset
+        if self.holding:
+            if value < baseline and not new_cycle:
+                return Outcome.JITTER
+            self.holding = False
+        reset = new_cycle or value < RESET_RATIO * baseline
         if reset:
             delta = value
         elif value < baseline:
@@ -201,6 +212,7 @@ class CarbonAccumulator:
         self.baseline_at = None
         self.last_reset = None
         self.held_spike = None
+        self.holding = False
 
     def as_dict(self) -> dict[str, Any]:
         """State to persist across restarts."""
@@ -210,6 +222,7 @@ class CarbonAccumulator:
             "baseline": self.baseline,
             "baseline_at": self.baseline_at,
             "last_reset": self.last_reset,
+            "holding": self.holding,
             "held_spike": None
             if spike is None
             else {
@@ -232,6 +245,7 @@ class CarbonAccumulator:
             last_reset=data.get("last_reset"),
             max_delta_per_hour=max_delta_per_hour,
         )
+        accumulator.holding = bool(data.get("holding", False))
         spike = data.get("held_spike")
         if isinstance(spike, dict):
             accumulator.held_spike = HeldSpike(

@@ -556,7 +556,8 @@ class NodeRuntime:
         if went_back:
             _LOGGER.warning(
                 "%s: its meter %s restarted at %s %s, an older reading of its own than the %s it "
-                "had reached before the restart; the node keeps its total and counts from there",
+                "had reached before the restart; the node keeps its total and counts again once "
+                "the meter passes that reading",
                 self.name,
                 self.settings.source,
                 state.state,
@@ -571,7 +572,7 @@ class NodeRuntime:
                 restored=state.state,
                 reached=f"{reached:g}" if reached is not None else "",
             )
-            accumulator.rebase()
+            accumulator.holding = True
         accumulator.reading(
             value, state.last_updated_timestamp, self.factor, state.attributes.get(ATTR_LAST_RESET)
         )
