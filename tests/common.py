@@ -245,3 +245,8 @@ def assert_refused(
     for name, value in placeholders.items():
         assert shown[name] == value, name
     return str(text.format(**shown))
+
+
+def store_file(key: str, data: Any) -> dict[str, Any]:
+    """What HA's Store keeps under ``key`` (version 1), as the hass_storage fixture holds it."""
+    return {"version": 1, "minor_version": 1, "key": key, "data": data}

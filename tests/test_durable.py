@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant
 
 from custom_components.carbon_tracker import durable
 from custom_components.carbon_tracker.durable import STORE_KEY, async_setup_durable
+from tests.common import store_file
 
 DELAY = 0.5
 
@@ -67,12 +68,7 @@ async def test_the_last_round_is_written_when_ha_stops(
 async def test_a_record_is_read_back_and_a_forgotten_one_is_gone(
     hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
-    hass_storage[STORE_KEY] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": STORE_KEY,
-        "data": {"kept": {"kg": 1.0}, "gone": {"kg": 9.0}},
-    }
+    hass_storage[STORE_KEY] = store_file(STORE_KEY, {"kept": {"kg": 1.0}, "gone": {"kg": 9.0}})
     records = await async_setup_durable(hass)
     assert await async_setup_durable(hass) is records
     assert records.get("kept") == {"kg": 1.0}

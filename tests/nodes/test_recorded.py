@@ -23,7 +23,16 @@ from custom_components.carbon_tracker.durable import STORE_KEY as DURABLE_KEY, d
 from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator
 from custom_components.carbon_tracker.nodes.entities import NodeStoredData
 from custom_components.carbon_tracker.nodes.recorded import _newest_number
-from tests.common import CARBON, SOURCE, approx, carbon, node_entry, set_meter, setup_node
+from tests.common import (
+    CARBON,
+    SOURCE,
+    approx,
+    carbon,
+    node_entry,
+    set_meter,
+    setup_node,
+    store_file,
+)
 
 ENTRY_ID = "node_grid_energy"
 
@@ -134,25 +143,39 @@ def test_nothing_recorded_is_none(recorded: list[State] | None) -> None:
 
 def durable_record(hass_storage: dict[str, Any], baseline_at: float) -> None:
     """The node's durable record from before the cut: 20 kg with the meter at 100 kWh."""
-    hass_storage[DURABLE_KEY] = {
-        "version": 1,
-        "minor_version": 1,
-        "key": DURABLE_KEY,
-        "data": {
-            ENTRY_ID: {
-                "accumulator": {
-                    "total": 20.0,
-                    "baseline": 100.0,
-                    "baseline_at": baseline_at,
-                    "last_reset": None,
-                    "held_spike": None,
-                },
-                "source": SOURCE,
-                "per_unit": "kWh",
-                "source_uid": None,
-            }
+    record = {
+        "accumulator": {
+            "total": 20.0,
+            "baseline": 100.0,
+            "baseline_at": baseline_at,
+            "last_reset": None,
+            "held_spike": None,
         },
+        "source": SOURCE,
+        "per_unit": "kWh",
+        "source_uid": None,
     }
+    hass_storage[DURABLE_KEY] = store_file(DURABLE_KEY, {ENTRY_ID: record})
+
+
+async def async_restart_at(
+    hass: HomeAssistant, hass_storage: dict[str, Any], cut_at: float, reading: float
+) -> None:
+    """Start the node on its durable record; its meter's first reading (settled off the loop)."""
+    durable_record(hass_storage, cut_at)
+    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, reading)
+    await hass.async_block_till_done()
+    await async_wait_recording_done(hass)
+    await hass.async_block_till_done()
+
+
+async def async_meter_history(hass: HomeAssistant) -> float:
+    """The meter read 60, 80, then 100 kWh before the cut (recorded); when it read 100."""
+    for reading in (60, 80, 100):
+        set_meter(hass, reading)
+        await async_wait_recording_done(hass)
+    return hass.states.get(SOURCE).last_updated_timestamp
 
 
 async def test_a_meter_back_at_an_older_reading_of_its_own_counts_nothing_twice(
@@ -164,18 +187,10 @@ async def test_a_meter_back_at_an_older_reading_of_its_own_counts_nothing_twice(
     """HA restored the meter to 60 kWh, a reading it had before the cut (the node had counted it
     to 100): the node keeps its 20 kg and its baseline, with a warning and a notice. Readings
     below 100 count nothing (no 90 % reset); past it, counting goes on from 100, once."""
-    for reading in (60, 80, 100):
-        set_meter(hass, reading)
-        await async_wait_recording_done(hass)
-    cut_at = hass.states.get(SOURCE).last_updated_timestamp
+    cut_at = await async_meter_history(hass)
     hass.states.async_remove(SOURCE)
     await async_wait_recording_done(hass)
-    durable_record(hass_storage, cut_at)
-    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
-    set_meter(hass, 60)
-    await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
-    await hass.async_block_till_done()
+    await async_restart_at(hass, hass_storage, cut_at, 60)
     assert carbon(hass) == approx(20.0)
     for climbing in (64, 80, 99.5):
         set_meter(hass, climbing)
@@ -202,16 +217,8 @@ async def test_a_reading_it_never_had_is_a_reset_counted_from_zero(
     recorder_mock: None, hass: HomeAssistant, hass_storage: dict[str, Any]
 ) -> None:
     """Back at 3 kWh, never seen before: a meter reset during the outage, 3 x 0.5 kg on top."""
-    for reading in (60, 80, 100):
-        set_meter(hass, reading)
-        await async_wait_recording_done(hass)
-    cut_at = hass.states.get(SOURCE).last_updated_timestamp
-    durable_record(hass_storage, cut_at)
-    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
-    set_meter(hass, 3)
-    await hass.async_block_till_done()
-    await async_wait_recording_done(hass)
-    await hass.async_block_till_done()
+    cut_at = await async_meter_history(hass)
+    await async_restart_at(hass, hass_storage, cut_at, 3)
     assert carbon(hass) == approx(21.5)
     assert ir.async_get(hass).async_get_issue(DOMAIN, f"source_went_back_{ENTRY_ID}") is None
 
