@@ -36,7 +36,7 @@ from .declarations.setup import (
     async_remove_declaration,
     async_start_declaration,
 )
-from .durable import async_setup_durable, durable_records
+from .durable import DATA_DURABLE, async_setup_durable
 from .groups.setup import (
     GROUP_PLATFORMS,
     async_build_group,
@@ -124,7 +124,8 @@ async def async_unload_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntr
 async def async_remove_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> None:
     """Drop the entry's repair issues, its durable record (and a group's notification) with it."""
     async_clear_all(hass, entry.entry_id)
-    durable_records(hass).async_forget(entry.entry_id)
+    if (durable := hass.data.get(DATA_DURABLE)) is not None:
+        durable.async_forget(entry.entry_id)
     if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
         async_remove_group(hass, entry)
     elif entry_kind(entry.data) is EntryKind.REPORT_PROFILE:

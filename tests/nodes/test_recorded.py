@@ -253,3 +253,20 @@ async def test_every_counted_reading_is_in_the_durable_record_at_once(
     await hass.async_block_till_done()
     await durable_records(hass).writer.async_write_now()
     assert entry.entry_id not in hass_storage[DURABLE_KEY]["data"]
+
+
+async def test_a_recorder_that_cannot_answer_makes_it_a_reset(
+    recorder_mock: None,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The node is not left waiting: the reading is taken as a reset, and the log says why."""
+
+    async def broken(*_: Any) -> bool:
+        raise RuntimeError("database is locked")
+
+    with patch("custom_components.carbon_tracker.nodes.runtime.async_reading_seen_before", broken):
+        await async_restart_at(hass, hass_storage, dt_util.utcnow().timestamp(), 3)
+    assert carbon(hass) == approx(21.5)
+    assert "could not say whether" in caplog.text

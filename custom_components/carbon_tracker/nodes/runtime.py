@@ -550,9 +550,19 @@ class NodeRuntime:
         """Count the first reading after a restart as a reset, or start again from it."""
         accumulator = self.accumulator
         reached = accumulator.baseline
-        went_back = await async_reading_seen_before(
-            self.hass, self.settings.source, float(state.state), accumulator.baseline_at
-        )
+        try:
+            went_back = await async_reading_seen_before(
+                self.hass, self.settings.source, float(state.state), accumulator.baseline_at
+            )
+        except Exception as err:
+            _LOGGER.warning(
+                "%s: the recorder could not say whether %s had this reading before (%s); "
+                "it is counted as a meter reset",
+                self.name,
+                self.settings.source,
+                err,
+            )
+            went_back = False
         if went_back:
             _LOGGER.warning(
                 "%s: its meter %s restarted at %s %s, an older reading of its own than the %s it "
