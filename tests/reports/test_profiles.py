@@ -21,6 +21,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_REPORT
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
+from custom_components.carbon_tracker.durable import durable_records
 from tests.common import group_entry, meter_id, set_meter, setup_node
 from tests.reports.conftest import ImportHours, recorded
 
@@ -189,6 +190,10 @@ async def test_a_report_when_each_day_closes(
     assert sensor.attributes["trigger"] == "schedule"
     assert sensor.attributes["period"] == "day"
     assert sensor.attributes["start"] == "2026-03-01T00:00:00-08:00"
+    # The last report is durable at once, not only in HA's 15-minute restore data.
+    records = durable_records(hass)
+    await records.writer.async_written()
+    assert records.get("second")["total_kg"] == 30.0
     # The next day is reported the next night.
     reports.clear()
     await fire_at(hass, freezer, DAY_START + timedelta(days=2, minutes=6))
@@ -278,6 +283,35 @@ async def test_the_last_report_survives_a_restart(
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     assert hass.states.get("sensor.site_last_report") is None
+
+
+async def test_the_durable_last_report_wins_over_older_restore_data(
+    hass: HomeAssistant, report_nodes: dict[int, str]
+) -> None:
+    """After a power cut the durable record (written with the report) is shown, not HA's older
+    restore data."""
+    last = {
+        "total_kg": 30.0,
+        "period": "day",
+        "start": "2026-03-01T00:00:00-08:00",
+        "end": "2026-03-02T00:00:00-08:00",
+        "generated_at": "2026-03-02T00:05:01-08:00",
+        "trigger": "schedule",
+        "files": [],
+    }
+    # The records of the last run (the nodes already loaded the table when they were set up).
+    records = durable_records(hass)
+    records.async_mark("p", lambda: last)
+    records.async_mark("broken", lambda: {"total": 1})
+    mock_restore_cache(hass, [State("sensor.site_last_report", "12.5", {"period": "month"})])
+    entry = await setup_node(hass, profile_entry("p", "Site", nodes=[report_nodes[1]]))
+    sensor = hass.states.get("sensor.site_last_report")
+    assert sensor is not None
+    assert float(sensor.state) == 30.0
+    assert sensor.attributes["generated_at"] == "2026-03-02T00:05:01-08:00"
+    assert entry.runtime_data.record() == last
+    broken = await setup_node(hass, profile_entry("broken", "Broken", nodes=[report_nodes[1]]))
+    assert broken.runtime_data.last is None
 
 
 async def test_profile_diagnostics(hass: HomeAssistant, report_nodes: dict[int, str]) -> None:

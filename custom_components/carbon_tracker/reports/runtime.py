@@ -10,7 +10,7 @@ last compiled hour) and carries the crossing that caused it. Each report goes ou
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import logging
 from typing import Any
@@ -25,6 +25,7 @@ from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_REPORT, EVENT_THRESHOLD_CROSSED
 from ..core.windows import next_window_start, window_start
+from ..durable import durable_records
 from ..nodes.runtime import Listeners
 from .build import ReportRequest, async_build, async_write_files, report_data
 from .profile_settings import ProfileSettings
@@ -68,6 +69,7 @@ class ProfileRuntime:
         self.settings = settings
         self.last: LastReport | None = None
         self.listeners = Listeners()
+        self._durable = durable_records(hass)
         self._unsubscribes: list[CALLBACK_TYPE] = []
         self._next: CALLBACK_TYPE | None = None
 
@@ -164,8 +166,24 @@ class ProfileRuntime:
             trigger,
             files,
         )
+        self._durable.async_mark(self.entry_id, self.record)
         self.listeners.async_notify()
         return data
+
+    def record(self) -> dict[str, Any] | None:
+        """The profile's durable record: its last report, as its sensor shows it."""
+        return None if self.last is None else asdict(self.last)
+
+    @callback
+    def async_restore_durable(self) -> None:
+        """Take the last report back from the durable record, if there is a readable one."""
+        record = self._durable.get(self.entry_id)
+        if not isinstance(record, dict):
+            return
+        try:
+            self.last = LastReport(**record)
+        except TypeError:
+            _LOGGER.debug("%s: durable record of the last report unreadable", self.name)
 
     async def _async_notify(self, data: dict[str, Any]) -> None:
         """A readable summary in HA's server language."""

@@ -18,9 +18,11 @@ async def async_build_profile(
     hass: HomeAssistant, entry: ReportProfileConfigEntry
 ) -> ProfileRuntime:
     """The profile's runtime, from its options."""
-    return ProfileRuntime(
+    runtime = ProfileRuntime(
         hass, entry.entry_id, entry.title, ProfileSettings.from_entry(entry.options)
     )
+    runtime.async_restore_durable()
+    return runtime
 
 
 async def async_start_profile(hass: HomeAssistant, entry: ReportProfileConfigEntry) -> None:
