@@ -43,7 +43,7 @@ import urllib.request
 
 import aiohttp
 
-from devtools.seed import HOST, NodeSpec, seed
+from devtools.seed import HOST, GroupSpec, NodeSpec, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "carbon_tracker"
@@ -143,12 +143,14 @@ class LiveHass:
         name: str = "Carbon Tracker live",
         integration: Path = INTEGRATION,
         declaration_port: int | None = None,
+        groups: Iterable[GroupSpec] = (),
     ) -> Self:
         """Write configuration.yaml, link the integration and seed .storage; nothing runs yet.
 
         ``integration`` is the folder linked as custom_components/carbon_tracker: by default this
         checkout's, another one to run another version. ``declaration_port``: the demo person
-        gets a personal declaration entry on that port (load ``person:`` to use it).
+        gets a personal declaration entry on that port (load ``person:`` to use it). ``groups``:
+        binding groups over the nodes' ports (``devtools.seed.GroupSpec``).
         """
         config_dir = Path(directory or tempfile.mkdtemp(prefix="carbon-tracker-live-")).resolve()
         config_dir.mkdir(parents=True, exist_ok=True)
@@ -166,6 +168,7 @@ class LiveHass:
             nodes=list(nodes),
             access_token=True,
             declaration_port=declaration_port,
+            groups=groups,
         )
         token = _run_async(seeding, timeout=60)
         if token is None:

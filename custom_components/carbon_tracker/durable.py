@@ -35,7 +35,7 @@ _LOGGER = logging.getLogger(__name__)
 STORE_VERSION = 1
 STORE_KEY = f"{DOMAIN}.durable"
 # A change is on disk at most this long after it happened (plus the write itself).
-WRITE_DELAY = 0.5
+WRITE_DELAY = 0.75
 DATA_DURABLE: HassKey[DurableRecords] = HassKey(f"{DOMAIN}_durable")
 
 type Snapshot = Callable[[], Any]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 import math
 import os
@@ -43,6 +44,12 @@ NODES = [
     ("Node C", "sensor.meter_c", 3, CUSTOM),
     ("Node D", "sensor.meter_d", 4, CUSTOM),
 ]
+# A binding group over them (A against C and D, over the year) and the demo person's declarations.
+GROUPS = [("Site", "total_vs_sub", [1], [3, 4], {"window": "year"})]
+GROUP_TOTAL = "sensor.site_total"
+GROUP_SUBS = "sensor.site_sum_of_sub_meters"
+DECLARED_TOTAL = "sensor.demo_declared_total"
+DECLARATION_PORT = 10
 CARBON = {
     "A": "sensor.node_a_carbon_emissions",
     "C": "sensor.node_c_carbon_emissions",
@@ -54,6 +61,8 @@ METER_ATTRIBUTES = {
     "device_class": "energy",
 }
 CONFIGURATION = """
+person:
+
 input_number:
   meter_c:
     min: 0
@@ -100,6 +109,8 @@ class Driver:
     reading_a: float = 1000.0
     raw_d: float = 500.0
     kills: int = 0
+    # The last kg declared for each day (declaring a day again replaces it).
+    declared: dict[str, float] = field(default_factory=dict)
 
     # --- the meters ---------------------------------------------------------------------------
 
@@ -132,9 +143,20 @@ class Driver:
                 self.raw_d += kwh
                 self.report_d()
 
+    def declare(self) -> None:
+        """The demo user declares a random day of the last few (answered once it is stored)."""
+        day = (datetime.now(UTC).date() - timedelta(days=self.rng.randint(0, 5))).isoformat()
+        kg = 0.25 * self.rng.randint(1, 40)
+        self.live.request(
+            "POST", "/api/services/carbon_tracker/declare?return_response", {"date": day, "kg": kg}
+        )
+        self.declared[day] = kg
+
     def burst(self, steps: int) -> None:
         for _ in range(steps):
             self.step()
+            if self.rng.random() < 0.2:
+                self.declare()
             time.sleep(self.rng.uniform(0.0, 0.3))
 
     # --- the cuts -----------------------------------------------------------------------------
@@ -175,6 +197,9 @@ class Outcome:
     """What the run ended with."""
 
     totals: dict[str, float | None]
+    group: tuple[float | None, float | None]
+    declared: float | None
+    declared_exact: float
     exact: dict[str, float]
     forgot: dict[str, float]
     drops: dict[str, list[tuple[float, float]]]
@@ -194,7 +219,9 @@ def recorded_drops(live: LiveHass, entity_id: str) -> list[tuple[float, float]]:
 def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> Iterator[Outcome]:
     """Run the experiment once."""
     directory = tmp_path_factory.mktemp("power-cuts")
-    with LiveHass.create(NODES, directory=directory) as live:
+    with LiveHass.create(
+        NODES, directory=directory, declaration_port=DECLARATION_PORT, groups=GROUPS
+    ) as live:
         with (live.config_dir / "configuration.yaml").open("a") as config:
             config.write(CONFIGURATION)
         driver = Driver(live, random.Random(SEED))
@@ -208,7 +235,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
             driver.burst(driver.rng.randint(4, 12))
             if driver.kills >= reset_at:
                 # A reset of A while HA is down, after a quiet second (a reset meter cannot give
-                # back what was counted in the last half second before the cut).
+                # back what was counted in the last second before the cut).
                 time.sleep(1.5)
                 driver.cut(reset_a=True)
                 reset_at = KILLS + 1
@@ -223,11 +250,23 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
             if totals["A"] is not None and abs(totals["A"] - exact["A"]) <= TOLERANCE:
                 break
             time.sleep(0.2)
+        time.sleep(1.5)  # the group publishes at most once a second
+        group = (number(live.get_state(GROUP_TOTAL)), number(live.get_state(GROUP_SUBS)))
+        declared = number(live.get_state(DECLARED_TOTAL))
         live.stop()
         drops = {which: recorded_drops(live, CARBON[which]) for which in "ACD"}
         forgot = {which: kwh * FACTOR for which, kwh in driver.forgot_kwh.items()}
         print(f"\npower cuts: {driver.kills} kills, exact {exact}, shown {totals}, forgot {forgot}")
-        yield Outcome(totals, exact, forgot, drops, driver.kills)
+        yield Outcome(
+            totals,
+            group,
+            declared,
+            sum(driver.declared.values()),
+            exact,
+            forgot,
+            drops,
+            driver.kills,
+        )
 
 
 def test_the_run_had_its_kills(outcome: Outcome) -> None:
@@ -252,3 +291,18 @@ def test_a_meter_ha_restores_loses_at_most_what_it_forgot(outcome: Outcome, whic
 def test_no_recorded_carbon_state_ever_went_down(outcome: Outcome, which: str) -> None:
     """HA's statistics read a drop of a total_increasing sensor as a new cycle: there is none."""
     assert outcome.drops[which] == []
+
+
+def test_the_group_follows_its_members_exactly(outcome: Outcome) -> None:
+    """The group's sums are its members' totals (all counted within this year's window)."""
+    total, subs = outcome.group
+    node_a, node_c, node_d = (outcome.totals[which] for which in "ACD")
+    assert None not in (total, subs, node_a, node_c, node_d)
+    assert total == pytest.approx(node_a, abs=TOLERANCE)
+    assert subs == pytest.approx(node_c + node_d, abs=TOLERANCE)  # type: ignore[operator]
+
+
+def test_every_acknowledged_declaration_is_kept(outcome: Outcome) -> None:
+    """Each day's last declaration, whatever the kills: the total is their sum."""
+    assert outcome.declared_exact > 0
+    assert outcome.declared == pytest.approx(outcome.declared_exact, abs=TOLERANCE)

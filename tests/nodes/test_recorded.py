@@ -143,18 +143,8 @@ def test_nothing_recorded_is_none(recorded: list[State] | None) -> None:
 
 def durable_record(hass_storage: dict[str, Any], baseline_at: float) -> None:
     """The node's durable record from before the cut: 20 kg with the meter at 100 kWh."""
-    record = {
-        "accumulator": {
-            "total": 20.0,
-            "baseline": 100.0,
-            "baseline_at": baseline_at,
-            "last_reset": None,
-            "held_spike": None,
-        },
-        "source": SOURCE,
-        "per_unit": "kWh",
-        "source_uid": None,
-    }
+    # [total, baseline, baseline_at, last_reset, holding, held spike, source, per unit, uid]
+    record = [20.0, 100.0, baseline_at, None, False, None, SOURCE, "kWh", None]
     hass_storage[DURABLE_KEY] = store_file(DURABLE_KEY, {ENTRY_ID: record})
 
 
@@ -246,9 +236,9 @@ async def test_every_counted_reading_is_in_the_durable_record_at_once(
     await hass.async_block_till_done()
     set_meter(hass, 110)
     await hass.async_block_till_done()
-    record = hass_storage[DURABLE_KEY]["data"][entry.entry_id]
-    assert record["accumulator"]["total"] == approx(5.0)
-    assert record["accumulator"]["baseline"] == 110.0
+    total, baseline, *_, source, per_unit, _uid = hass_storage[DURABLE_KEY]["data"][entry.entry_id]
+    assert total == approx(5.0)
+    assert (baseline, source, per_unit) == (110.0, SOURCE, "kWh")
     await hass.config_entries.async_remove(entry.entry_id)
     await hass.async_block_till_done()
     await durable_records(hass).writer.async_write_now()
@@ -270,3 +260,23 @@ async def test_a_recorder_that_cannot_answer_makes_it_a_reset(
         await async_restart_at(hass, hass_storage, dt_util.utcnow().timestamp(), 3)
     assert carbon(hass) == approx(21.5)
     assert "could not say whether" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "record",
+    [{"accumulator": {"total": 20.0}}, [20.0, 100.0], ["x", 1, 2, 3, 4, None, SOURCE, "kWh", None]],
+)
+async def test_an_unreadable_durable_record_is_not_used(
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    caplog: pytest.LogCaptureFixture,
+    record: Any,
+) -> None:
+    """The node falls back to HA's restore data (10 kg at 80 kWh) and says so in the log."""
+    hass_storage[DURABLE_KEY] = store_file(DURABLE_KEY, {ENTRY_ID: record})
+    restored_older_total(hass)
+    await setup_node(hass, node_entry(entry_id=ENTRY_ID))
+    set_meter(hass, 84)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(12.0)
+    assert "unreadable" in caplog.text

@@ -339,14 +339,13 @@ class NodeRuntime:
 
     # --- restore --------------------------------------------------------------------------
 
-    def record(self) -> dict[str, Any]:
-        """The node's durable record: what a start after a power cut continues from."""
-        return {
-            "accumulator": self.accumulator.as_dict(),
-            "source": self.settings.source,
-            "per_unit": self.per_unit,
-            "source_uid": self.source_uid,
-        }
+    def record(self) -> list[Any]:
+        """The node's durable record: what a start after a power cut continues from.
+
+        The accumulator's row, then the source, the unit readings are priced per and the
+        source's registry id: one list per node (a factory has thousands).
+        """
+        return [*self.accumulator.as_row(), self.settings.source, self.per_unit, self.source_uid]
 
     @callback
     def async_mark_changed(self) -> None:
@@ -357,16 +356,14 @@ class NodeRuntime:
     def async_restore_durable(self) -> bool:
         """Continue from the durable record of the last run, if there is one; whether there was."""
         record = self._durable.get(self.entry_id)
-        if not isinstance(record, dict) or not isinstance(record.get("accumulator"), dict):
+        try:
+            *row, source, per_unit, source_uid = record
+            accumulator = CarbonAccumulator.row_as_dict(row)
+        except TypeError, ValueError:
+            if record is not None:
+                _LOGGER.warning("Durable record of %s is unreadable; not used", self.name)
             return False
-        self.async_restore(
-            NodeSnapshot(
-                record["accumulator"],
-                str(record.get("source", "")),
-                record.get("per_unit"),
-                record.get("source_uid"),
-            )
-        )
+        self.async_restore(NodeSnapshot(accumulator, str(source), per_unit, source_uid))
         return self.restored_total is not None
 
     def snapshot(self) -> NodeSnapshot:
