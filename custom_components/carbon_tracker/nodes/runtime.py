@@ -348,11 +348,6 @@ class NodeRuntime:
         return [*self.accumulator.as_row(), self.settings.source, self.per_unit, self.source_uid]
 
     @callback
-    def async_mark_changed(self) -> None:
-        """The record changed: it is on disk within the durable write delay."""
-        self._durable.async_mark(self.entry_id, self._record)
-
-    @callback
     def async_restore_durable(self) -> bool:
         """Continue from the durable record of the last run, if there is one; whether there was."""
         record = self._durable.get(self.entry_id)
@@ -586,10 +581,6 @@ class NodeRuntime:
         self.last_reading = float(state.state)
         self.last_reading_unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
         await self._async_carry_over_last_shown()
-        if (newest := self.hass.states.get(self.settings.source)) is not None and (
-            newest.last_updated_timestamp > state.last_updated_timestamp
-        ):
-            self.async_take(newest)
 
     def _catch_up(self, outcome: Outcome) -> bool:
         """The first reading after a restore; True when the total can be shown now.
@@ -636,6 +627,12 @@ class NodeRuntime:
         self._durable.async_mark(self.entry_id, self._record)
         for update in self.total_listeners:
             update()
+        # Readings that came while the recorder was asked: the newest one says it all.
+        newest = self.hass.states.get(self.settings.source)
+        if newest is not None and newest.last_updated_timestamp > (
+            self.accumulator.baseline_at or 0.0
+        ):
+            self.async_take(newest)
 
     def _skip(self, state: State) -> None:
         """A missing or non-numeric reading: skipped, the baseline stays (logged once)."""
