@@ -10,8 +10,9 @@ record on disk at most ``WRITE_DELAY`` seconds later:
 * **Never postponed.** A round starts a fixed delay after its first change; later changes join it
   (or the next round), so a steady stream cannot push a write away, unlike a delayed save that
   restarts its delay on each change.
-* **Off the event loop.** The loop takes each changed record (a small dict) and a shallow copy of
-  the table; JSON encoding and the atomic, fsynced file write run in the executor (HA's ``Store``).
+* **Off the event loop.** The loop takes each changed record (a small list or dict) and a shallow
+  copy of the table; JSON encoding and the atomic, fsynced file write run in the executor (HA's
+  ``Store``).
 * **Awaitable.** ``async_written`` returns once everything marked before the call is on disk: an
   action or a webhook answers after its records are durable.
 """

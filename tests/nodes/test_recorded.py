@@ -91,8 +91,17 @@ async def test_without_a_recorder_the_reset_counts_on_the_restored_total(
     assert carbon(hass) == approx(11.5)
 
 
-async def test_readings_while_looking_up_are_counted_once(hass: HomeAssistant) -> None:
-    """The sensor stays unknown until the look-up answers; readings meanwhile count as usual."""
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"last_reset": "2026-12-01T00:00:00+00:00"}],
+    ids=["reset found by its reading", "reset announced by a new last_reset"],
+)
+async def test_readings_while_looking_up_are_counted_once(
+    hass: HomeAssistant, extra: dict[str, str]
+) -> None:
+    """The sensor stays unknown until the look-up answers; a reading that came meanwhile is
+    taken once the answer is in, whether the reset was found by its reading (the recorder's
+    history asked too) or announced by the meter."""
     answer = asyncio.Event()
 
     async def slow_recorder(hass: HomeAssistant, entity_id: str) -> float:
@@ -104,9 +113,9 @@ async def test_readings_while_looking_up_are_counted_once(hass: HomeAssistant) -
         "custom_components.carbon_tracker.nodes.runtime.async_last_shown_total", slow_recorder
     ):
         await setup_node(hass, node_entry(entry_id=ENTRY_ID))
-        set_meter(hass, 3)
+        set_meter(hass, 3, **extra)
         await hass.async_block_till_done(wait_background_tasks=False)
-        set_meter(hass, 4)
+        set_meter(hass, 4, **extra)
         await hass.async_block_till_done(wait_background_tasks=False)
         assert hass.states.get(CARBON).state == STATE_UNKNOWN
         answer.set()
@@ -280,29 +289,3 @@ async def test_an_unreadable_durable_record_is_not_used(
     await hass.async_block_till_done()
     assert carbon(hass) == approx(12.0)
     assert "unreadable" in caplog.text
-
-
-async def test_readings_while_looking_up_after_a_new_last_reset_are_counted(
-    hass: HomeAssistant,
-) -> None:
-    """A reset the meter announces (a new last_reset) is not asked of the recorder's history, but
-    the last total shown is: a reading that came meanwhile is taken once the answer is in."""
-    answer = asyncio.Event()
-
-    async def slow_recorder(hass: HomeAssistant, entity_id: str) -> float:
-        await answer.wait()
-        return 25.0
-
-    restored_older_total(hass)
-    with patch(
-        "custom_components.carbon_tracker.nodes.runtime.async_last_shown_total", slow_recorder
-    ):
-        await setup_node(hass, node_entry(entry_id=ENTRY_ID))
-        set_meter(hass, 3, last_reset="2026-12-01T00:00:00+00:00")
-        await hass.async_block_till_done(wait_background_tasks=False)
-        set_meter(hass, 4, last_reset="2026-12-01T00:00:00+00:00")
-        await hass.async_block_till_done(wait_background_tasks=False)
-        assert hass.states.get(CARBON).state == STATE_UNKNOWN
-        answer.set()
-        await hass.async_block_till_done()
-    assert carbon(hass) == approx(27.0)
