@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from string import Formatter
 from typing import Any
+from unittest.mock import patch
 
 from homeassistant import config_entries
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
@@ -14,6 +15,7 @@ from homeassistant.data_entry_flow import FlowResult, FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import async_get_platforms
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -250,3 +252,11 @@ def assert_refused(
 def store_file(key: str, data: Any) -> dict[str, Any]:
     """What HA's Store keeps under ``key`` (version 1), as the hass_storage fixture holds it."""
     return {"version": 1, "minor_version": 1, "key": key, "data": data}
+
+
+def refusing_disk() -> Any:
+    """While active, every Store write fails as on a full disk (HA's Store would log it and go on)."""
+    return patch(
+        "homeassistant.helpers.storage.Store._async_write_data",
+        side_effect=WriteError("No space left on device"),
+    )

@@ -7,10 +7,11 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.core import HomeAssistant
+import pytest
 
 from custom_components.carbon_tracker import durable
-from custom_components.carbon_tracker.durable import STORE_KEY, async_setup_durable
-from tests.common import store_file
+from custom_components.carbon_tracker.durable import STORE_KEY, NotSaved, async_setup_durable
+from tests.common import refusing_disk, store_file
 
 DELAY = 0.5
 
@@ -76,3 +77,30 @@ async def test_a_record_is_read_back_and_a_forgotten_one_is_gone(
     records.async_forget("never there")
     await records.writer.async_write_now()
     assert on_disk(hass_storage) == {"kept": {"kg": 1.0}}
+
+
+async def test_a_round_the_disk_refuses_is_not_acknowledged_and_is_tried_again(
+    hass: HomeAssistant, hass_storage: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Disk full: who waits is told, the error is logged once, and the records stay in memory
+    until a round is written; everything marked meanwhile goes with it."""
+    records = await async_setup_durable(hass)
+    with refusing_disk():
+        records.async_mark("entry", lambda: {"kg": 1.0})
+        with pytest.raises(NotSaved):
+            await records.writer.async_written()
+        retry = records.writer._timer
+        assert isinstance(retry, asyncio.TimerHandle)
+        assert retry.when() - hass.loop.time() == pytest.approx(durable.RETRY_DELAY, abs=0.5)
+        records.async_mark("other", lambda: {"kg": 2.0})
+        # Writing now (HA stops) tries at once, and leaves the next try in place.
+        await records.writer.async_write_now()
+        assert isinstance(records.writer._timer, asyncio.TimerHandle)
+    assert on_disk(hass_storage) == {}
+    assert records.get("entry") == {"kg": 1.0}
+    assert caplog.text.count("Could not write") == 1
+    assert "No space left on device" in caplog.text
+    await records.writer.async_write_now()
+    assert on_disk(hass_storage) == {"entry": {"kg": 1.0}, "other": {"kg": 2.0}}
+    assert "is written again" in caplog.text
+    await records.writer.async_written()

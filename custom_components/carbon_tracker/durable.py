@@ -15,6 +15,9 @@ record on disk at most ``WRITE_DELAY`` seconds later:
   ``Store``).
 * **Awaitable.** ``async_written`` returns once everything marked before the call is on disk: an
   action or a webhook answers after its records are durable.
+* **Honest about the disk.** HA's ``Store`` logs a failed write and goes on; ``CheckedStore`` raises
+  instead, so a waiter is told ``NotSaved`` (nothing is acknowledged that is not on disk), the
+  error is logged once, and the round is tried again ``RETRY_DELAY`` later with everything in it.
 """
 
 from __future__ import annotations
@@ -26,8 +29,11 @@ from typing import Any
 
 from homeassistant.const import EVENT_HOMEASSISTANT_FINAL_WRITE
 from homeassistant.core import Event, HomeAssistant, callback
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.storage import Store
+from homeassistant.util.file import WriteError
 from homeassistant.util.hass_dict import HassKey
+from homeassistant.util.json import SerializationError
 
 from .const import DOMAIN
 
@@ -37,15 +43,57 @@ STORE_VERSION = 1
 STORE_KEY = f"{DOMAIN}.durable"
 # A change is on disk at most this long after it happened (plus the write itself).
 WRITE_DELAY = 0.75
+# A round the disk refused is tried again this long after (everything marked since included).
+RETRY_DELAY = 5.0
 DATA_DURABLE: HassKey[DurableRecords] = HassKey(f"{DOMAIN}_durable")
 
 type Snapshot = Callable[[], Any]
 
 
+class NotSaved(HomeAssistantError):
+    """The disk refused the write: what was asked is kept in memory but not acknowledged."""
+
+    def __init__(self, key: str) -> None:
+        """Name the store that could not be written."""
+        super().__init__(
+            translation_domain=DOMAIN, translation_key="not_saved", translation_placeholders={}
+        )
+        self.key = key
+
+
+class CheckedStore[T](Store[T]):
+    """A ``Store`` whose save raises ``NotSaved`` when the file was not written.
+
+    HA's ``Store`` logs a failed write (disk full, read-only file system) and returns as if it had
+    written: an acknowledgement on top of it would be a promise the disk did not keep.
+    """
+
+    _write_error: Exception | None = None
+
+    async def _async_write_data(self, data: dict[str, Any]) -> None:
+        # The one place Store writes (and the one its test double replaces): the error is kept
+        # for async_save before Store swallows it.
+        try:
+            await super()._async_write_data(data)
+        except (SerializationError, WriteError) as err:
+            self._write_error = err
+            raise
+
+    async def async_save(self, data: T) -> None:
+        """Save, or raise ``NotSaved``."""
+        self._write_error = None
+        await super().async_save(data)
+        if (error := self._write_error) is not None:
+            self._write_error = None
+            raise NotSaved(self.key) from error
+
+
 class CoalescedWriter:
     """Writes one store at most ``WRITE_DELAY`` after a change, never postponed by later ones."""
 
-    def __init__(self, hass: HomeAssistant, store: Store[Any], build: Callable[[], Any]) -> None:
+    def __init__(
+        self, hass: HomeAssistant, store: CheckedStore[Any], build: Callable[[], Any]
+    ) -> None:
         """``build()`` is called on the loop when a round starts: it returns what is written."""
         self.hass = hass
         self._store = store
@@ -56,6 +104,7 @@ class CoalescedWriter:
         self._marked = 0
         self._written = 0
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._failing = False
 
     @callback
     def async_changed(self) -> None:
@@ -73,7 +122,10 @@ class CoalescedWriter:
         await future
 
     async def async_write_now(self) -> None:
-        """Write what is marked without waiting for the round's delay (unload, stop)."""
+        """Write what is marked without waiting for the round's delay (HA stops).
+
+        A write the disk refuses is logged, and tried again later.
+        """
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -82,11 +134,19 @@ class CoalescedWriter:
         while (writing := self._writing) is not None:
             await asyncio.shield(writing)
 
+    async def async_close(self) -> None:
+        """Write what is marked now, and nothing after (its owner unloads: a new one takes over)."""
+        await self.async_write_now()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
     @callback
-    def _async_schedule_round(self) -> asyncio.Handle:
+    def _async_schedule_round(self, delay: float | None = None) -> asyncio.Handle:
         """The next round, a delay from now (with no delay: at the loop's next turn)."""
-        if WRITE_DELAY > 0:
-            return self.hass.loop.call_later(WRITE_DELAY, self._async_start_round)
+        delay = WRITE_DELAY if delay is None else delay
+        if delay > 0:
+            return self.hass.loop.call_later(delay, self._async_start_round)
         return self.hass.loop.call_soon(self._async_start_round)
 
     @callback
@@ -104,9 +164,15 @@ class CoalescedWriter:
     async def _async_write(self, marked: int, data: Any) -> None:
         try:
             await self._store.async_save(data)
+        except NotSaved as err:
+            self._async_refused(marked, err)
+            return
         finally:
             if self._writing is asyncio.current_task():
                 self._writing = None
+        if self._failing:
+            self._failing = False
+            _LOGGER.warning("%s is written again", self._store.path)
         self._written = max(self._written, marked)
         waiting, self._waiters = self._waiters, []
         for wanted, future in waiting:
@@ -117,6 +183,30 @@ class CoalescedWriter:
         if self._written < self._marked and self._timer is None:
             # Changes came in while writing: the next round, a full delay after this one.
             self._timer = self._async_schedule_round()
+
+    @callback
+    def _async_refused(self, marked: int, err: NotSaved) -> None:
+        """The disk refused the round: its waiters are told, and it is tried again later.
+
+        What the round held stays in memory (the next round is built from it again), so
+        nothing is lost while the process runs; nothing is acknowledged either.
+        """
+        if not self._failing:
+            self._failing = True
+            _LOGGER.error(
+                "Could not write %s (%s); trying again every %.0f s",
+                self._store.path,
+                err.__cause__,
+                RETRY_DELAY,
+            )
+        waiting, self._waiters = self._waiters, []
+        for wanted, future in waiting:
+            if wanted > marked:
+                self._waiters.append((wanted, future))
+            elif not future.done():
+                future.set_exception(NotSaved(self._store.key))
+        if self._timer is None:
+            self._timer = self._async_schedule_round(RETRY_DELAY)
 
 
 class DurableRecords:
@@ -165,9 +255,11 @@ class DurableRecords:
         return dict(records)
 
 
-def durable_store(hass: HomeAssistant) -> Store[dict[str, Any]]:
+def durable_store(hass: HomeAssistant) -> CheckedStore[dict[str, Any]]:
     """The file of the records: written atomically and fsynced, encoded in the executor."""
-    return Store(hass, STORE_VERSION, STORE_KEY, atomic_writes=True, serialize_in_event_loop=False)
+    return CheckedStore(
+        hass, STORE_VERSION, STORE_KEY, atomic_writes=True, serialize_in_event_loop=False
+    )
 
 
 async def async_setup_durable(hass: HomeAssistant) -> DurableRecords:

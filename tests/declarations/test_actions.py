@@ -13,7 +13,7 @@ from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -27,7 +27,7 @@ import voluptuous as vol
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.declarations.runtime import EVENT_DECLARED
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
-from tests.common import declaration_entry, state_number
+from tests.common import declaration_entry, refusing_disk, state_number
 
 from .conftest import People
 
@@ -438,19 +438,14 @@ async def test_a_declaration_is_a_port_of_groups(
 async def test_a_declaration_the_store_cannot_keep_is_not_counted(
     hass: HomeAssistant, people: People, alex_entry: MockConfigEntry
 ) -> None:
-    """The disk refuses the write: the action fails and the book is what the store still holds."""
+    """The disk refuses the write (HA's Store would log it and go on): the action fails with a
+    translated error and the book is what the store still holds."""
     await declare(hass, people.alex.id, date="2026-11-24", kg=2)
     runtime = alex_entry.runtime_data
-    with (
-        patch.object(runtime._store, "async_save", side_effect=OSError("disk full")),
-        pytest.raises(OSError, match="disk full"),
-    ):
-        await declare(hass, people.alex.id, date="2026-11-24", kg=7)
-    with (
-        patch.object(runtime._store, "async_save", side_effect=OSError("disk full")),
-        pytest.raises(OSError, match="disk full"),
-    ):
-        await declare(hass, people.alex.id, kg=1)
+    for fields in ({"date": "2026-11-24", "kg": 7}, {"kg": 1}):
+        with refusing_disk(), pytest.raises(HomeAssistantError) as refused:
+            await declare(hass, people.alex.id, **fields)
+        assert refused.value.translation_key == "not_saved"
     assert runtime.book.total == 2.0
     assert set(runtime.book.days) == {date(2026, 11, 24)}
     assert runtime.book.day_kg(date(2026, 11, 24)) == 2.0

@@ -16,7 +16,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 import pytest
@@ -25,9 +25,10 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import voluptuous as vol
 
 from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.durable import RETRY_DELAY
 from custom_components.carbon_tracker.logistics import intake
 from custom_components.carbon_tracker.logistics.runtime import LogisticsRuntime
-from tests.common import add_nodes, setup_node
+from tests.common import add_nodes, refusing_disk, setup_node
 
 HOOK = "/api/webhook/secret-hook"
 HGV = 0.10163
@@ -378,6 +379,8 @@ async def test_webhook_non_object_records(
         (b'"a string"', "not_records"),
         (b"42", "not_records"),
         (b"null", "not_records"),
+        # Nested deeper than the JSON parser goes (it raises RecursionError, not ValueError).
+        (b"[" * 200_000 + b"]" * 200_000, "not_json"),
     ],
 )
 async def test_webhook_bad_bodies(
@@ -759,3 +762,33 @@ async def test_immediate_reload_keeps_the_records(
     await record(hass, port=20, **shipment("SO-2"))
     key = f"{DOMAIN}.logistics.{entry.entry_id}"
     assert set(hass_storage[key]["data"]["orders"]) == {"SO-1", "SO-2"}
+
+
+async def test_an_order_the_disk_refuses_is_not_acknowledged(
+    hass: HomeAssistant,
+    entry: MockConfigEntry,
+    hass_client_no_auth: ClientSessionGenerator,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Disk full: the action raises a translated error, the webhook answers 503; once the disk
+    takes writes again, the same batch resent is acknowledged (once on disk) and counted once."""
+    client = await hass_client_no_auth()
+    key = f"{DOMAIN}.logistics.{entry.entry_id}"
+    with refusing_disk():
+        with pytest.raises(HomeAssistantError) as refused:
+            await record(hass, port=20, **shipment("D-1"))
+        assert refused.value.translation_key == "not_saved"
+        response = await client.post(HOOK, json=shipment("D-2"))
+        assert response.status == 503
+        assert await response.json() == {"error": "not_saved", "retry_after_s": RETRY_DELAY}
+    assert key not in hass_storage
+    kg_each = total(entry) / 2
+    assert kg_each > 0
+    # The sender retries: both orders answered unchanged, after they are on disk.
+    answer = await record(hass, port=20, **shipment("D-1"))
+    assert answer["results"][0]["outcome"] == "unchanged"
+    assert set(hass_storage[key]["data"]["orders"]) == {"D-1", "D-2"}
+    response = await client.post(HOOK, json=shipment("D-2"))
+    assert response.status == 200
+    assert (await response.json())["results"][0]["outcome"] == "unchanged"
+    assert total(entry) == pytest.approx(2 * kg_each)

@@ -15,10 +15,10 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import Context, HomeAssistant, callback
-from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..durable import CheckedStore
 from ..nodes.runtime import Listeners
 from .book import Book, Declaration, Line, check_day, declare
 from .settings import DeclarationSettings
@@ -29,9 +29,11 @@ EVENT_DECLARED = "carbon_tracker_declared"
 type DeclarationConfigEntry = ConfigEntry[DeclarationRuntime]
 
 
-def book_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
-    """The store a person's book is kept in."""
-    return Store(hass, STORE_VERSION, f"{DOMAIN}.declarations.{entry_id}")
+def book_store(hass: HomeAssistant, entry_id: str) -> CheckedStore[dict[str, Any]]:
+    """The store a person's book is kept in: written atomically and fsynced, or refused."""
+    return CheckedStore(
+        hass, STORE_VERSION, f"{DOMAIN}.declarations.{entry_id}", atomic_writes=True
+    )
 
 
 class DeclarationRuntime:

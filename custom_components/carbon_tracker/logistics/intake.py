@@ -21,6 +21,7 @@ from homeassistant.helpers import config_validation as cv
 import voluptuous as vol
 
 from ..const import CONF_PORT, DOMAIN
+from ..durable import RETRY_DELAY, NotSaved
 from ..errors import CarbonTrackerError
 from ..kinds import EntryKind, entries_of_kind
 from .runtime import LogisticsRuntime
@@ -171,7 +172,8 @@ async def async_handle_webhook(
         )
     try:
         payload = json.loads(body)
-    except ValueError:
+    except ValueError, RecursionError:
+        # RecursionError: brackets nested deeper than the parser goes; not a body we take.
         return web.json_response({"error": "not_json"}, status=400)
     if isinstance(payload, dict) and isinstance(payload.get("records"), list):
         records = payload["records"]
@@ -183,4 +185,9 @@ async def async_handle_webhook(
         return web.json_response({"error": "not_records"}, status=400)
     if len(records) > MAX_RECORDS:
         return web.json_response({"error": "too_many_records", "limit": MAX_RECORDS}, status=413)
-    return web.json_response(_answer(await runtime.async_record(records)))
+    try:
+        results = await runtime.async_record(records)
+    except NotSaved:
+        # Counted in memory, not on disk: not acknowledged. A resend counts each order once.
+        return web.json_response({"error": "not_saved", "retry_after_s": RETRY_DELAY}, status=503)
+    return web.json_response(_answer(results))

@@ -16,11 +16,10 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers.storage import Store
 
 from ..const import DOMAIN
 from ..core.compensated import CompensatedSum
-from ..durable import CoalescedWriter
+from ..durable import CheckedStore, CoalescedWriter
 from ..nodes.runtime import Listeners
 from .ledger import (
     Entry,
@@ -42,11 +41,11 @@ SLICE = 1000  # records worked between two yields to the event loop
 type LogisticsConfigEntry = ConfigEntry[LogisticsRuntime]
 
 
-def ledger_store(hass: HomeAssistant, entry_id: str) -> Store[dict[str, Any]]:
+def ledger_store(hass: HomeAssistant, entry_id: str) -> CheckedStore[dict[str, Any]]:
     """The store an entry's ledger is kept in."""
     # Serialised in the executor: a ledger of tens of thousands of orders is not turned into JSON
     # on the event loop. Written atomically and fsynced: an acknowledged order survives a cut.
-    return Store(
+    return CheckedStore(
         hass,
         STORE_VERSION,
         f"{DOMAIN}.logistics.{entry_id}",
@@ -92,7 +91,7 @@ class LogisticsRuntime:
 
     async def async_flush(self) -> None:
         """Write what is not on disk yet now (the entry unloads or reloads)."""
-        await self._writer.async_write_now()
+        await self._writer.async_close()
 
     def _saved_now(self) -> dict[str, Any]:
         """The ledger to write, taken on the loop when a write starts.
@@ -114,12 +113,15 @@ class LogisticsRuntime:
 
         A record is checked and priced whole before it touches the ledger: a bad one changes
         nothing, a good one is never half applied. The answers come once the records they
-        count are on disk: an acknowledged order survives a power cut.
+        count are on disk: an acknowledged order survives a power cut. When the disk refuses
+        the write, ``NotSaved`` is raised instead of an answer: the records stay counted in
+        memory and go to disk with the next round, and a resend of the batch (answered
+        "unchanged") is acknowledged once they are there.
         """
         settings = self.settings
         results: list[dict[str, Any]] = []
         modes_before = set(self.ledger.by_mode)
-        changed = False
+        changed = taken = False
         for index, raw in enumerate(raws):
             if index and not index % SLICE:
                 await asyncio.sleep(0)
@@ -136,6 +138,7 @@ class LogisticsRuntime:
                 results.append(_refused(order_id, kg))
                 continue
             outcome, moved = self.ledger.apply(shipment, kg)
+            taken = True
             changed = changed or outcome is not Outcome.UNCHANGED
             if outcome is Outcome.CORRECTED:
                 _LOGGER.info(
@@ -150,6 +153,8 @@ class LogisticsRuntime:
                 for add_mode in self.new_mode_listeners:
                     add_mode(mode)
             self.listeners.async_notify()
+        if taken:
+            # Also for a batch that changed nothing: it may resend one whose write failed.
             await self._writer.async_written()
         return results
 
