@@ -144,13 +144,15 @@ class LiveHass:
         integration: Path = INTEGRATION,
         declaration_port: int | None = None,
         groups: Iterable[GroupSpec] = (),
+        logistics: tuple[int, str] | None = None,
     ) -> Self:
         """Write configuration.yaml, link the integration and seed .storage; nothing runs yet.
 
         ``integration`` is the folder linked as custom_components/carbon_tracker: by default this
         checkout's, another one to run another version. ``declaration_port``: the demo person
         gets a personal declaration entry on that port (load ``person:`` to use it). ``groups``:
-        binding groups over the nodes' ports (``devtools.seed.GroupSpec``).
+        binding groups over the nodes' ports (``devtools.seed.GroupSpec``). ``logistics``: (port,
+        webhook id) of a warehouse's logistics entry (load ``webhook:`` to post to it).
         """
         config_dir = Path(directory or tempfile.mkdtemp(prefix="carbon-tracker-live-")).resolve()
         config_dir.mkdir(parents=True, exist_ok=True)
@@ -169,6 +171,7 @@ class LiveHass:
             access_token=True,
             declaration_port=declaration_port,
             groups=groups,
+            logistics=logistics,
         )
         token = _run_async(seeding, timeout=60)
         if token is None:

@@ -184,6 +184,27 @@ def declaration_entry(port: int, form_path: str) -> ConfigEntry:
     )
 
 
+def logistics_entry(port: int, webhook_id: str) -> ConfigEntry:
+    """A warehouse shipping one product (10 kg a unit) by HGV, priced per tonne-km (DESNZ 2025)."""
+    return ConfigEntry(
+        data={"kind": "logistics", "webhook_id": webhook_id},
+        discovery_keys={},
+        domain="carbon_tracker",
+        minor_version=3,
+        options={
+            "port": port,
+            "method": "tonne_km",
+            "products": [{"model": "BOX", "kg_per_unit": 10.0}],
+            "modes": {},
+        },
+        source="user",
+        subentries_data=None,
+        title="Warehouse",
+        unique_id=None,
+        version=1,
+    )
+
+
 def quick_form_script() -> str:
     """scripts.yaml: the quick declaration form, made from the shipped blueprint."""
     return (
@@ -320,13 +341,15 @@ async def seed(
     groups: Iterable[GroupSpec] = (),
     access_token: bool = False,
     declaration_port: int | None = None,
+    logistics: tuple[int, str] | None = None,
 ) -> str | None:
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
 
     The demo user is also a person (``person.demo``, once ``person:`` is loaded), and the quick
     declaration form is a script (once ``script: !include scripts.yaml`` is loaded), on the
     dashboard's "Declare" view. With ``declaration_port`` the person has a declaration entry on
-    that port. Returns a long-lived access token of the demo user when ``access_token`` is set.
+    that port. ``logistics`` (port, webhook id) adds a warehouse's logistics entry. Returns a
+    long-lived access token of the demo user when ``access_token`` is set.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
@@ -378,6 +401,8 @@ async def seed(
     others = group_entries(groups, nodes_by_port)
     if declaration_port is not None:
         others.append(declaration_entry(declaration_port, f"/{DASHBOARD_URL}/declare"))
+    if logistics is not None:
+        others.append(logistics_entry(*logistics))
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
         {"entries": [entry.as_storage_fragment for entry in entries + others]}
     )

@@ -255,7 +255,7 @@ def store_file(key: str, data: Any) -> dict[str, Any]:
 
 
 def refusing_disk() -> Any:
-    """While active, every Store write fails as on a full disk (HA's Store would log it and go on)."""
+    """While active, every Store write fails as on a full disk (HA's Store logs it and goes on)."""
     return patch(
         "homeassistant.helpers.storage.Store._async_write_data",
         side_effect=WriteError("No space left on device"),

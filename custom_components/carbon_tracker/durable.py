@@ -23,7 +23,7 @@ record on disk at most ``WRITE_DELAY`` seconds later:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 import logging
 from typing import Any
 
@@ -61,7 +61,7 @@ class NotSaved(HomeAssistantError):
         self.key = key
 
 
-class CheckedStore[T](Store[T]):
+class CheckedStore[T: Mapping[str, Any] | Sequence[Any]](Store[T]):
     """A ``Store`` whose save raises ``NotSaved`` when the file was not written.
 
     HA's ``Store`` logs a failed write (disk full, read-only file system) and returns as if it had

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant

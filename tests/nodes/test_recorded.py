@@ -9,11 +9,14 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant.const import STATE_UNKNOWN
-from homeassistant.core import HomeAssistant, State
+from homeassistant.core import CoreState, HomeAssistant, State
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 import pytest
-from pytest_homeassistant_custom_component.common import mock_restore_cache_with_extra_data
+from pytest_homeassistant_custom_component.common import (
+    mock_restore_cache,
+    mock_restore_cache_with_extra_data,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -210,6 +213,63 @@ async def test_a_meter_back_at_an_older_reading_of_its_own_counts_nothing_twice(
         "restored": "60",
         "reached": "100",
     }
+
+
+SENSOR_AT_60 = {
+    # What a restored sensor (here an integration sensor) saved: the value it goes on from.
+    "native_value": {"__type": "<class 'decimal.Decimal'>", "decimal_str": "60.0004"},
+    "native_unit_of_measurement": "kWh",
+}
+
+
+@pytest.mark.parametrize(
+    ("ha_restarted", "restored", "extra", "expected_kg"),
+    [
+        # HA restored the meter to 60 kWh at this start; it counted 3 more before the node saw
+        # it: 63 is an older reading of its own plus new counting, held below 100.
+        (True, "60", None, 20.0),
+        # The same from a restored sensor's own data (its state was dumped before it showed one).
+        (True, "unknown", SENSOR_AT_60, 20.0),
+        # Restored to 70, yet reading 63: below what HA restored, so a reset during the outage.
+        (True, "70", None, 51.5),
+        # Restored in another unit, or to nothing usable: the recorder decides (never saw 63).
+        (True, "unknown", None, 51.5),
+        (True, "unknown", {**SENSOR_AT_60, "native_unit_of_measurement": "MWh"}, 51.5),
+        # The entry reloaded while HA ran: HA's restore data is from its own start, long ago,
+        # and says nothing about this reading: a reset.
+        (False, "60", None, 51.5),
+    ],
+)
+async def test_a_meter_that_goes_on_from_its_restored_reading_counts_nothing_twice(  # noqa: PLR0917
+    recorder_mock: None,
+    hass: HomeAssistant,
+    hass_storage: dict[str, Any],
+    ha_restarted: bool,
+    restored: str,
+    extra: dict[str, Any] | None,
+    expected_kg: float,
+) -> None:
+    """An integration (Riemann sum) sensor shows nothing until it has counted again: its first
+    reading after the start (63) is one the recorder never saw, but HA's restore data says what
+    it went back to."""
+    cut_at = await async_meter_history(hass)
+    hass.states.async_remove(SOURCE)
+    await async_wait_recording_done(hass)
+    meter = State(SOURCE, restored, {"unit_of_measurement": "kWh"})
+    if extra is None:
+        mock_restore_cache(hass, (meter,))
+    else:
+        mock_restore_cache_with_extra_data(hass, ((meter, extra),))
+    if ha_restarted:
+        hass.set_state(CoreState.starting)
+    await async_restart_at(hass, hass_storage, cut_at, 63)
+    hass.set_state(CoreState.running)
+    assert carbon(hass) == approx(expected_kg)
+    went_back = ir.async_get(hass).async_get_issue(DOMAIN, f"source_went_back_{ENTRY_ID}")
+    assert (went_back is not None) is (expected_kg == 20.0)
+    set_meter(hass, 104)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(expected_kg + (2.0 if expected_kg == 20.0 else 20.5))
 
 
 async def test_a_reading_it_never_had_is_a_reset_counted_from_zero(

@@ -1,15 +1,22 @@
-"""What the recorder remembers: a node's last total shown, and its meter's readings before a cut.
+"""What HA remembers of a cut: the last total shown, the meter's readings, what it was restored to.
 
-Read only on a rare path (the first reading after a restart fell below the restored baseline), in
-the recorder's executor, never from a state-change callback.
+That is: a node's last total shown, its meter's readings before the cut, and the reading HA
+restored its meter to at this start.
+
+Read only on a rare path (the first reading after a restart fell below the restored baseline), the
+recorder in its executor, never from a state-change callback.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from math import isfinite
+from typing import Any
 
+from homeassistant.components.sensor import SensorExtraStoredData
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import restore_state
 from homeassistant.util import dt as dt_util
 
 # A few states back: the newest is the "unknown" the sensor shows from the start until it has
@@ -60,6 +67,41 @@ async def async_reading_seen_before(
         except ValueError:
             continue
     return False
+
+
+def meter_restored_at_or_below(
+    hass: HomeAssistant, entity_id: str, reading: float, unit: str | None
+) -> bool:
+    """Whether HA restored the meter, at this start, to a reading at or below ``reading``.
+
+    An integration (Riemann sum) sensor, a utility meter or a helper is restored from HA's dump
+    and goes on counting from there: its first reading is that older reading plus what it counted
+    since, a number the recorder never saw. HA's restore data (read once at start, in memory)
+    holds the reading it went back to: a restored sensor's own value (what it goes on from, even
+    where the dump caught it showing nothing yet), else the state.
+    """
+    try:
+        stored = restore_state.async_get(hass).last_states.get(entity_id)
+    except KeyError:  # restore data not loaded (a bare test hass)
+        return False
+    if stored is None:
+        return False
+    value: Any = stored.state.state
+    stored_unit = stored.state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+    sensor = (
+        None
+        if stored.extra_data is None
+        else SensorExtraStoredData.from_dict(stored.extra_data.as_dict())
+    )
+    if sensor is not None and sensor.native_value is not None:
+        value, stored_unit = sensor.native_value, sensor.native_unit_of_measurement
+    if stored_unit != unit:
+        return False
+    try:
+        restored = float(value)
+    except TypeError, ValueError:
+        return False
+    return isfinite(restored) and restored <= reading
 
 
 def _newest_number(states: list[State]) -> float | None:

@@ -25,6 +25,7 @@ from homeassistant.const import (
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
+    CoreState,
     Event,
     EventStateChangedData,
     HomeAssistant,
@@ -68,7 +69,11 @@ from ..issues import (
 from .accumulator import RESET_RATIO, CarbonAccumulator, Outcome
 from .hub import node_hub
 from .lookup import emissions_entity_id
-from .recorded import async_last_shown_total, async_reading_seen_before
+from .recorded import (
+    async_last_shown_total,
+    async_reading_seen_before,
+    meter_restored_at_or_below,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -221,6 +226,7 @@ class NodeRuntime:
     # A factory has thousands of nodes: no per-instance dict.
     __slots__ = (
         "_durable",
+        "_ha_restarted",
         "_jump_issue_open",
         "_lifting",
         "_multipliers",
@@ -267,6 +273,9 @@ class NodeRuntime:
         # The total restored at start, and whether the last one shown is being looked up.
         self.restored_total: float | None = None
         self._lifting = False
+        # Whether the restore came with HA's own start (not a reload): only then did HA restore
+        # the meter too.
+        self._ha_restarted = False
         self.factor: float | None = (
             1.0 if settings.mode is FactorMode.CARBON else settings.static_factor
         )
@@ -391,6 +400,7 @@ class NodeRuntime:
         self.accumulator = accumulator
         self.caught_up = False
         self.restored_total = accumulator.total
+        self._ha_restarted = self.hass.state is not CoreState.running
         if self.settings.mode is FactorMode.ENTITY:
             # The baseline stays in the intensity's last unit until the intensity says otherwise.
             self.per_unit = stored.per_unit
@@ -542,9 +552,14 @@ class NodeRuntime:
         """Count the first reading after a restart as a reset, or start again from it."""
         accumulator = self.accumulator
         reached = accumulator.baseline
+        reading = float(state.state)
+        unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
         try:
-            went_back = await async_reading_seen_before(
-                self.hass, self.settings.source, float(state.state), accumulator.baseline_at
+            went_back = (
+                self._ha_restarted
+                and meter_restored_at_or_below(self.hass, self.settings.source, reading, unit)
+            ) or await async_reading_seen_before(
+                self.hass, self.settings.source, reading, accumulator.baseline_at
             )
         except Exception as err:
             _LOGGER.warning(
