@@ -10,6 +10,7 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNKNOWN
 from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.restore_state import RestoreEntity
 import pytest
 from pytest_homeassistant_custom_component.common import (
     mock_restore_cache,
@@ -17,7 +18,8 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.carbon_tracker.const import DOMAIN
-from custom_components.carbon_tracker.nodes.entities import CarbonEmissionsSensor, NodeStoredData
+from custom_components.carbon_tracker.durable import STORE_KEY as DURABLE_KEY
+from custom_components.carbon_tracker.nodes.entities import NodeStoredData
 from tests.common import (
     CARBON,
     SOURCE,
@@ -126,22 +128,19 @@ async def test_downtime_counted_once_when_the_source_comes_up_after_the_node(
     assert carbon(hass) == approx(14.5)
 
 
-async def test_restart_round_trip_through_the_restore_store(hass: HomeAssistant) -> None:
-    """What the sensor writes on unload is what it reads back on the next setup."""
+async def test_restart_round_trip_through_the_durable_record(
+    hass: HomeAssistant, hass_storage: dict[str, Any]
+) -> None:
+    """What the node writes is what it reads back on the next setup; HA's restore data has no
+    copy of it (the sensor is not a restore entity)."""
     set_meter(hass, 100)
     entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID))
     set_meter(hass, 110)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(5.0)
-
-    sensor = entity_object(hass, CARBON)
-    assert isinstance(sensor, CarbonEmissionsSensor)
-    extra = sensor.extra_restore_state_data.as_dict()
-    assert extra["entry_id"] == ENTRY_ID
-    assert extra["accumulator"]["baseline"] == 110.0
-    assert extra["source"] == SOURCE
-    assert extra["per_unit"] == "kWh"
-
+    total, baseline, *_, source, per_unit, _uid = hass_storage[DURABLE_KEY]["data"][ENTRY_ID]
+    assert (total, baseline, source, per_unit) == (5.0, 110.0, SOURCE, "kWh")
+    assert not isinstance(entity_object(hass, CARBON), RestoreEntity)
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     set_meter(hass, 120)

@@ -13,7 +13,6 @@ from typing import Any, Self
 
 from homeassistant.components.number import NumberEntity, NumberMode
 from homeassistant.components.sensor import (
-    RestoreSensor,
     SensorDeviceClass,
     SensorEntity,
     SensorExtraStoredData,
@@ -21,7 +20,7 @@ from homeassistant.components.sensor import (
 )
 from homeassistant.const import EntityCategory, Platform, UnitOfMass
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers import entity_registry as er, restore_state
 from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
@@ -87,7 +86,7 @@ def async_node_numbers(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> l
 
 @dataclass
 class NodeStoredData(SensorExtraStoredData):
-    """What a node must remember across restarts besides its state."""
+    """What versions before the durable records saved of a node in HA's restore data."""
 
     accumulator: dict[str, Any]
     source: str
@@ -98,7 +97,7 @@ class NodeStoredData(SensorExtraStoredData):
     entry_id: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        """Serialise for the restore-state store."""
+        """As it was saved in the restore-state store."""
         data = super().as_dict()
         data.update(
             accumulator=self.accumulator,
@@ -136,7 +135,7 @@ class NodeStoredData(SensorExtraStoredData):
         return saved is not None and saved >= entry_created
 
 
-class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
+class CarbonEmissionsSensor(TrackingNodeEntity, SensorEntity):
     """Cumulative kg CO2e of a node's source: each new reading adds delta x factor.
 
     No attributes: every one would be merged and compared on each write, the hot path; the
@@ -154,25 +153,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
 
-    @property
-    def extra_restore_state_data(self) -> NodeStoredData:
-        """Persist total, baseline and the unit the baseline is expressed in."""
-        snapshot = self._node.snapshot()
-        return NodeStoredData(
-            self._node.total,
-            self._attr_native_unit_of_measurement,
-            snapshot.accumulator,
-            snapshot.source,
-            snapshot.per_unit,
-            snapshot.source_uid,
-            self._entry_id,
-        )
-
     async def async_added_to_hass(self) -> None:
         """Restore, then let the runtime follow the source and write each new total.
 
-        The durable record (at most a second old) is the node's own; HA's restore data (up to 15
-        minutes old) is only read for a node that has none yet: one saved by an older version.
+        The durable record (at most a second old) is the node's own. The sensor is not a restore
+        entity: HA's restore data would keep a second, older copy of every node in memory and
+        encode all of them on the event loop every 15 minutes. What an older version saved
+        there is read once, for a node that has no durable record yet (HA forgets it at its next
+        dump, by then the durable record has it).
         """
         await super().async_added_to_hass()
         node = self._node
@@ -190,13 +178,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, RestoreSensor):
         self._node.total_listeners.async_remove(self.async_write_ha_state)
 
     async def _async_stored_node(self) -> NodeStoredData | None:
-        if (extra := await self.async_get_last_extra_data()) is None:
+        """What a version before the durable records left in HA's restore data, if anything."""
+        last = restore_state.async_get(self.hass).last_states.get(self.entity_id)
+        if last is None or last.extra_data is None:
             return None
-        stored = NodeStoredData.from_dict(extra.as_dict())
+        stored = NodeStoredData.from_dict(last.extra_data.as_dict())
         if stored is None:
             return None
-        last_state = await self.async_get_last_state()
-        saved = None if last_state is None else last_state.last_updated
+        saved = last.state.last_updated
         if not stored.belongs_to(self._entry_id, self._entry_created, saved):
             _LOGGER.debug("%s: stored state of a removed node ignored", self.entity_id)
             return None

@@ -42,27 +42,31 @@ async def async_last_shown_total(hass: HomeAssistant, entity_id: str) -> float |
 
 
 async def async_reading_seen_before(
-    hass: HomeAssistant, entity_id: str, reading: float, cut_at: float | None
+    hass: HomeAssistant, entity_id: str, reading: State, cut_at: float | None
 ) -> bool:
-    """Whether the meter showed ``reading`` in the minutes before ``cut_at``.
+    """Whether the meter showed ``reading``'s value in the minutes before ``cut_at``.
 
     If so, it went back to an older reading of its own (HA restored it), rather than being reset
-    to a new count.
+    to a new count. The reading itself is not one of them, however soon after the cut it came.
     """
     if cut_at is None or "recorder" not in hass.config.components:
         return False
     from homeassistant.components.recorder import history  # noqa: PLC0415
     from homeassistant.helpers.recorder import get_instance  # noqa: PLC0415
 
-    end = dt_util.utc_from_timestamp(cut_at) + timedelta(seconds=1)
+    value = float(reading.state)
+    taken_at = reading.last_updated_timestamp
+    end = dt_util.utc_from_timestamp(min(cut_at + 1.0, taken_at))
     states = await get_instance(hass).async_add_executor_job(
         lambda: history.state_changes_during_period(
             hass, end - RESTORE_DUMP_REACH, end, entity_id, no_attributes=True
         )
     )
     for state in states.get(entity_id.lower(), []):
+        if state.last_updated_timestamp >= taken_at:
+            continue
         try:
-            if float(state.state) == reading:
+            if float(state.state) == value:
                 return True
         except ValueError:
             continue

@@ -370,12 +370,6 @@ class NodeRuntime:
         self.async_restore(NodeSnapshot(accumulator, str(source), per_unit, source_uid))
         return self.restored_total is not None
 
-    def snapshot(self) -> NodeSnapshot:
-        """What the carbon sensor stores for the next start."""
-        return NodeSnapshot(
-            self.accumulator.as_dict(), self.settings.source, self.per_unit, self.source_uid
-        )
-
     @callback
     def async_restore(self, stored: NodeSnapshot) -> None:
         """Take over the total and baseline the carbon sensor restored (before starting)."""
@@ -559,7 +553,7 @@ class NodeRuntime:
                 self._ha_restarted
                 and meter_restored_at_or_below(self.hass, self.settings.source, reading, unit)
             ) or await async_reading_seen_before(
-                self.hass, self.settings.source, reading, accumulator.baseline_at
+                self.hass, self.settings.source, state, accumulator.baseline_at
             )
         except Exception as err:
             _LOGGER.warning(
