@@ -18,6 +18,7 @@ from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
 from ..const import CONF_PORT, DOMAIN
@@ -64,15 +65,20 @@ IntakeError = CarbonTrackerError
 
 
 def async_register_logistics_actions(hass: HomeAssistant) -> None:
-    """Register the record and import actions (from ``async_setup``)."""
-    hass.services.async_register(
+    """Register the record and import actions (from ``async_setup``).
+
+    They write the ledger and read server files: administrators (and automations) only.
+    """
+    async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_RECORD_SHIPMENT,
         _async_record_shipment,
         schema=RECORD_SHIPMENT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
+    async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_IMPORT_SHIPMENTS,
         _async_import_shipments,

@@ -7,10 +7,12 @@ from typing import Any
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
 from ..const import CONF_GROUP_NUMBER, CONF_PORT, DOMAIN
 from ..core.windows import Period
+from ..errors import async_require_admin
 from ..kinds import EntryKind
 from .backfill import async_backfill
 from .build import (
@@ -57,7 +59,11 @@ BACKFILL_SCHEMA = vol.Schema(
 
 
 def async_register_report_actions(hass: HomeAssistant) -> None:
-    """Register the report actions (from ``async_setup``)."""
+    """Register the report actions (from ``async_setup``).
+
+    Backfill writes long-term statistics: administrators only. A report is read by anyone who
+    may call actions; writing its files asks for an administrator.
+    """
     hass.services.async_register(
         DOMAIN,
         SERVICE_GENERATE_REPORT,
@@ -65,7 +71,8 @@ def async_register_report_actions(hass: HomeAssistant) -> None:
         schema=GENERATE_REPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    hass.services.async_register(
+    async_register_admin_service(
+        hass,
         DOMAIN,
         SERVICE_BACKFILL,
         _async_backfill,
@@ -137,6 +144,8 @@ def request_from_call(hass: HomeAssistant, data: dict[str, Any]) -> ReportReques
 async def _async_generate_report(call: ServiceCall) -> ServiceResponse:
     """Build the report; write its files; answer with it."""
     hass = call.hass
+    if call.data["formats"]:
+        await async_require_admin(call)
     request = request_from_call(hass, dict(call.data))
     report = await async_build(hass, request)
     files = await async_write_files(hass, report, request, call.data["formats"])
