@@ -195,7 +195,29 @@ BAD_RECORDS: list[tuple[Any, str | None, str, str]] = [
     (shipment("BAD-8", quantity="lots"), "BAD-8", "bad_quantity", "lots"),
     (shipment("BAD-9", distance_km=0), "BAD-9", "bad_distance", "0"),
     (shipment("BAD-10", distance_km="far"), "BAD-10", "bad_distance", "far"),
-    (shipment("BAD-11", quantity=1e300, distance_km=1e300), "BAD-11", "bad_quantity", "1e+300"),
+    # Finite, yet beyond any real shipment: totals would overflow.
+    (
+        shipment("BAD-11", quantity=1e300, distance_km=1e300),
+        "BAD-11",
+        "out_of_range",
+        "quantity 1e+300 > 1e+09",
+    ),
+    (shipment("BAD-12", distance_km=60000), "BAD-12", "out_of_range", "distance_km 60000 > 50000"),
+    # 12.5 kg x 1e8 units = 1.25 Mt in one record.
+    (shipment("BAD-13", quantity=1e8), "BAD-13", "out_of_range", "tonnes 1.25e+06 > 1e+06"),
+    # Valid ISO 8601 that no time in UTC can be, and a year no shipment has.
+    (
+        shipment("BAD-14", time="0001-01-01T00:00+01:00"),
+        "BAD-14",
+        "bad_time",
+        "0001-01-01T00:00+01:00",
+    ),
+    (
+        shipment("BAD-15", time="1850-01-01T00:00+00:00"),
+        "BAD-15",
+        "out_of_range",
+        "time 1850-01-01T00:00+00:00",
+    ),
 ]
 GOOD_RECORDS = [
     (shipment("OK-1"), SO_1_KG),

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from fractions import Fraction
+from math import isfinite
 from typing import Any
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
 from custom_components.carbon_tracker.logistics.ledger import (
+    MAX_DISTANCE_KM,
+    MAX_KG,
+    MAX_QUANTITY,
     REQUIRED,
     Ledger,
     Method,
@@ -273,9 +277,47 @@ def test_per_km_without_a_product_factor_has_no_intensity() -> None:
     )
 
 
-def test_a_price_too_large_for_a_float_is_refused() -> None:
-    huge = shipment(quantity=1e300, distance_km=1e300)
-    assert isinstance(price(huge, PRODUCTS, MODES, Method.TONNE_KM), RecordError)
+@settings(max_examples=300)
+@given(
+    st.floats() | st.integers() | st.text(max_size=8),
+    st.floats() | st.integers() | st.text(max_size=8),
+    st.sampled_from(list(Method)),
+)
+def test_every_record_priced_is_within_the_limits(
+    quantity: Any, distance: Any, method: Method
+) -> None:
+    """Any quantity and distance, huge and finite included: refused, or priced within the
+    plausibility limits, so that the totals of any realistic ledger stay finite."""
+    parsed = parse_record(record(quantity=quantity, distance_km=distance))
+    if isinstance(parsed, RecordError):
+        assert parsed.problem in {
+            RecordProblem.MISSING_FIELD,  # blank text
+            RecordProblem.BAD_QUANTITY,
+            RecordProblem.BAD_DISTANCE,
+            RecordProblem.OUT_OF_RANGE,
+        }
+        return
+    assert 0 < parsed.quantity <= MAX_QUANTITY
+    assert 0 < parsed.distance_km <= MAX_DISTANCE_KM
+    kg = price(parsed, PRODUCTS, MODES, method)
+    if isinstance(kg, RecordError):
+        assert kg.problem in {RecordProblem.OUT_OF_RANGE, RecordProblem.NO_INTENSITY}
+        return
+    assert 0 <= kg <= MAX_KG
+    ledger = Ledger()
+    ledger.apply(parsed, kg)
+    ledger.total.add(kg * 1e6)  # a million records like it
+    assert isfinite(ledger.total.value)
+
+
+def test_a_time_no_utc_time_can_be_is_a_bad_time() -> None:
+    """Valid ISO 8601 that overflows in UTC, refused like any bad time (not an internal error)."""
+    assert parse_record(record(time="0001-01-01T00:00+01:00")) == RecordError(
+        RecordProblem.BAD_TIME, "0001-01-01T00:00+01:00"
+    )
+    assert parse_record(record(time="9999-12-31T23:59-01:00")) == RecordError(
+        RecordProblem.BAD_TIME, "9999-12-31T23:59-01:00"
+    )
 
 
 # Ledger ----------------------------------------------------------------------------------------

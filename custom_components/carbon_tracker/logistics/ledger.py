@@ -11,6 +11,9 @@ The ledger keys every record by its order id. The same order with the same conte
 no-op; with different content it is a correction: its old figure is replaced, so the totals move by
 the difference. A record is checked and priced completely before anything is applied, so a bad
 record in a batch changes nothing and a good one is never half applied.
+
+Each record is bounded by plausibility limits (``LIMITS``): every field finite is not enough,
+since finite records (a quantity of 1e300) add up to an infinite total.
 """
 
 from __future__ import annotations
@@ -24,6 +27,20 @@ from math import isfinite
 from typing import Any, NamedTuple
 
 from ..core.compensated import CompensatedSum
+
+# Plausibility limits of one record: what no real shipment exceeds. They keep every total finite
+# (a ledger of a million records at the largest figure is 1e14 kg).
+MAX_QUANTITY = 1e9  # units in one record
+MAX_DISTANCE_KM = 50_000.0  # longer than once around the Earth
+MAX_TONNES = 1e6  # over twice the largest ship afloat
+MAX_KG = 1e8  # 100 kt CO2e from one record
+FIRST_YEAR, LAST_YEAR = 1900, 2200  # a shipment's time, in UTC
+LIMITS = {
+    "quantity": MAX_QUANTITY,
+    "distance_km": MAX_DISTANCE_KM,
+    "tonnes": MAX_TONNES,
+    "kg": MAX_KG,
+}
 
 
 class Method(StrEnum):
@@ -43,6 +60,7 @@ class RecordProblem(StrEnum):
     BAD_QUANTITY = "record_bad_quantity"
     BAD_DISTANCE = "record_bad_distance"
     NO_INTENSITY = "record_no_intensity"
+    OUT_OF_RANGE = "record_out_of_range"
 
 
 class Outcome(StrEnum):
@@ -132,12 +150,25 @@ def parse_record(raw: Mapping[str, Any]) -> Shipment | RecordError:
             return RecordError(RecordProblem.BAD_TIME, str(raw["time"]))
     if not isinstance(time, datetime) or time.tzinfo is None:
         return RecordError(RecordProblem.BAD_TIME, str(raw["time"]))
+    try:
+        # Valid ISO 8601 can still fall outside what a time in UTC can be (0001-01-01T00:00+01:00).
+        year = time.astimezone(UTC).year
+    except OverflowError:
+        return RecordError(RecordProblem.BAD_TIME, str(raw["time"]))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        return RecordError(RecordProblem.OUT_OF_RANGE, f"time {raw['time']}")
     quantity = _positive(raw["quantity"])
     if quantity is None:
         return RecordError(RecordProblem.BAD_QUANTITY, str(raw["quantity"]))
+    if quantity > MAX_QUANTITY:
+        return RecordError(RecordProblem.OUT_OF_RANGE, f"quantity {quantity:g} > {MAX_QUANTITY:g}")
     distance = _positive(raw["distance_km"])
     if distance is None:
         return RecordError(RecordProblem.BAD_DISTANCE, str(raw["distance_km"]))
+    if distance > MAX_DISTANCE_KM:
+        return RecordError(
+            RecordProblem.OUT_OF_RANGE, f"distance_km {distance:g} > {MAX_DISTANCE_KM:g}"
+        )
     return Shipment(
         str(raw["order_id"]),
         time,
@@ -173,10 +204,12 @@ def price(
     mode = modes.get(shipment.mode)
     if mode is None:
         return RecordError(RecordProblem.UNKNOWN_MODE, shipment.mode)
+    tonnes = product.kg_per_unit * shipment.quantity / 1000.0
+    if tonnes > MAX_TONNES:
+        return RecordError(RecordProblem.OUT_OF_RANGE, f"tonnes {tonnes:g} > {MAX_TONNES:g}")
     if method is Method.TONNE_KM:
         if mode.kg_per_tonne_km is None:
             return RecordError(RecordProblem.NO_INTENSITY, mode.id)
-        tonnes = product.kg_per_unit * shipment.quantity / 1000.0
         kg = tonnes * shipment.distance_km * mode.kg_per_tonne_km
     elif product.kg_co2e_per_km is None:
         return RecordError(RecordProblem.NO_INTENSITY, product.model)
@@ -187,9 +220,9 @@ def price(
             * shipment.quantity
             * mode.per_km_multiplier
         )
-    if not isfinite(kg):
-        # An absurd quantity or distance: counting it would make every total infinite.
-        return RecordError(RecordProblem.BAD_QUANTITY, str(shipment.quantity))
+    if not isfinite(kg) or kg > MAX_KG:
+        # Counting it would make the totals implausible, and in the end infinite.
+        return RecordError(RecordProblem.OUT_OF_RANGE, f"kg {kg:g} > {MAX_KG:g}")
     return kg
 
 
