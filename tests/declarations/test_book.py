@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from itertools import pairwise
 import re
@@ -195,6 +195,9 @@ def test_the_total_is_the_sum_of_each_days_latest_declaration(
 
 
 PARIS = ZoneInfo("Europe/Paris")
+NEW_YORK = ZoneInfo("America/New_York")
+TOKYO = ZoneInfo("Asia/Tokyo")
+CHATHAM = ZoneInfo("Pacific/Chatham")  # +12:45 / +13:45
 
 
 def test_each_day_counts_in_the_period_its_midnight_is_in() -> None:
@@ -205,14 +208,14 @@ def test_each_day_counts_in_the_period_its_midnight_is_in() -> None:
         (datetime(2026, 11, 1, tzinfo=PARIS), datetime(2026, 12, 1, tzinfo=PARIS)),
         (datetime(2026, 12, 1, tzinfo=PARIS), datetime(2027, 1, 1, tzinfo=PARIS)),
     ]
-    assert kg_in_periods(days, months) == [1.5, 2.25, None]
+    assert kg_in_periods(days, months, PARIS) == [1.5, 2.25, None]
     hours = [
         (datetime(2026, 11, 1, hour, tzinfo=PARIS), datetime(2026, 11, 1, hour + 1, tzinfo=PARIS))
         for hour in range(2)
     ]
-    assert kg_in_periods(days, hours) == [2.0, None]
-    assert kg_in_periods(days, []) == []
-    assert kg_in_periods({}, months) == [None, None, None]
+    assert kg_in_periods(days, hours, PARIS) == [2.0, None]
+    assert kg_in_periods(days, [], PARIS) == []
+    assert kg_in_periods({}, months, PARIS) == [None, None, None]
 
 
 @given(
@@ -222,15 +225,20 @@ def test_each_day_counts_in_the_period_its_midnight_is_in() -> None:
         max_size=60,
     ),
     st.lists(st.integers(0, 130), min_size=2, max_size=12, unique=True).map(sorted),
+    st.sampled_from([PARIS, NEW_YORK, TOKYO, CHATHAM]),
+    st.booleans(),
 )
 def test_period_sums_against_an_exact_oracle(
-    kg_by_day: dict[date, float], cut_offsets: list[int]
+    kg_by_day: dict[date, float], cut_offsets: list[int], zone: ZoneInfo, in_utc: bool
 ) -> None:
-    """Periods cut at any local midnights (over a change of summer time): each sum is exact."""
+    """Periods cut at any local midnights (over a change of summer time), east or west of UTC,
+    given in local time or in UTC as reports give them: each sum is exact, each day in its own
+    period."""
     # Aware arithmetic keeps the wall time: each cut is a local midnight, summer time or not.
-    cuts = [datetime(2026, 9, 1, tzinfo=PARIS) + timedelta(days=offset) for offset in cut_offsets]
+    cuts = [datetime(2026, 9, 1, tzinfo=zone) + timedelta(days=offset) for offset in cut_offsets]
     periods = list(pairwise(cuts))
-    sums = kg_in_periods(kg_by_day, periods)
+    given_periods = [(start.astimezone(UTC), end.astimezone(UTC)) for start, end in periods]
+    sums = kg_in_periods(kg_by_day, given_periods if in_utc else periods, zone)
     for (start, end), found in zip(periods, sums, strict=True):
         inside = [Fraction(kg) for day, kg in kg_by_day.items() if start.date() <= day < end.date()]
         if not inside:

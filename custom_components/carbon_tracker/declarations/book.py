@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, tzinfo
 from enum import StrEnum
 from math import fsum, isfinite
 from typing import Any
@@ -182,18 +182,19 @@ class Book:
 
 
 def kg_in_periods(
-    kg_by_day: Mapping[date, float], periods: Sequence[tuple[datetime, datetime]]
+    kg_by_day: Mapping[date, float],
+    periods: Sequence[tuple[datetime, datetime]],
+    zone: tzinfo,
 ) -> list[float | None]:
-    """Each period's declared kg: the days whose start (local midnight) falls in it.
+    """Each period's declared kg: the days whose start (midnight in ``zone``) falls in it.
 
     A day counts once, in the period its start is in, whenever it was declared or corrected;
-    a period with no declared day has no figure (None). The periods are aware datetimes in the
-    time zone the days are local to.
+    a period with no declared day has no figure (None). The periods are aware datetimes in any
+    zone (reports work in UTC); ``zone`` is the one the days are local to, HA's.
     """
     days = sorted(kg_by_day)
     if not periods:
         return []
-    zone = periods[0][0].tzinfo
     starts = [datetime.combine(day, time(), zone) for day in days]
     sums: list[float | None] = []
     for start, end in periods:

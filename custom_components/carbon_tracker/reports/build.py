@@ -285,7 +285,9 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         ):
             # A person's day counts on that day, however late it was declared or corrected
             # (HA's statistics have it in the hour it was declared).
-            changes[entry_id] = kg_in_periods(entry.runtime_data.book.kg_by_day(), periods)
+            changes[entry_id] = kg_in_periods(
+                entry.runtime_data.book.kg_by_day(), periods, _zone()
+            )
     if not any(value is not None for values in changes.values() for value in values):
         raise ReportError("range_no_data", start=_local(request.start), end=_local(request.end))
     report = assemble(
