@@ -1036,6 +1036,36 @@ async def test_files_match_the_response(
     assert config_trees()[0] == after
 
 
+async def test_a_long_title_makes_a_short_unique_file_name(
+    hass: HomeAssistant, groups: dict[str, str], config_trees: Any
+) -> None:
+    """300 characters of title (over the 255 bytes a file name may have): the report is written,
+    under a shortened name that two titles alike in their first 80 characters do not share."""
+    before, _ = config_trees()
+    names = []
+    for ending in ("A", "B"):
+        title = "Quarterly carbon board for the whole site " * 8 + ending
+        assert len(title) > 300
+        response = await generate(
+            hass,
+            period="day",
+            start="2026-01-10 00:00:00",
+            end="2026-01-11 00:00:00",
+            title=title,
+            formats=["csv"],
+        )
+        assert response["title"] == title
+        (written,) = response["files"]
+        name = Path(written).name
+        assert len(name.encode()) < 128
+        assert name.startswith("quarterly_carbon_board_for_the_whole_site_quarterly")
+        assert name.endswith("_day_20260110T0000_20260111T0000.csv")
+        assert list(csv.reader(read_lines(Path(written)))) == csv_rows_of(response)
+        names.append(name)
+    assert names[0] != names[1]
+    assert len(config_trees()[0] - before) == 2
+
+
 async def test_markdown_to_the_gram_above_a_tonne(
     hass: HomeAssistant, report_nodes: dict[int, str], config_trees: Any
 ) -> None:

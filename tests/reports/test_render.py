@@ -21,7 +21,14 @@ from custom_components.carbon_tracker.reports.assembly import (
     Report,
     assemble,
 )
-from custom_components.carbon_tracker.reports.render import as_csv, as_data, as_markdown, kg, pct
+from custom_components.carbon_tracker.reports.render import (
+    FORMULA_STARTS,
+    as_csv,
+    as_data,
+    as_markdown,
+    kg,
+    pct,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PACIFIC = ZoneInfo("US/Pacific")
@@ -347,6 +354,24 @@ def test_as_csv_by_hand() -> None:
         "kg CO2 (scope 1; DEFRA 2024 (ng_kwh))",
         "4.0",
     ] in (rows)
+
+
+@pytest.mark.parametrize(
+    "name", ['=HYPERLINK("http://evil","open")', "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+)
+def test_as_csv_writes_no_cell_a_spreadsheet_reads_as_a_formula(name: str) -> None:
+    """A group named like a formula is written as text (a leading apostrophe); figures that
+    are negative stay numbers."""
+    group = GroupInfo("g9", name, None, TVS, ("ma",), ("t",))  # sub above total: error < 0
+    report = assemble(SHANGHAI_DAYS, NODES, [group], CHANGES, FORECASTS)
+    rows = list(csv.reader(io.StringIO(as_csv(report, SHANGHAI))))
+    subjects = {row[3] for row in rows if row[0] == "group"}
+    assert subjects == {"'" + name}
+    for row in rows:
+        for cell in row:
+            if cell.startswith(FORMULA_STARTS):
+                float(cell)  # only a number may start so (a negative error)
+    assert any(row[4] == "error_kg" and row[5].startswith("-") for row in rows)
 
 
 def test_as_csv_of_an_empty_report() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -285,9 +286,7 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         ):
             # A person's day counts on that day, however late it was declared or corrected
             # (HA's statistics have it in the hour it was declared).
-            changes[entry_id] = kg_in_periods(
-                entry.runtime_data.book.kg_by_day(), periods, _zone()
-            )
+            changes[entry_id] = kg_in_periods(entry.runtime_data.book.kg_by_day(), periods, _zone())
     if not any(value is not None for values in changes.values() for value in values):
         raise ReportError("range_no_data", start=_local(request.start), end=_local(request.end))
     report = assemble(
@@ -317,6 +316,19 @@ def report_data(report: Report, request: ReportRequest, trigger: str) -> dict[st
     )
 
 
+# File names stay well under the 255 bytes file systems allow, with the range and suffix added.
+MAX_SLUG = 80
+
+
+def file_slug(title: str) -> str:
+    """The title as a file name part: its slug, or a shortened one that stays unique to it."""
+    slug = slugify(title) or "report"
+    if len(slug) <= MAX_SLUG:
+        return slug
+    digest = hashlib.sha256(title.encode()).hexdigest()[:10]
+    return f"{slug[: MAX_SLUG - 11].rstrip('_')}_{digest}"
+
+
 async def async_write_files(
     hass: HomeAssistant, report: Report, request: ReportRequest, formats: Sequence[str]
 ) -> list[str]:
@@ -327,7 +339,7 @@ async def async_write_files(
     folder = Path(hass.config.path(str(REPORTS_FOLDER)))
     stem = "_".join(
         (
-            slugify(request.title) or "report",
+            file_slug(request.title),
             request.period.value,
             dt_util.as_local(request.start).strftime("%Y%m%dT%H%M"),
             dt_util.as_local(request.end).strftime("%Y%m%dT%H%M"),

@@ -108,10 +108,34 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
     }
 
 
+# A text cell starting with one of these is read as a formula by spreadsheets (CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _SafeWriter:
+    """A CSV writer whose text cells can never be read as formulas.
+
+    A name such as ``=HYPERLINK(...)`` is written with a leading apostrophe, shown as text.
+    Numbers stay numbers (a negative figure is a number, not text).
+    """
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\n")
+
+    def writerow(self, cells: list[Any]) -> None:
+        self._writer.writerow([_text_cell(cell) for cell in cells])
+
+
+def _text_cell(cell: Any) -> Any:
+    if isinstance(cell, str) and cell.startswith(FORMULA_STARTS):
+        return "'" + cell
+    return cell
+
+
 def as_csv(report: Report, zone: tzinfo) -> str:
     """One row per figure: section, period, what, the figure's name, its value."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(out)
     writer.writerow(["section", "period_start", "period_end", "subject", "figure", "value"])
     nodes = report.nodes
     for period in report.periods:
