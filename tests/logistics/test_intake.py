@@ -5,6 +5,7 @@ A1 weighs 12.5 kg, B2 2 kg; hgv 0.10163 kg CO2e per tonne-km (DESNZ 2025), inlan
 
 from __future__ import annotations
 
+import codecs
 from collections.abc import AsyncIterator
 from ipaddress import ip_address
 import json
@@ -814,3 +815,69 @@ async def test_an_order_the_disk_refuses_is_not_acknowledged(
     assert response.status == 200
     assert (await response.json())["results"][0]["outcome"] == "unchanged"
     assert total(entry) == pytest.approx(2 * kg_each)
+
+
+UTF_ROW = "E-1,2026-11-25T09:30:00+08:00,A1,20,340,hgv,Zürich Lager,Ålesund"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+async def test_import_utf16_with_its_bom_is_read(
+    hass: HomeAssistant, entry: MockConfigEntry, encoding: str
+) -> None:
+    """A spreadsheet's "Unicode text" export: UTF-16 with a byte order mark, unambiguous."""
+    bom = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE}.get(encoding, b"")
+    text = f"{CSV_HEADER}\r\n{UTF_ROW}\r\n"
+    await write_import(hass, "unicode.csv", bom + text.encode(encoding))
+    answer = await import_file(hass, file="unicode.csv")
+    assert answer["accepted"] == 1
+    assert total(entry) == pytest.approx(SO_1_KG)
+
+
+@pytest.mark.parametrize(
+    ("content", "key", "shown"),
+    [
+        # Latin-1 (or any legacy code page): not told apart reliably, so refused with advice.
+        (
+            f"{CSV_HEADER}\n{UTF_ROW}\n".encode("latin-1"),
+            "import_file_encoding",
+            'bad.csv is not UTF-8 or UTF-16 text (byte 110 cannot be read). Save it as "CSV '
+            'UTF-8" and import it again',
+        ),
+        (
+            f"{CSV_HEADER}\nX-1,2026-11-25T09:30:00+08:00,A1,{'9' * 200_000},340,hgv,,\n".encode(),
+            "import_file_not_csv",
+            "bad.csv cannot be read as CSV: field larger than field limit (131072)",
+        ),
+    ],
+)
+async def test_import_of_what_is_not_csv_text_is_refused(
+    hass: HomeAssistant, entry: MockConfigEntry, content: bytes, key: str, shown: str
+) -> None:
+    """A translated refusal, and nothing counted (no internal decoding or csv error)."""
+    await write_import(hass, "bad.csv", content)
+    with pytest.raises(ServiceValidationError) as raised:
+        await import_file(hass, file="bad.csv")
+    assert raised.value.translation_key == key
+    assert str(raised.value) == shown
+    assert total(entry) == 0.0
+
+
+async def test_import_file_name_with_a_nul_is_refused(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    with pytest.raises(ServiceValidationError) as raised:
+        await import_file(hass, file="orders\x00.csv")
+    assert raised.value.translation_key == "import_file_name_invalid"
+    assert str(raised.value) == "orders\\0.csv is not a file name (it holds a NUL character)"
+
+
+async def test_import_with_a_nul_in_a_field_refuses_that_record(
+    hass: HomeAssistant, entry: MockConfigEntry
+) -> None:
+    """Python's csv reads a NUL as a character: the record with it names no product."""
+    rows = [CSV_HEADER, "X-1,2026-11-25T09:30:00+08:00,A1\x00,20,340,hgv,,", UTF_ROW]
+    await write_import(hass, "nul.csv", "\n".join(rows) + "\n")
+    answer = await import_file(hass, file="nul.csv")
+    assert (answer["accepted"], answer["refused"]) == (1, 1)
+    assert answer["results"][0]["error"] == "record_unknown_product"
+    assert total(entry) == pytest.approx(SO_1_KG)

@@ -8,6 +8,7 @@ larger than the limit. Every answer lists each record's outcome or error.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -122,16 +123,21 @@ async def _async_import_shipments(call: ServiceCall) -> ServiceResponse:
     hass = call.hass
     runtime = _runtime(hass, dict(call.data))
     folder = Path(hass.config.path(str(IMPORT_FOLDER)))
-    text = await hass.async_add_executor_job(_read_import, folder, call.data["file"])
-    records = list(csv.DictReader(io.StringIO(text)))
+    records = await hass.async_add_executor_job(_read_import, folder, call.data["file"])
     if len(records) > MAX_RECORDS:
         raise IntakeError("too_many_records", count=len(records), limit=MAX_RECORDS)
     answer = _answer(await runtime.async_record(records))
     return {"file": call.data["file"], **answer}
 
 
-def _read_import(folder: Path, name: str) -> str:
-    """The file's text; refused when it is outside the folder, missing or too large."""
+def _read_import(folder: Path, name: str) -> list[dict[str | Any, str | Any]]:
+    """The file's rows, or a translated refusal.
+
+    Refused: a path outside the folder, a missing or too large file, text in no known
+    encoding, or what the csv module cannot read.
+    """
+    if "\x00" in name:
+        raise IntakeError("import_file_name_invalid", file=name.replace("\x00", "\\0"))
     path = (folder / name).resolve()
     if not path.is_relative_to(folder.resolve()):
         raise IntakeError("path_outside_import_folder", file=name, folder=str(folder))
@@ -139,7 +145,26 @@ def _read_import(folder: Path, name: str) -> str:
         raise IntakeError("import_file_not_found", file=name, folder=str(folder))
     if path.stat().st_size > MAX_FILE_BYTES:
         raise IntakeError("import_file_too_large", file=name, limit=MAX_FILE_BYTES)
-    return path.read_text(encoding="utf-8-sig")
+    text = _decoded(path.read_bytes(), name)
+    try:
+        return list(csv.DictReader(io.StringIO(text)))
+    except csv.Error as err:  # a NUL byte, a field over the csv module's limit, ...
+        raise IntakeError("import_file_not_csv", file=name, detail=str(err)) from None
+
+
+def _decoded(data: bytes, name: str) -> str:
+    """The file's text: UTF-8 (with or without a BOM), or UTF-16 with its BOM.
+
+    Those are what a spreadsheet's "CSV UTF-8" and "Unicode text" exports write, each
+    unambiguous. Anything else (Latin-1, a legacy code page) cannot be told apart reliably: it
+    is refused, with what to do.
+    """
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise IntakeError("import_file_encoding", file=name, position=err.start) from None
 
 
 async def async_handle_webhook(
