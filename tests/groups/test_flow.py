@@ -452,6 +452,9 @@ async def test_two_groups_may_share_nodes(
         ("1/2 > 2", "notation_port_on_both_sides", {"port": "2"}, "Port 2 is on both sides"),
         ("1 > 9", "unknown_port", {"port": "9"}, "No node has port 9."),
         ("G3: 8/1 > 2", "unknown_port", {"port": "8"}, "No node has port 8."),
+        # A 5,000-digit port or group number: a syntax error where it is written, not a crash.
+        (f"1 > {'9' * 5000}", "notation_syntax", {"position": "4"}, "at character 4:"),
+        (f"G{'9' * 5000}: 1 > 2", "notation_syntax", {"position": "1"}, "at character 1:"),
     ],
 )
 @pytest.mark.usefixtures("nodes")

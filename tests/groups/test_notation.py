@@ -53,6 +53,11 @@ def test_the_methods_examples(text: str, binding: Binding) -> None:
         ("G1 5 > 6", NotationProblem.SYNTAX, 0),
         ("G1: > 6", NotationProblem.EMPTY_SIDE, 3),
         ("5 > 6 G1:", NotationProblem.SYNTAX, 3),
+        # Numbers too long for a port or a group (Python reads none of over 4,300 digits).
+        (f"1 > {'9' * 5000}", NotationProblem.SYNTAX, 3),
+        (f"1 > {'9' * 10}", NotationProblem.SYNTAX, 3),
+        (f"1 > {'9' * 9}", NotationProblem.PORT_RANGE, 4),
+        (f"G{'7' * 5000}: 1 > 2", NotationProblem.SYNTAX, 0),
     ],
 )
 def test_malformed_input_says_what_and_where(
@@ -85,7 +90,10 @@ def test_what_is_shown_reads_back_the_same(binding: Binding) -> None:
     assert parse(show(binding)) == binding
 
 
-@given(st.text(alphabet="0123456789 /><Gg:x", max_size=30))
+@given(
+    st.text(alphabet="0123456789 /><Gg:x", max_size=30)
+    | st.lists(st.sampled_from(["9" * 5000, "1", " > ", "/", "G", ":"]), max_size=6).map("".join)
+)
 def test_any_text_is_a_binding_or_a_notation_error(text: str) -> None:
     try:
         binding = parse(text)

@@ -799,6 +799,33 @@ JANUARY = {"start": "2026-01-01 00:00:00", "end": "2026-02-01 00:00:00"}
             "range_empty",
             {"start": "2026-12-10 00:00", "end": "2026-01-05 00:00"},
         ),
+        # Years that overflow on the way to UTC or to the next period, and years with no
+        # statistics: a translated refusal, not an OverflowError.
+        (
+            {"period": "day", "start": "0001-01-01 00:00:00", "end": "0001-01-02 00:00:00"},
+            "range_outside_calendar",
+            {
+                "start": "0001-01-01T00:00:00",
+                "end": "0001-01-02T00:00:00",
+                "first": "1970",
+                "last": "2200",
+            },
+        ),
+        (
+            {"period": "year", "start": "9999-01-01 00:00:00"},
+            "range_outside_calendar",
+            {"start": "9999-01-01T00:00:00", "end": "", "first": "1970", "last": "2200"},
+        ),
+        (
+            {"period": "day", "start": "2026-01-01 00:00:00", "end": "9999-12-31 00:00:00"},
+            "range_outside_calendar",
+            {
+                "start": "2026-01-01T00:00:00",
+                "end": "9999-12-31T00:00:00",
+                "first": "1970",
+                "last": "2200",
+            },
+        ),
         (
             {"period": "month", "start": "2026-01-03 00:00:00", "end": "2026-03-01 00:00:00"},
             "period_does_not_fit",

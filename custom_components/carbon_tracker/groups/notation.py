@@ -15,8 +15,10 @@ import re
 PORT_MIN = 1
 PORT_MAX = 65535
 
-_GROUP = re.compile(r"\s*[Gg]\s*(\d+)\s*:")
-_PORT = re.compile(r"\s*(\d+)\s*")
+# At most nine digits: a longer number is no port or group (and Python refuses to read one of
+# over 4,300 digits), so it is a syntax error where it is written.
+_GROUP = re.compile(r"\s*[Gg]\s*(\d{1,9})\s*:")
+_PORT = re.compile(r"\s*(\d{1,9})\s*")
 
 
 class NotationProblem(StrEnum):

@@ -72,6 +72,10 @@ def _zone() -> tzinfo:
     return dt_util.get_default_time_zone()
 
 
+# The years a report's range may lie in.
+FIRST_REPORT_YEAR, LAST_REPORT_YEAR = 1970, 2200
+
+
 def report_range(
     period: Period,
     *,
@@ -96,14 +100,33 @@ def report_range(
         except OverflowError, ValueError:
             raise ReportError("range_before_calendar", period=period.value, last=last) from None
         return start, end
-    if start is None:
-        start = window_start(now, period, zone)
-    start = dt_util.as_utc(_aware(start, zone))
-    end = (
-        next_window_start(window_start(now, period, zone), period, zone)
-        if end is None
-        else dt_util.as_utc(_aware(end, zone))
-    )
+    given = (start, end)
+    try:
+        if start is None:
+            start = window_start(now, period, zone)
+        start = dt_util.as_utc(_aware(start, zone))
+        end = (
+            next_window_start(window_start(now, period, zone), period, zone)
+            if end is None
+            else dt_util.as_utc(_aware(end, zone))
+        )
+    except OverflowError, ValueError:
+        start = end = None
+    if (
+        start is None
+        or end is None
+        or not FIRST_REPORT_YEAR <= start.year <= LAST_REPORT_YEAR
+        or not FIRST_REPORT_YEAR <= end.year <= LAST_REPORT_YEAR
+    ):
+        # Years 1 and 9999 overflow on the way to UTC and to the next period; HA's statistics
+        # hold nothing before 1970.
+        raise ReportError(
+            "range_outside_calendar",
+            start="" if given[0] is None else given[0].isoformat(),
+            end="" if given[1] is None else given[1].isoformat(),
+            first=FIRST_REPORT_YEAR,
+            last=LAST_REPORT_YEAR,
+        )
     if end <= start:
         raise ReportError("range_empty", start=_local(start), end=_local(end))
     for moment in (start, end):
