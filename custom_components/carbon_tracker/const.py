@@ -56,6 +56,8 @@ CONF_FORECAST_TEMPLATE: Final = "forecast_template"
 CONF_GROUP_NUMBER: Final = "group_number"
 CONF_WINDOW: Final = "window"
 CONF_THRESHOLD_KG: Final = "threshold_kg"
+# The alarm preset of a group: errors beyond it alarm (the threshold line only bounds tolerance).
+CONF_ALARM_KG: Final = "alarm_kg"
 CONF_THRESHOLD_PCT: Final = "threshold_pct"
 CONF_HYSTERESIS_PCT: Final = "hysteresis_pct"
 CONF_MIN_REFERENCE_KG: Final = "min_reference_kg"

@@ -107,6 +107,29 @@ async def test_hysteresis_keeps_an_alarm_hovering_at_the_line(
     assert (len(crossed), len(cleared)) == (1, 1)
 
 
+async def test_an_error_between_the_line_and_the_alarm_preset_shows_without_an_alarm(
+    hass: HomeAssistant, nodes: dict[int, str]
+) -> None:
+    """A 0.3 kg line and a 2 kg preset: +0.7 kg is an error outside the tolerance and no alarm;
+    +2.5 kg alarms, and the event says both figures."""
+    await setup_node(
+        hass,
+        group_entry(left=[nodes[1]], right=[nodes[2]], threshold_kg=0.3, alarm_kg=2.0),
+    )
+    crossed = async_capture_events(hass, EVENT_THRESHOLD_CROSSED)
+    await read(hass, 1, 101.4)  # total +0.7 kg, subs 0
+    error = hass.states.get("sensor.main_vs_subs_error")
+    assert error is not None
+    assert float(error.state) == pytest.approx(0.7)
+    assert error.attributes["within_tolerance"] is False
+    assert problem(hass) == "off"
+    assert not crossed
+    await read(hass, 1, 105)  # +2.5 kg
+    assert problem(hass) == "on"
+    assert len(crossed) == 1
+    assert (crossed[0].data["threshold_kg"], crossed[0].data["alarm_kg"]) == (0.3, 2.0)
+
+
 async def test_relative_threshold_needs_the_minimum_reference(
     hass: HomeAssistant, nodes: dict[int, str]
 ) -> None:

@@ -113,6 +113,21 @@ def test_the_threshold_line_ignores_small_errors() -> None:
     assert alarm.on
 
 
+def test_between_the_line_and_the_alarm_preset_an_error_does_not_alarm() -> None:
+    """A 0.3 kg line and a 2 kg preset: +0.7 kg is an error (beyond tolerance), not an alarm;
+    +2.5 kg alarms; the hysteresis applies to the preset."""
+    threshold = Threshold(line_kg=0.3, alarm_kg=2.0, hysteresis=0.1)
+    alarm = Alarm(threshold)
+    assert abs(0.7) > threshold.line_kg  # shown as an error: outside the tolerance
+    assert alarm.evaluate(GroupError(0.7, 7.0, 10.0)) is None
+    assert alarm.evaluate(GroupError(-2.5, -25.0, 10.0)) is Transition.CROSSED
+    assert alarm.evaluate(GroupError(1.9, 19.0, 10.0)) is None  # within the hysteresis
+    assert alarm.evaluate(GroupError(1.7, 17.0, 10.0)) is Transition.CLEARED
+    # A preset alone alarms; with neither line nor preset, nothing alarms.
+    assert Threshold(alarm_kg=2.0).beyond(GroupError(2.1, None, 0.0), already=False)
+    assert not Threshold().beyond(GroupError(2.1, None, 0.0), already=False)
+
+
 def test_a_relative_threshold_waits_for_the_minimum_amount() -> None:
     """An empty window at 00:01 must not alarm: 0.2 kg against 0.1 kg is 100 %, and nothing."""
     alarm = Alarm(Threshold(relative_pct=10.0, min_reference_kg=5.0))

@@ -16,6 +16,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import (
+    CONF_ALARM_KG,
     CONF_FORECAST_TEMPLATE,
     CONF_GROUP_KIND,
     CONF_GROUP_NUMBER,
@@ -40,6 +41,7 @@ TEMPLATE = "{{ 24 * now().hour / 24 }}"
 THRESHOLD = {
     CONF_WINDOW: "week",
     CONF_THRESHOLD_KG: 2.5,
+    CONF_ALARM_KG: 4.0,
     CONF_THRESHOLD_PCT: 15.0,
     CONF_HYSTERESIS_PCT: 20.0,
     CONF_MIN_REFERENCE_KG: 3.0,
@@ -302,6 +304,7 @@ async def test_total_group_from_pickers_stores_the_total_as_a_list(
         CONF_GROUP_NUMBER: None,
         CONF_WINDOW: "day",
         CONF_THRESHOLD_KG: None,
+        CONF_ALARM_KG: None,
         CONF_THRESHOLD_PCT: None,
         CONF_HYSTERESIS_PCT: 10.0,
         CONF_MIN_REFERENCE_KG: 1.0,
@@ -329,6 +332,17 @@ async def test_threshold_form(hass: HomeAssistant, nodes: dict[int, str]) -> Non
         )
     with pytest.raises(InvalidData):
         await hass.config_entries.flow.async_configure(result["flow_id"], {CONF_THRESHOLD_KG: -1})
+    # An alarm preset under the threshold line: refused on its field, the figures kept.
+    refused = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**THRESHOLD, CONF_THRESHOLD_KG: 3.0, CONF_ALARM_KG: 2.0}
+    )
+    assert "within tolerance" in assert_refused(refused, CONF_ALARM_KG, "alarm_below_line")
+    assert suggested(refused)[CONF_ALARM_KG] == 2.0
+    done = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**THRESHOLD, CONF_THRESHOLD_KG: 3.0, CONF_ALARM_KG: 3.0}
+    )
+    assert done["type"] is FlowResultType.CREATE_ENTRY
+    assert (done["options"][CONF_THRESHOLD_KG], done["options"][CONF_ALARM_KG]) == (3.0, 3.0)
 
 
 async def test_notation_stores_entry_ids_and_its_number_wins(
@@ -866,6 +880,12 @@ async def test_options_keep_the_groups_own_number(
         CONF_HYSTERESIS_PCT: 10.0,
         CONF_MIN_REFERENCE_KG: 1.0,
     }
+    refused = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**suggested(result), CONF_ALARM_KG: 1.0},  # under the 2 kg line
+    )
+    assert_refused(refused, CONF_ALARM_KG, "alarm_below_line", flow="options")
+    assert suggested(refused)[CONF_ALARM_KG] == 1.0
     result = await hass.config_entries.options.async_configure(
         result["flow_id"],
         {
@@ -884,6 +904,7 @@ async def test_options_keep_the_groups_own_number(
         CONF_GROUP_NUMBER: 1,
         CONF_WINDOW: "month",
         CONF_THRESHOLD_KG: None,
+        CONF_ALARM_KG: None,
         CONF_THRESHOLD_PCT: 5.0,
         CONF_HYSTERESIS_PCT: 10.0,
         CONF_MIN_REFERENCE_KG: 1.0,

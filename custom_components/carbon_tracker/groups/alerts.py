@@ -48,6 +48,7 @@ def alert_data(group: GroupRuntime) -> dict[str, Any]:
         "error_kg": None if error is None else _round(error.kilograms),
         "error_pct": None if error is None else _round(error.relative_pct, 2),
         "threshold_kg": threshold.line_kg,
+        "alarm_kg": threshold.alarm_kg,
         "threshold_pct": threshold.relative_pct,
     }
 

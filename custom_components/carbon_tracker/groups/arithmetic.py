@@ -122,6 +122,9 @@ class Threshold:
     """When a group's error is a problem.
 
     ``line_kg``: errors whose absolute value is below the line are within tolerance, always.
+    ``alarm_kg``: the alarm preset: an error beyond it alarms. Between the line and the preset an
+    error is shown as an error but does not alarm. Without a preset, the line alarms (as groups
+    made before the preset existed do).
     ``relative_pct``: when set, the error must also exceed this share of the reference, and only
     once the reference has reached ``min_reference_kg`` (an empty window at 00:01 never alarms).
     ``hysteresis``: a fraction; an alarm clears only when the error falls below the line (and the
@@ -129,16 +132,18 @@ class Threshold:
     """
 
     line_kg: float | None = None
+    alarm_kg: float | None = None
     relative_pct: float | None = None
     hysteresis: float = 0.0
     min_reference_kg: float = 0.0
 
     def beyond(self, error: GroupError, *, already: bool) -> bool:
         """Whether the error is a problem; ``already``: whether it was one until now."""
-        if self.line_kg is None and self.relative_pct is None:
+        limit_kg = self.alarm_kg if self.alarm_kg is not None else self.line_kg
+        if limit_kg is None and self.relative_pct is None:
             return False
         scale = 1.0 - self.hysteresis if already else 1.0
-        if self.line_kg is not None and abs(error.kilograms) <= self.line_kg * scale:
+        if limit_kg is not None and abs(error.kilograms) <= limit_kg * scale:
             return False
         if self.relative_pct is not None:
             if error.relative_pct is None or error.reference_kg < self.min_reference_kg:

@@ -18,6 +18,7 @@ from homeassistant.helpers.template import Template
 import voluptuous as vol
 
 from ..const import (
+    CONF_ALARM_KG,
     CONF_FORECAST_TEMPLATE,
     CONF_GROUP_KIND,
     CONF_GROUP_NUMBER,
@@ -44,6 +45,7 @@ MEMBER_FIELDS = (CONF_LEFT, CONF_RIGHT, CONF_FORECAST_TEMPLATE, CONF_NOTATION, C
 THRESHOLD_FIELDS = (
     CONF_WINDOW,
     CONF_THRESHOLD_KG,
+    CONF_ALARM_KG,
     CONF_THRESHOLD_PCT,
     CONF_HYSTERESIS_PCT,
     CONF_MIN_REFERENCE_KG,
@@ -115,6 +117,7 @@ def threshold_schema() -> vol.Schema:
                 )
             ),
             vol.Optional(CONF_THRESHOLD_KG): _box(0, unit="kg"),
+            vol.Optional(CONF_ALARM_KG): _box(0, unit="kg"),
             vol.Optional(CONF_THRESHOLD_PCT): _box(0, 10_000, unit="%"),
             vol.Required(CONF_HYSTERESIS_PCT, default=DEFAULT_HYSTERESIS_PCT): _box(
                 0, 100, unit="%"
@@ -294,11 +297,20 @@ def _as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value)
 
 
+def threshold_errors(user_input: Mapping[str, Any]) -> dict[str, str]:
+    """What is wrong with the window and threshold (the selectors bound each figure)."""
+    line, alarm = user_input.get(CONF_THRESHOLD_KG), user_input.get(CONF_ALARM_KG)
+    if line is not None and alarm is not None and alarm < line:
+        return {CONF_ALARM_KG: "alarm_below_line"}
+    return {}
+
+
 def check_threshold(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The window and threshold options (the selectors bound every figure)."""
+    """The window and threshold options."""
     return {
         CONF_WINDOW: user_input[CONF_WINDOW],
         CONF_THRESHOLD_KG: user_input.get(CONF_THRESHOLD_KG),
+        CONF_ALARM_KG: user_input.get(CONF_ALARM_KG),
         CONF_THRESHOLD_PCT: user_input.get(CONF_THRESHOLD_PCT),
         CONF_HYSTERESIS_PCT: user_input[CONF_HYSTERESIS_PCT],
         CONF_MIN_REFERENCE_KG: user_input[CONF_MIN_REFERENCE_KG],
@@ -415,7 +427,8 @@ class GroupConfigSteps:
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The window and the threshold line; then the group is made."""
-        if user_input is not None:
+        errors = {} if user_input is None else threshold_errors(user_input)
+        if user_input is not None and not errors:
             self._group_options.update(check_threshold(user_input))
             return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
                 title=self._group_name,
@@ -427,7 +440,10 @@ class GroupConfigSteps:
             )
         return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
             step_id="group_threshold",
-            data_schema=threshold_schema(),
+            data_schema=self.add_suggested_values_to_schema(  # type: ignore[attr-defined]
+                threshold_schema(), user_input or {}
+            ),
+            errors=errors,
             description_placeholders={"notation": live_notation(self.hass, self._group_options)},
         )
 
@@ -486,9 +502,10 @@ class GroupOptionsFlow(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """The window and threshold, as they are now."""
-        if user_input is not None:
+        errors = {} if user_input is None else threshold_errors(user_input)
+        if user_input is not None and not errors:
             return self.async_create_entry(data={**self._options, **check_threshold(user_input)})
-        current = {
+        current = user_input or {
             key: self.config_entry.options[key]
             for key in THRESHOLD_FIELDS
             if self.config_entry.options.get(key) is not None
@@ -496,5 +513,6 @@ class GroupOptionsFlow(OptionsFlow):
         return self.async_show_form(
             step_id="group_threshold",
             data_schema=self.add_suggested_values_to_schema(threshold_schema(), current),
+            errors=errors,
             description_placeholders={"notation": live_notation(self.hass, self._options)},
         )

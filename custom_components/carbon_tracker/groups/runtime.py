@@ -122,7 +122,11 @@ class GroupRuntime:
         self.sums = WindowSums(settings.left, settings.right)
         self.alarm = Alarm(settings.threshold)
         threshold = settings.threshold
-        self._alarm_armed = threshold.line_kg is not None or threshold.relative_pct is not None
+        self._alarm_armed = (
+            threshold.line_kg is not None
+            or threshold.alarm_kg is not None
+            or threshold.relative_pct is not None
+        )
         self.window_start = window_start(dt_util.utcnow(), settings.window, _zone())
         self.window_end = next_window_start(self.window_start, settings.window, _zone())
         self.forecast_kg: float | None = None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..const import (
+    CONF_ALARM_KG,
     CONF_FORECAST_TEMPLATE,
     CONF_GROUP_KIND,
     CONF_GROUP_NUMBER,
@@ -55,6 +56,7 @@ class GroupSettings:
             window=Period(options.get(CONF_WINDOW, DEFAULT_WINDOW)),
             threshold=Threshold(
                 line_kg=options.get(CONF_THRESHOLD_KG),
+                alarm_kg=options.get(CONF_ALARM_KG),
                 relative_pct=options.get(CONF_THRESHOLD_PCT),
                 hysteresis=(DEFAULT_HYSTERESIS_PCT if hysteresis is None else hysteresis) / 100.0,
                 min_reference_kg=options.get(CONF_MIN_REFERENCE_KG, DEFAULT_MIN_REFERENCE_KG),
