@@ -104,6 +104,39 @@ async def test_a_member_outage_is_counted_once_when_it_comes_back(hass: HomeAssi
 
 
 @pytest.mark.usefixtures("total_group")
+async def test_a_member_whose_meter_is_unavailable_is_missing(hass: HomeAssistant) -> None:
+    """The node's carbon sensor keeps its (right) total while its meter is down, but the group
+    names the member missing until the meter reads again; nothing is counted twice."""
+    await read(hass, 2, 102)
+    hass.states.async_set(meter_id(2), STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    assert state_number(hass, node_carbon_id(2)) == approx(1.0)  # the node's total stays
+    error = hass.states.get(ERROR)
+    assert error is not None
+    assert error.attributes["missing_members"] == [{"port": 2, "name": "Meter 2"}]
+    assert state_number(hass, SUBS) == approx(1.0)
+    hass.states.async_set(meter_id(2), STATE_UNKNOWN)  # still nothing to say
+    await hass.async_block_till_done()
+    assert hass.states.get(ERROR).attributes["missing_members"] == [{"port": 2, "name": "Meter 2"}]
+    await read(hass, 2, 104)  # back, 2 kWh further: +1 kg
+    error = hass.states.get(ERROR)
+    assert error is not None
+    assert error.attributes["missing_members"] == []
+    assert state_number(hass, SUBS) == approx(2.0)
+
+
+async def test_a_group_set_up_while_a_meter_is_unavailable_lists_it_missing(
+    hass: HomeAssistant, nodes: dict[int, str]
+) -> None:
+    hass.states.async_set(meter_id(3), STATE_UNAVAILABLE)
+    await hass.async_block_till_done()
+    await setup_node(hass, group_entry(left=[nodes[1]], right=[nodes[2], nodes[3]]))
+    error = hass.states.get(ERROR)
+    assert error is not None
+    assert error.attributes["missing_members"] == [{"port": 3, "name": "Meter 3"}]
+
+
+@pytest.mark.usefixtures("total_group")
 async def test_a_side_with_no_member_reporting_makes_the_error_unavailable(
     hass: HomeAssistant,
 ) -> None:

@@ -13,7 +13,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_conversion import MassConverter
 
-from ..const import CONF_KIND, CONF_PORT, DOMAIN
+from ..const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN
 from ..nodes.lookup import PORT_KINDS, emissions_entity_id, port_entries
 from .runtime import Member
 
@@ -45,6 +45,8 @@ def resolve_member(hass: HomeAssistant, entry_id: str) -> Member:
         emissions_entity_id(hass, entry_id),
         int(entry.options[CONF_PORT]),
         entry.title,
+        # A tracking node's meter (the other ports have none).
+        entry.data.get(CONF_SOURCE),
     )
 
 

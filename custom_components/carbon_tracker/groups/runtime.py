@@ -19,8 +19,20 @@ from typing import Any
 
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
 from homeassistant.config_entries import ConfigEntry
-from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT, STATE_UNAVAILABLE, UnitOfMass
-from homeassistant.core import CALLBACK_TYPE, Event, EventStateChangedData, HomeAssistant, callback
+from homeassistant.const import (
+    ATTR_UNIT_OF_MEASUREMENT,
+    STATE_UNAVAILABLE,
+    STATE_UNKNOWN,
+    UnitOfMass,
+)
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.exceptions import TemplateError
 from homeassistant.helpers.event import (
     TrackTemplate,
@@ -51,12 +63,17 @@ type TransitionHandler = Callable[[GroupRuntime, Transition], None]
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """A bound member as the group sees it: its entry, carbon sensor, port and name."""
+    """A bound member as the group sees it: its entry, carbon sensor, port and name.
+
+    ``source``: a tracking node's meter. While it is unavailable the member is missing, though
+    its carbon sensor still shows the last total (which is right, but says nothing new).
+    """
 
     entry_id: str
     entity_id: str | None
     port: int | None
     name: str
+    source: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +94,14 @@ class GroupRuntime:
         "_alarm_armed",
         "_durable",
         "_member_of",
+        "_member_of_source",
         "_member_tracker",
         "_notation",
         "_order",
         "_publish_pending",
         "_published_at",
         "_reporting",
+        "_source_down",
         "_started",
         "_unsubscribes",
         "alarm",
@@ -139,6 +158,13 @@ class GroupRuntime:
             for member in self.members.values()
             if member.entity_id is not None
         }
+        # Members' meters, and the members whose meter is unavailable now.
+        self._member_of_source = {
+            member.source: member.entry_id
+            for member in self.members.values()
+            if member.source is not None
+        }
+        self._source_down: set[str] = set()
         self._order = {member: index for index, member in enumerate(settings.members)}
         self._notation = self._show_notation()
         self.listeners = Listeners()
@@ -269,6 +295,9 @@ class GroupRuntime:
         """Follow the members (and the template), read them now, and wait for the boundary."""
         hass = self.hass
         self._track_members()
+        for source, member in self._member_of_source.items():
+            if _is_down(hass.states.get(source)):
+                self._source_down.add(member)
         for entity_id, member in self._member_of.items():
             self._take(member, hass.states.get(entity_id))
         if (template := self.settings.forecast_template) is not None:
@@ -283,13 +312,13 @@ class GroupRuntime:
         self._publish_now()
 
     def _track_members(self) -> None:
-        """Follow the members' carbon sensors (again, when one of them got a new entity id)."""
+        """Follow the members' carbon sensors and meters (again, when one got a new entity id)."""
         if self._member_tracker is not None:
             self._member_tracker()
             self._member_tracker = None
-        if self._member_of:
+        if self._member_of or self._member_of_source:
             self._member_tracker = async_track_state_change_event(
-                self.hass, list(self._member_of), self._on_member
+                self.hass, [*self._member_of, *self._member_of_source], self._on_member
             )
 
     @callback
@@ -316,10 +345,16 @@ class GroupRuntime:
             return
         self.members[member.entry_id] = member
         self._notation = self._show_notation()
-        if member.entity_id != old.entity_id:
+        if member.entity_id != old.entity_id or member.source != old.source:
             self._member_of.pop(old.entity_id, None)  # type: ignore[arg-type]
             if member.entity_id is not None:
                 self._member_of[member.entity_id] = member.entry_id
+            self._member_of_source.pop(old.source, None)  # type: ignore[arg-type]
+            self._source_down.discard(member.entry_id)
+            if member.source is not None:
+                self._member_of_source[member.source] = member.entry_id
+                if _is_down(self.hass.states.get(member.source)):
+                    self._source_down.add(member.entry_id)
             if self._started:
                 self._track_members()
                 if member.entity_id is not None:
@@ -332,17 +367,37 @@ class GroupRuntime:
     @callback
     def _on_member(self, event: Event[EventStateChangedData]) -> None:
         data = event.data
-        self._take(self._member_of[data["entity_id"]], data["new_state"])
+        entity_id = data["entity_id"]
+        if (member := self._member_of.get(entity_id)) is not None:
+            self._take(member, data["new_state"])
+        if (member := self._member_of_source.get(entity_id)) is not None:
+            self._on_source(member, data["new_state"])
+
+    @callback
+    def _on_source(self, member: str, state: State | None) -> None:
+        """A member's meter: while it is unavailable the member is missing."""
+        down = _is_down(state)
+        if down is (member in self._source_down):
+            return
+        if down:
+            self._source_down.add(member)
+        else:
+            self._source_down.discard(member)
+        entity_id = self.members[member].entity_id
+        self._take(member, None if entity_id is None else self.hass.states.get(entity_id))
 
     @callback
     def _take(self, member: str, state: Any) -> None:
         """A member's carbon sensor now: its increase goes to its side."""
         try:
+            if member in self._source_down:
+                raise ValueError  # its meter says nothing: missing, whatever the sensor shows
             total = float(state.state) * _kilograms_per(
                 state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
             )
         except AttributeError, ValueError, KeyError:
-            # No state, unavailable or unknown (a node catching up after a start).
+            # No state, unavailable or unknown (a node catching up after a start), or a meter
+            # that is unavailable.
             if member not in self.missing:
                 _LOGGER.info("%s: member %s does not report", self.name, self.members[member].name)
                 self.missing.add(member)
@@ -499,3 +554,8 @@ def forecast_kind(kind: GroupKind) -> bool:
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _is_down(state: State | None) -> bool:
+    """Whether a member's meter says nothing now (gone, unavailable or unknown)."""
+    return state is None or state.state in (STATE_UNAVAILABLE, STATE_UNKNOWN)
