@@ -13,6 +13,7 @@ from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.restore_state import RestoreEntity
 import pytest
 from pytest_homeassistant_custom_component.common import (
+    async_capture_events,
     mock_restore_cache,
     mock_restore_cache_with_extra_data,
 )
@@ -362,8 +363,8 @@ async def test_held_spike_is_raised_again_when_the_source_still_shows_it(
     )
     set_meter(hass, 200)
     entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, max_delta_per_hour=10))
-    # Not shown until a reading has caught up with the restored baseline.
-    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    # The total before the jump shows at once while the jump waits for its repair.
+    assert carbon(hass) == approx(2.5)
     assert accumulator_of(entry).total == approx(2.5)
     assert accumulator_of(entry).held_spike is not None
     assert (
@@ -402,8 +403,8 @@ async def test_limit_restored_from_the_current_options(
     freezer.tick(timedelta(hours=1))
     set_meter(hass, 150)
     await hass.async_block_till_done()
-    # Not shown until a reading has caught up with the restored baseline.
-    assert hass.states.get(CARBON).state == STATE_UNKNOWN
+    # A jump beyond the limit is held; the restored total before it shows meanwhile.
+    assert carbon(hass) == 0.0
     assert accumulator_of(entry).total == 0.0
     assert accumulator_of(entry).held_spike is not None
 
@@ -513,6 +514,36 @@ async def test_a_clean_reload_shows_the_total_at_once(hass: HomeAssistant) -> No
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert carbon(hass) == approx(5.0)
+
+
+async def test_a_reload_with_a_held_jump_shows_the_total_at_once(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """A jump beyond the limit is held for its repair; a reload (an options change) shows the
+    total before it at once, never unknown, and the repair still counts the jump once."""
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry(entry_id=ENTRY_ID, max_delta_per_hour=10))
+    freezer.tick(timedelta(hours=1))
+    set_meter(hass, 104)  # 4 kWh in an hour: plausible
+    await hass.async_block_till_done()
+    freezer.tick(timedelta(minutes=1))
+    set_meter(hass, 300)  # 196 kWh in a minute: held
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(2.0)
+    assert entry.runtime_data.has_held_jump
+    states = async_capture_events(hass, "state_changed")
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    shown = [
+        event.data["new_state"].state
+        for event in states
+        if event.data["entity_id"] == CARBON and event.data["new_state"] is not None
+    ]
+    assert STATE_UNKNOWN not in shown
+    assert carbon(hass) == approx(2.0)
+    entry.runtime_data.async_resolve_jump(count=True)
+    await hass.async_block_till_done()
+    assert carbon(hass) == approx(100.0)
 
 
 async def test_unknown_until_a_live_intensity_prices_the_downtime(hass: HomeAssistant) -> None:

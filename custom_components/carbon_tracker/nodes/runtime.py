@@ -511,6 +511,12 @@ class NodeRuntime:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
             self._raise_jump_issue()
+            if not self.caught_up:
+                # The jump waits for the user; the total before it is exact: shown at once (a
+                # reload with a held jump leaves no unknown gap).
+                self._caught_up()
+                for update in self.total_listeners:
+                    update()
         elif not self.caught_up and outcome in _CAUGHT_UP and self._catch_up(outcome):
             for update in self.total_listeners:
                 update()
