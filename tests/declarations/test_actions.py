@@ -7,13 +7,17 @@ The clock is frozen at Wednesday 2026-11-25 09:30 in HA's time zone (US/Pacific 
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util
+from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -470,3 +474,45 @@ async def test_declared_today_starts_again_when_summer_time_skips_midnight(
     await hass.async_block_till_done()
     assert state_number(hass, ALEX_TODAY) == 0.0
     assert state_number(hass, ALEX_TOTAL) == 4.0
+
+
+@pytest.mark.parametrize("first_write_fails", [False, True])
+async def test_two_declarations_of_one_day_sent_at_once_end_as_one(
+    hass: HomeAssistant,
+    people: People,
+    alex_entry: MockConfigEntry,
+    first_write_fails: bool,
+) -> None:
+    """The second arrives while the first is being written (held at a gate, deterministic):
+    the later one is the day everywhere, the sensor, the last event and the book after a
+    restart; a first write that fails never undoes the second's day."""
+    events = async_capture_events(hass, EVENT_DECLARED)
+    gate = asyncio.Event()
+    original = Store._async_write_data
+    writes = 0
+
+    async def first_held(store: Store[Any], data: dict[str, Any]) -> None:
+        nonlocal writes
+        writes += 1
+        if writes == 1:
+            await gate.wait()
+            if first_write_fails:
+                raise WriteError("No space left on device")
+        await original(store, data)
+
+    with patch.object(Store, "_async_write_data", first_held):
+        first = hass.async_create_task(declare(hass, people.alex.id, date="2026-11-24", kg=3))
+        await asyncio.sleep(0)
+        second = hass.async_create_task(declare(hass, people.alex.id, date="2026-11-24", kg=5))
+        await asyncio.sleep(0)
+        gate.set()
+        results = await asyncio.gather(first, second, return_exceptions=True)
+    assert isinstance(results[0], HomeAssistantError) is first_write_fails
+    assert not isinstance(results[1], BaseException)
+    assert state_number(hass, ALEX_TOTAL) == 5.0
+    assert events[-1].data["kg"] == 5.0
+    assert [event.data["kg"] for event in events] == ([5.0] if first_write_fails else [3.0, 5.0])
+    assert await hass.config_entries.async_reload(alex_entry.entry_id)
+    await hass.async_block_till_done()
+    assert alex_entry.runtime_data.book.day_kg(date(2026, 11, 24)) == 5.0
+    assert state_number(hass, ALEX_TOTAL) == 5.0

@@ -8,6 +8,7 @@ after a declaration loses nothing; the totals are rebuilt from the days when it 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import astuple
 from datetime import date, datetime
@@ -57,6 +58,9 @@ class DeclarationRuntime:
         self.last_declared: datetime | None = None
         self.listeners = Listeners()
         self._store = book_store(hass, entry_id)
+        # One declaration at a time, from the book to the disk to the event: two sent at once
+        # end as the later one everywhere (and a failed write never undoes the other's day).
+        self._declaring = asyncio.Lock()
 
     def today(self) -> date:
         """Today in HA's time zone: the day a declaration is for unless it names one."""
@@ -103,31 +107,32 @@ class DeclarationRuntime:
             activities=self.settings.activities,
             grid_factor=self.settings.grid_factor,
         )
-        previous = self.book.days.get(day)
-        last_declared = self.last_declared
-        self.book.record(declaration)
-        self.last_declared = dt_util.utcnow()
-        try:
-            await self._store.async_save(self._saved())
-        except BaseException:
-            # Not on disk, not counted: the book stays what the store holds.
-            self.book.put_back(day, previous)
-            self.last_declared = last_declared
-            raise
-        self.listeners.async_notify()
-        self.hass.bus.async_fire(
-            EVENT_DECLARED,
-            {
-                "entry_id": self.entry_id,
-                "name": self.name,
-                "person": self.person,
-                "date": day.isoformat(),
-                "kg": round(declaration.kg, 6),
-                "previous_kg": None if previous is None else round(previous.kg, 6),
-            },
-            context=context,
-        )
-        return self.breakdown(declaration, previous)
+        async with self._declaring:
+            previous = self.book.days.get(day)
+            last_declared = self.last_declared
+            self.book.record(declaration)
+            self.last_declared = dt_util.utcnow()
+            try:
+                await self._store.async_save(self._saved())
+            except BaseException:
+                # Not on disk, not counted: the book stays what the store holds.
+                self.book.put_back(day, previous)
+                self.last_declared = last_declared
+                raise
+            self.listeners.async_notify()
+            self.hass.bus.async_fire(
+                EVENT_DECLARED,
+                {
+                    "entry_id": self.entry_id,
+                    "name": self.name,
+                    "person": self.person,
+                    "date": day.isoformat(),
+                    "kg": round(declaration.kg, 6),
+                    "previous_kg": None if previous is None else round(previous.kg, 6),
+                },
+                context=context,
+            )
+            return self.breakdown(declaration, previous)
 
     async def async_declare_like(
         self, earlier: date, day: date, *, context: Context | None = None
