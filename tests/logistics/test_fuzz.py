@@ -13,7 +13,7 @@ from typing import Any
 
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 import voluptuous as vol
@@ -80,6 +80,7 @@ async def test_any_webhook_body(
     assert response.status in {200, 400}, await response.text()
     answer = await response.json()
     if response.status == 400:
+        event(f"refused: {answer['error']}")
         assert answer["error"] in {"not_json", "not_records"}
         assert ledger_of(entry) == before
         assert await reloaded(hass, entry) == before
@@ -93,6 +94,7 @@ async def test_any_webhook_body(
         else 1
     )
     check_answer(answer, sent)
+    event(f"answered, {answer['accepted']} taken")
     after = ledger_of(entry)
     assert isfinite(after[0])
     if answer["accepted"] == 0:

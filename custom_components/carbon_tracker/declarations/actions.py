@@ -29,7 +29,8 @@ ITEM_SCHEMA = vol.Schema(
 )
 DECLARE_SCHEMA = vol.Schema(
     {
-        vol.Optional(ATTR_PERSON): cv.entity_domain("person"),
+        # A string first: HA's entity id check raises TypeError on a number.
+        vol.Optional(ATTR_PERSON): vol.All(cv.string, cv.entity_domain("person")),
         vol.Optional(ATTR_DATE): cv.date,
         vol.Optional(ATTR_ITEMS, default=list): vol.All(
             cv.ensure_list, [ITEM_SCHEMA], vol.Length(max=MAX_ITEMS)
