@@ -23,13 +23,16 @@ benchmark's own ``bench_meters`` integration (``bench/meters/``): N real sensor 
 in the entity registry, and the actions that drive them from inside the event loop. An update
 run is the ``bench_meters.run`` action: every meter advances by STEP kWh and writes its state,
 then ``hass.async_block_till_done()``, ``rounds`` times; updates/s = N x rounds / the seconds it
-measured with ``time.perf_counter``. The node hass runs first: its warm-up run sets the rounds
-so that each of its timed runs lasts about TARGET_RUN_S, and the hass without nodes then runs
-the same rounds (after a warm-up of its own). The recorder is drained (``bench_meters.settle``)
-after each run, so the runs are independent. At the end every meter and every carbon sensor must
-be exactly at the total the updates imply, and the hass without nodes must have no Carbon
-Tracker entity or entry. Each run's log line (stderr) also gives the time the cyclic garbage
-collector took, and the updates per second end to end (run + recorder drain).
+measured with ``time.perf_counter``. Both processes run side by side (each started and
+restarted in turn, the other idle meanwhile): the node hass's warm-up run sets the rounds so
+that each of its timed runs lasts about TARGET_RUN_S, and then the timed runs alternate, one of
+the node hass, one of the hass without nodes, the same rounds, RUNS times: a slower moment of
+the machine falls on both, not on one of them minutes apart. The recorder is drained
+(``bench_meters.settle``) after each run, so the runs are independent. At the end every meter
+and every carbon sensor must be exactly at the total the updates imply, and the hass without
+nodes must have no Carbon Tracker entity or entry. Each run's log line (stderr) also gives the
+time the cyclic garbage collector took, and the updates per second end to end (run + recorder
+drain).
 
 ``BENCH_PROFILE=1`` adds a cProfile of one more update run of the node hass (stderr; on Python
 3.14 it sees every thread, the recorder's included);
@@ -264,19 +267,6 @@ class ScaleHass:
         answer["rate"] = rate
         return answer
 
-    def best_rate(self, rounds: int | None) -> tuple[float, int]:
-        """Warm up, then the best rate of RUNS runs of ``rounds`` rounds, and the rounds.
-
-        ``rounds`` None: as many as make a run last about TARGET_RUN_S, from the warm-up's rate.
-        """
-        warmup = self.run(WARMUP_ROUNDS)
-        if rounds is None:
-            rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
-        best = 0.0
-        for _ in range(RUNS):
-            best = max(best, self.run(rounds)["rate"])
-        return best, rounds
-
     def check(self) -> None:
         """Every meter and carbon sensor at exactly the total the runs imply."""
         states = self.states()
@@ -374,46 +364,56 @@ def summarize_log(label: str, path: Path) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def measure(label: str, nodes: int, rounds: int | None = None) -> dict[str, Any]:
-    """Start one hass, measure start, memory and updates; the process is killed afterwards.
-
-    ``rounds``: of each timed run; None to choose them for TARGET_RUN_S.
-    """
+def prepare(scale: ScaleHass) -> dict[str, Any]:
+    """Start a hass, measure its start and memory, and start it again (clean restart)."""
+    label = scale.label
     figures: dict[str, Any] = {}
-    with scale_hass(label, nodes) as scale:
-        scale.start()
-        figures["start_s"] = scale.wait_numeric()
-        log(
-            "%s: all meters and carbon sensors numeric %.1f s after the start",
-            label,
-            figures["start_s"],
-        )
-        scale.settle("after the start")
-        time.sleep(max(0.0, scale.running_at + AFTER_START_MIN_S - time.time()))
-        figures["rss_first_start"] = scale.settled_rss_kib("after the first start")
-        # A factory runs on a hass that was started before: registries, restore data and
-        # exposure settings are read back, not created. The first start of 5,000 seeded entries
-        # also has HA's conversation agent expose every new entity inside one event dispatch
-        # (over 10,000 nested registry events: HA refuses the rest and logs each as a traceback),
-        # a one-off flood whose freed memory CPython keeps. Memory and updates are measured
-        # after a clean restart.
-        scale.live.stop()
-        scale.start()
-        figures["restart_s"] = scale.wait_numeric()
-        log("%s: all numeric %.1f s after the restart", label, figures["restart_s"])
-        scale.settle("after the restart")
-        time.sleep(max(0.0, scale.running_at + AFTER_START_MIN_S - time.time()))
-        figures["rss_start"] = scale.settled_rss_kib("after the restart")
-        figures["rate"], figures["rounds"] = scale.best_rate(rounds)
-        if PROFILE and nodes:
-            answer = scale.run(figures["rounds"], profile=True)
-            print(f"--- cProfile of an update run of {label} ---", file=sys.stderr)
-            print(answer["profile"], file=sys.stderr, flush=True)
-        scale.check()
-        figures["rss_after"] = scale.settled_rss_kib("after the update runs")
-        if DETAIL:
-            figures["census"] = scale.census()
+    scale.start()
+    figures["start_s"] = scale.wait_numeric()
+    log(
+        "%s: all meters and carbon sensors numeric %.1f s after the start",
+        label,
+        figures["start_s"],
+    )
+    scale.settle("after the start")
+    time.sleep(max(0.0, scale.running_at + AFTER_START_MIN_S - time.time()))
+    figures["rss_first_start"] = scale.settled_rss_kib("after the first start")
+    # A factory runs on a hass that was started before: registries, restore data and exposure
+    # settings are read back, not created. The first start of 5,000 seeded entries also has
+    # HA's conversation agent expose every new entity inside one event dispatch (over 10,000
+    # nested registry events: HA refuses the rest and logs each as a traceback), a one-off flood
+    # whose freed memory CPython keeps. Memory and updates are measured after a clean restart.
+    scale.live.stop()
+    scale.start()
+    figures["restart_s"] = scale.wait_numeric()
+    log("%s: all numeric %.1f s after the restart", label, figures["restart_s"])
+    scale.settle("after the restart")
+    time.sleep(max(0.0, scale.running_at + AFTER_START_MIN_S - time.time()))
+    figures["rss_start"] = scale.settled_rss_kib("after the restart")
     return figures
+
+
+def interleaved_rates(nodes: ScaleHass, bare: ScaleHass) -> tuple[float, float, int]:
+    """Warm both up; then RUNS timed runs of each, alternating, the same rounds: each's best.
+
+    Side by side in time, a slower or busier moment of the machine falls on both.
+    """
+    warmup = nodes.run(WARMUP_ROUNDS)
+    bare.run(WARMUP_ROUNDS)
+    rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
+    best_nodes = best_bare = 0.0
+    for _ in range(RUNS):
+        best_nodes = max(best_nodes, nodes.run(rounds)["rate"])
+        best_bare = max(best_bare, bare.run(rounds)["rate"])
+    return best_nodes, best_bare, rounds
+
+
+def finish(scale: ScaleHass, figures: dict[str, Any]) -> None:
+    """Check every total, then memory after the runs (and the census)."""
+    scale.check()
+    figures["rss_after"] = scale.settled_rss_kib("after the update runs")
+    if DETAIL:
+        figures["census"] = scale.census()
 
 
 def print_census(
@@ -433,12 +433,19 @@ def print_census(
 
 
 def main() -> None:
-    """Both processes, one after the other; then the figures."""
+    """Both processes side by side (started one after the other, runs alternating)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     log("scale benchmark: %d meters, with and without %d nodes", N, N)
-    nodes = measure("nodes", N)
-    # The same updates (rounds of N) in the same kind of hass, without nodes.
-    bare = measure("no nodes", 0, nodes["rounds"])
+    with scale_hass("nodes", N) as with_nodes, scale_hass("no nodes", 0) as without:
+        nodes = prepare(with_nodes)
+        bare = prepare(without)
+        nodes["rate"], bare["rate"], rounds = interleaved_rates(with_nodes, without)
+        if PROFILE:
+            answer = with_nodes.run(rounds, profile=True)
+            print("--- cProfile of an update run of nodes ---", file=sys.stderr)
+            print(answer["profile"], file=sys.stderr, flush=True)
+        finish(with_nodes, nodes)
+        finish(without, bare)
     per_node = (
         max(nodes["rss_start"] - bare["rss_start"], nodes["rss_after"] - bare["rss_after"]) / N
     )
