@@ -218,6 +218,8 @@ async def test_monthly_report_with_gaps(
             "factor_source": "typed in",
             "gas": "CO2e",
             "total_kg": 354.0,
+            "counted_as": "total",
+            "breakdown_of": None,
         },
         {
             "config_entry_id": "node_2",
@@ -227,6 +229,8 @@ async def test_monthly_report_with_gaps(
             "factor_source": "typed in",
             "gas": "CO2e",
             "total_kg": 430.4,
+            "counted_as": "total",
+            "breakdown_of": None,
         },
     ]
     assert response["scopes"] == {"1": 430.4, "2": 354.0}
@@ -397,10 +401,10 @@ async def groups(hass: HomeAssistant, report_nodes: dict[int, str]) -> dict[str,
     return {"G1": "group_main", "G2": "group_fc", "G3": "group_plan", "forecast": forecast}
 
 
-G1_DAYS = [  # total, subs, error, error %, shares of nodes 2 and 3
-    (24.0, 19.2, 4.8, 20.0, {"2": 3.0, "3": 1.8}),
-    (19.2, 19.2, 0.0, 0.0, {"2": 0.0, "3": 0.0}),
-    (24.0, 22.8, 1.2, 5.0, {"2": 0.632, "3": 0.568}),  # 12/22.8 x 1.2, 10.8/22.8 x 1.2
+G1_DAYS = [  # total, subs, error (unaccounted: the total's own, no sub-meter's share), error %
+    (24.0, 19.2, 4.8, 20.0, {}),
+    (19.2, 19.2, 0.0, 0.0, {}),
+    (24.0, 22.8, 1.2, 5.0, {}),
 ]
 G2_DAYS = [  # forecast (node 3), measured (node 2), error, error %, share of node 2
     (7.2, 12.0, 4.8, 66.67, {"2": 4.8}),
@@ -496,8 +500,20 @@ async def test_groups_per_period_and_totals(hass: HomeAssistant, groups: dict[st
         assert period["groups"] == [g1(day), g2(day), g3(day)]
     assert response["groups"] == GROUP_TOTALS
     assert [node["total_kg"] for node in response["nodes"]] == [67.2, 36.0, 25.2]
-    assert response["scopes"] == {"2": 128.4}
-    assert response["total_kg"] == 128.4  # the forecast sensor is no node
+    # Each flow once: node 2 is a sub-meter of node 1 (G1), node 3 a forecast (G2): the site's
+    # carbon is node 1's, and the report says why.
+    assert [(node["counted_as"], node["breakdown_of"]) for node in response["nodes"]] == [
+        ("total", None),
+        ("breakdown", "group_main"),
+        ("plan", None),
+    ]
+    assert response["inventory_rules"] == [
+        "Sub-meters 2 Meter 2 are a breakdown of the total meter of G1 Main vs subs: counted "
+        "once, in it, not added again.",
+        "Forecast ports 3 Meter 3 are plans, not emissions: in no total.",
+    ]
+    assert response["scopes"] == {"2": 67.2}
+    assert response["total_kg"] == 67.2
     assert response["group_rows_left_out"] == 0
 
     # The forecast comes from the forecast sensor's statistics, whatever its template says now.
@@ -952,9 +968,30 @@ def csv_rows_of(response: dict[str, Any]) -> list[list[str]]:
                 rows.append(
                     ["share", start, end, f"{subject} / {names[int(port)]}", "kg", str(share)]
                 )
+    groups = {
+        group["config_entry_id"]: f"G{group['group_number']} {group['name']}"
+        for group in response["groups"]
+    }
+    section = {"total": "node_total", "breakdown": "breakdown_total", "plan": "plan_total"}
     for node in response["nodes"]:
         figure = f"kg {node['gas']} (scope {node['scope']}; {node['factor_source']})"
-        rows.append(["node_total", "", "", names[node["port"]], figure, str(node["total_kg"])])
+        subject = names[node["port"]]
+        if node["breakdown_of"] is not None:
+            subject = f"{groups[node['breakdown_of']]} / {subject}"
+        rows.append([section[node["counted_as"]], "", "", subject, figure, str(node["total_kg"])])
+    broken_down = {node["breakdown_of"] for node in response["nodes"]}
+    for group in response["groups"]:
+        if group["config_entry_id"] in broken_down:
+            rows.append(
+                [
+                    "unaccounted_total",
+                    "",
+                    "",
+                    groups[group["config_entry_id"]],
+                    "kg",
+                    str(group["error_kg"]),
+                ]
+            )
     for scope, total in response["scopes"].items():
         rows.append(["scope_total", "", "", f"scope {scope}", "kg", str(total)])
     rows.append(["total", "", "", "all nodes", "kg", str(response["total_kg"])])
@@ -971,11 +1008,24 @@ def markdown_lines_of(response: dict[str, Any]) -> list[str]:
     lines = [f"# {response['title']}", f"**Total: {grams(response['total_kg'])} kg**"]
     lines += [f"| {scope} | {grams(total)} |" for scope, total in response["scopes"].items()]
     names = {node["port"]: node["name"] for node in response["nodes"]}
+    groups = {
+        group["config_entry_id"]: f"G{group['group_number']} {group['name']}"
+        for group in response["groups"]
+    }
+
+    def counted(node: dict[str, Any]) -> str:
+        if node["counted_as"] == "plan":
+            return "no: a plan"
+        if node["counted_as"] == "breakdown":
+            return f"in {groups[node['breakdown_of']]}"
+        return "yes"
+
     lines += [
         f"| {node['port']} | {node['name']} | {node['scope']} | {node['factor_source']} | "
-        f"{node['gas']} | {grams(node['total_kg'])} |"
+        f"{node['gas']} | {grams(node['total_kg'])} | {counted(node)} |"
         for node in response["nodes"]
     ]
+    lines += [f"- {rule}" for rule in response["inventory_rules"]]
     for group in response["groups"]:
         left, right = [key for key in group if key.endswith("_kg") and key != "error_kg"]
         lines.append(
@@ -1036,10 +1086,8 @@ async def test_files_match_the_response(
     assert missing == []
     assert "Group rows with an error at or under 1 kg are left out (2)." in markdown
     assert "| G1 Main vs subs | 67.2 | 61.2 | +6 | +8.93 % |" in markdown
-    assert (
-        "- G1 Main vs subs: total 24 kg, subs 22.8 kg, error +1.2 kg (+5 %); "
-        "shares 2: +0.632 kg, 3: +0.568 kg"
-    ) in markdown
+    # What no sub-meter measured is the main meter's own: no sub-meter carries a share of it.
+    assert "- G1 Main vs subs: total 24 kg, subs 22.8 kg, error +1.2 kg (+5 %)" in markdown
 
     # The same report again: the same files, written over.
     again = await generate(

@@ -18,6 +18,7 @@ from custom_components.carbon_tracker.groups.arithmetic import GroupKind
 from custom_components.carbon_tracker.reports.assembly import (
     GroupInfo,
     GroupRow,
+    Inventory,
     NodeInfo,
     Report,
     assemble,
@@ -83,9 +84,11 @@ def test_forecast_vs_measured_with_two_forecasts_and_two_meters() -> None:
     assert row.shares == {"m1": approx(-1 / 3), "m2": approx(-2 / 3)}
 
     assert report.node_totals == {"f1": 3.5, "f2": 4.5, "m1": 4.0, "m2": 4.0}
-    assert report.scope_totals == {Scope.ENERGY: 12.0, Scope.DIRECT: 4.0}
+    # The forecasts are plans: only what was measured is in the inventory.
+    assert report.inventory == Inventory(("m1", "m2"), {}, ("f1", "f2"))
+    assert report.scope_totals == {Scope.ENERGY: 4.0, Scope.DIRECT: 4.0}
     assert list(report.scope_totals) == [Scope.DIRECT, Scope.ENERGY]  # in the scopes' order
-    assert report.total_kg == 16.0
+    assert report.total_kg == 8.0
     (total,) = report.group_totals
     assert total.group is group
     assert (total.left_kg, total.right_kg, total.error_kg, total.error_pct) == (8.0, 8.0, 0.0, 0.0)
@@ -104,14 +107,41 @@ def test_total_vs_sub_is_the_total_minus_its_subs() -> None:
 
     row = row_of(report, 0, "g")
     assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (10.0, 9.0, 1.0, 10.0)
-    assert row.shares == {"s1": approx(6 / 9), "s2": approx(3 / 9)}
-    assert "t" not in row.shares  # the total is the reference: it carries no share
+    # What no sub-meter measured is the total's own remainder: no sub-meter carries it.
+    assert row.shares == {}
     row = row_of(report, 1, "g")
     assert (row.left_kg, row.right_kg, row.error_kg, row.error_pct) == (5.0, 6.0, -1.0, -20.0)
-    assert row.shares == {"s1": approx(-4 / 6), "s2": approx(-2 / 6)}
+    assert row.shares == {}
     (total,) = report.group_totals
     assert (total.left_kg, total.right_kg, total.error_kg, total.error_pct) == (15.0, 15.0, 0, 0)
-    assert report.total_kg == 30.0
+    # The sub-meters are a breakdown of the total meter: the site emitted 15 kg, not 30.
+    assert report.inventory == Inventory(("t",), {"s1": "g", "s2": "g"}, ())
+    assert report.total_kg == 15.0
+    assert report.scope_totals == {Scope.ENERGY: 15.0}
+
+
+def test_nested_overlapping_and_looping_groups_count_each_node_once() -> None:
+    """Site 1 > 2/3 and 2 > 4 (nested): only 1 counts; 5 > 6 with 6 also a sub of 1's group
+    (overlap) is counted once, in 1; a loop 7 > 8, 8 > 7 counts 7 (the first group's total);
+    a group whose total meter is not in the report leaves its sub-meters counted."""
+    nodes = {name: node(name, port) for port, name in enumerate("abcdefgh", start=1)}
+    groups = [
+        GroupInfo("g1", "Site", 1, TVS, ("a",), ("b", "c", "f")),
+        GroupInfo("g2", "Hall", 2, TVS, ("b",), ("d",)),
+        GroupInfo("g3", "Line", 3, TVS, ("e",), ("f",)),
+        GroupInfo("g4", "Loop A", 4, TVS, ("g",), ("h",)),
+        GroupInfo("g5", "Loop B", 5, TVS, ("h",), ("g",)),
+        GroupInfo("g6", "Elsewhere", 6, TVS, ("zz",), ("e",)),
+    ]
+    changes = {name: [float(port)] for port, name in enumerate("abcdefgh", start=1)}
+    report = assemble(hours(1), nodes, groups, changes, {})
+    assert report.inventory == Inventory(
+        ("a", "e", "g"),
+        {"b": "g1", "c": "g1", "f": "g1", "d": "g2", "h": "g4"},
+        (),
+    )
+    assert report.total_kg == 1.0 + 5.0 + 7.0
+    assert report.node_totals == {name: float(port) for port, name in enumerate("abcdefgh", 1)}
 
 
 def test_a_template_forecast_reads_the_forecast_changes_and_is_no_node() -> None:
@@ -223,8 +253,9 @@ def test_group_rows_under_the_threshold_line_are_left_out_and_counted() -> None:
 
 
 def test_shares_add_up_to_the_error() -> None:
+    """Of a forecast-vs-measured group's error, over its measured ports."""
     nodes = {f"n{i}": node(f"n{i}", i) for i in range(1, 6)}
-    group = GroupInfo("g", "G", None, TVS, ("n1",), ("n2", "n3", "n4", "n5"))
+    group = GroupInfo("g", "G", None, FVM, ("n1",), ("n2", "n3", "n4", "n5"))
     changes = {"n1": [10.0, 0.7], "n2": [0.1, 0.2], "n3": [0.2, 0.3], "n4": [0.3, None]}
     changes["n5"] = [1 / 3, 0.1]
     report = assemble(hours(2), nodes, [group], changes, {})
@@ -434,13 +465,52 @@ def oracle_rows(
             left_out += 1
             continue
         shares = {}
-        if right > 0:
+        if right > 0 and group.kind is GroupKind.FORECAST_VS_MEASURED:
             for member in group.right:
                 value = exact(s.node_changes.get(member), index)
                 if value:
                     shares[member] = value / right * error
         rows[group.entry_id] = OracleRow(left, right, error, shares)
     return rows, left_out
+
+
+def check_inventory(s: Scenario, found: Inventory) -> set[str]:
+    """The inventory's rule, stated as what must hold of any answer; the counted nodes.
+
+    Every node is counted, a plan or a breakdown, one of them; a plan is a forecast port; a
+    breakdown is a sub-meter of its group, whose total meter is in the report; following the
+    breakdowns up always ends at a counted node (its carbon is in the total once); and no
+    counted node is a sub-meter of a group whose total meter is counted (twice).
+    """
+    counted, plans, breakdowns = set(found.counted), set(found.plans), set(found.breakdown_of)
+    assert counted | plans | breakdowns == set(s.nodes)
+    assert len(counted) + len(plans) + len(breakdowns) == len(s.nodes)
+    forecasts = {
+        member
+        for group in s.groups
+        if group.kind is GroupKind.FORECAST_VS_MEASURED and group.left
+        for member in group.left
+    }
+    assert plans == forecasts & set(s.nodes)
+    by_id = {group.entry_id: group for group in s.groups}
+    for member, group_id in found.breakdown_of.items():
+        group = by_id[group_id]
+        assert group.kind is GroupKind.TOTAL_VS_SUB
+        assert group.left is not None
+        assert member in group.right
+        assert member not in group.left
+        seen = {member}
+        node = member
+        while node in found.breakdown_of:
+            above = by_id[found.breakdown_of[node]].left or ()
+            node = next(m for m in above if m in s.nodes and m not in plans)
+            assert node not in seen, "a loop of breakdowns: nothing counted"
+            seen.add(node)
+        assert node in counted
+    for group in s.groups:
+        if group.kind is GroupKind.TOTAL_VS_SUB and any(m in counted for m in group.left or ()):
+            assert not counted & (set(group.right) - set(group.left or ()))
+    return counted
 
 
 @settings(max_examples=300, deadline=None)
@@ -488,15 +558,19 @@ def test_random_reports_equal_the_exact_oracle(scenario: Scenario) -> None:
     }
     assert report.node_totals.keys() == node_totals.keys()
     assert all(close(report.node_totals[n], total) for n, total in node_totals.items())
+    counted = check_inventory(s, report.inventory)
     scope_totals: dict[Scope, Fraction] = {}
-    for entry_id, total in node_totals.items():
+    for entry_id in counted:
         scope = s.nodes[entry_id].scope
-        scope_totals[scope] = scope_totals.get(scope, Fraction(0)) + total
+        scope_totals[scope] = scope_totals.get(scope, Fraction(0)) + node_totals[entry_id]
     assert list(report.scope_totals) == [scope for scope in Scope if scope in scope_totals]
     assert all(close(report.scope_totals[sc], total) for sc, total in scope_totals.items())
-    grand = sum(node_totals.values(), Fraction(0))
+    grand = sum((node_totals[entry_id] for entry_id in counted), Fraction(0))
     assert close(report.total_kg, grand)
-    by_period = sum((Fraction(v) for p in report.periods for v in p.nodes.values()), Fraction(0))
+    by_period = sum(
+        (Fraction(v) for p in report.periods for n, v in p.nodes.items() if n in counted),
+        Fraction(0),
+    )
     assert close(report.total_kg, by_period)
 
     assert [total.group.entry_id for total in report.group_totals] == [

@@ -129,9 +129,16 @@ def test_as_data_figures() -> None:
     data = as_data(report, SHANGHAI, META)
 
     assert {key: data[key] for key in META} == META
-    assert data["total_kg"] == kg(report.total_kg) == 24.235  # 24.23506 kg, to the gram
+    # Each flow once: the main meter (8.0001) and the car (0.5); the oven and the boiler are
+    # a breakdown of the main meter, the forecasts are plans.
+    assert data["total_kg"] == kg(report.total_kg) == 8.5
     assert data["threshold_kg"] is None
     assert data["group_rows_left_out"] == 0
+    assert data["inventory_rules"] == [
+        'Sub-meters 3 Oven | east, 4 Boiler, "west"\nhall are a breakdown of the total meter '
+        "of Main: counted once, in it, not added again.",
+        "Forecast ports 1 Forecast A, 2 Forecast B are plans, not emissions: in no total.",
+    ]
     assert data["nodes"][0] == {
         "config_entry_id": "fa",
         "port": 1,
@@ -140,10 +147,20 @@ def test_as_data_figures() -> None:
         "factor_source": "typed in",
         "gas": "CO2e",
         "total_kg": 3.235,
+        "counted_as": "plan",
+        "breakdown_of": None,
     }
     assert [node["port"] for node in data["nodes"]] == [1, 2, 3, 4, 5, 6]
     assert [node["total_kg"] for node in data["nodes"]] == [3.235, 4.5, 4.0, 4.0, 8.0, 0.5]
-    assert data["scopes"] == {"1": 8.0, "2": 15.735, "3": 0.5}
+    assert [(node["counted_as"], node["breakdown_of"]) for node in data["nodes"]] == [
+        ("plan", None),
+        ("plan", None),
+        ("breakdown", "g2"),
+        ("breakdown", "g2"),
+        ("total", None),
+        ("total", None),
+    ]
+    assert data["scopes"] == {"2": 8.0, "3": 0.5}
 
     line, main, plan = data["groups"]
     # Keys by kind: a forecast against its measurement, a total against its subs.
@@ -194,9 +211,9 @@ def test_as_data_figures() -> None:
         "error_pct",
         "shares_kg",
     }
-    # 5.0001 - 5.0004: the member with no node row has a share, but is not written.
+    # 5.0001 - 5.0004: unaccounted, the total's own; no sub-meter carries a share of it.
     assert main_row["error_kg"] == 0.0
-    assert main_row["shares_kg"] == {"3": 0.0, "4": 0.0}
+    assert main_row["shares_kg"] == {}
     plan_row = second["groups"][2]
     assert plan_row["forecast_kg"] == 0.0
     assert plan_row["error_pct"] is None
@@ -292,10 +309,28 @@ def expected_csv_rows(report: Report, zone: ZoneInfo) -> list[list[Any]]:
                     info = report.nodes[member]
                     name = f"{subject} / {info.port} {info.name}"
                     rows.append(["share", start, end, name, "kg", share])
+    names = {
+        total.group.entry_id: total.group.name
+        if total.group.number is None
+        else f"G{total.group.number} {total.group.name}"
+        for total in report.group_totals
+    }
+    inventory = report.inventory
     for entry_id, total in report.node_totals.items():
         info = report.nodes[entry_id]
         figure = f"kg {info.gas} (scope {info.scope.value}; {info.factor})"
-        rows.append(["node_total", "", "", f"{info.port} {info.name}", figure, total])
+        subject = f"{info.port} {info.name}"
+        if entry_id in inventory.plans:
+            rows.append(["plan_total", "", "", subject, figure, total])
+        elif (group := inventory.breakdown_of.get(entry_id)) is not None:
+            rows.append(["breakdown_total", "", "", f"{names[group]} / {subject}", figure, total])
+        else:
+            rows.append(["node_total", "", "", subject, figure, total])
+    for total in report.group_totals:
+        if total.group.entry_id in inventory.breakdown_of.values():
+            rows.append(
+                ["unaccounted_total", "", "", names[total.group.entry_id], "kg", total.error_kg]
+            )
     for scope, total in report.scope_totals.items():
         rows.append(["scope_total", "", "", f"scope {scope.value}", "kg", total])
     rows.append(["total", "", "", "all nodes", "kg", report.total_kg])
@@ -320,10 +355,20 @@ def test_as_csv_has_every_figure_of_the_report(threshold: float | None) -> None:
             assert float(row[5]) == kg(want[5])
             assert row[5] != "-0.0"
     sections = [row[0] for row in rows]
-    order = {"node": 0, "group": 0, "share": 0, "node_total": 1, "scope_total": 2, "total": 3}
+    order = {
+        "node": 0,
+        "group": 0,
+        "share": 0,
+        "node_total": 1,
+        "breakdown_total": 1,
+        "plan_total": 1,
+        "unaccounted_total": 2,
+        "scope_total": 3,
+        "total": 4,
+    }
     assert [order[section] for section in sections] == sorted(order[s] for s in sections)
     assert sections[-1] == "total"
-    assert set(sections) == {"node", "group", "share", "node_total", "scope_total", "total"}
+    assert set(sections) == set(order)
 
 
 def test_as_csv_by_hand() -> None:
@@ -341,16 +386,17 @@ def test_as_csv_by_hand() -> None:
     assert ["group", *last_day, "G3 Plan", "error_pct", ""] in rows
     assert rows[-5:] == [
         ["node_total", "", "", "6 Car", "kg CO2e (scope 3; measured by the source)", "0.5"],
-        ["scope_total", "", "", "scope 1", "kg", "8.0"],
-        ["scope_total", "", "", "scope 2", "kg", "15.735"],
+        ["unaccounted_total", "", "", "Main", "kg", "-0.001"],
+        ["scope_total", "", "", "scope 2", "kg", "8.0"],
         ["scope_total", "", "", "scope 3", "kg", "0.5"],
-        ["total", "", "", "all nodes", "kg", "24.235"],
+        ["total", "", "", "all nodes", "kg", "8.5"],
     ]
+    assert ["plan_total", "", "", "1 Forecast A", "kg CO2e (scope 2; typed in)", "3.235"] in rows
     assert [
-        "node_total",
+        "breakdown_total",
         "",
         "",
-        "3 Oven | east",
+        "Main / 3 Oven | east",
         "kg CO2 (scope 1; DEFRA 2024 (ng_kwh))",
         "4.0",
     ] in (rows)
@@ -388,15 +434,21 @@ def test_as_markdown() -> None:
     text = as_markdown(sample(), SHANGHAI, "March | days")
     lines = text.splitlines()
     assert lines[0] == "# March | days"
-    assert "**Total: 24.235 kg**" in lines
-    # The scopes.
+    assert "**Total: 8.5 kg**" in lines
+    # The scopes: each flow once.
     assert lines[lines.index("| Scope | kg |") + 1] == "|---|---:|"
-    assert {"| 1 | 8 |", "| 2 | 15.735 |", "| 3 | 0.5 |"} <= set(lines)
-    # The nodes; a "|" in a name is escaped, a line break is a space.
-    assert "| Port | Node | Scope | Factor | Gas | kg |" in lines
-    assert "| 1 | Forecast A | 2 | typed in | CO2e | 3.235 |" in lines
-    assert "| 3 | Oven \\| east | 1 | DEFRA 2024 (ng_kwh) | CO2 | 4 |" in lines
-    assert '| 4 | Boiler, "west" hall | 1 | typed in | CO2e | 4 |' in lines
+    assert {"| 2 | 8 |", "| 3 | 0.5 |"} <= set(lines)
+    assert "| 1 | 8 |" not in lines  # the oven and the boiler are in the main meter's 8 kg
+    # The nodes; a "|" in a name is escaped, a line break is a space; how each counts.
+    assert "| Port | Node | Scope | Factor | Gas | kg | In the totals |" in lines
+    assert "| 1 | Forecast A | 2 | typed in | CO2e | 3.235 | no: a plan |" in lines
+    assert "| 3 | Oven \\| east | 1 | DEFRA 2024 (ng_kwh) | CO2 | 4 | in Main |" in lines
+    assert '| 4 | Boiler, "west" hall | 1 | typed in | CO2e | 4 | in Main |' in lines
+    assert "| 5 | Main meter | 2 | live intensity sensor.grid | CO2e | 8 | yes |" in lines
+    assert (
+        '- Sub-meters 3 Oven \\| east, 4 Boiler, "west" hall are a breakdown of the total meter '
+        "of Main: counted once, in it, not added again."
+    ) in lines
     # Every row of a table has as many cells as its header: escaped "|"s are no cell borders.
     tables = [[]]
     for line in lines:
@@ -421,10 +473,7 @@ def test_as_markdown() -> None:
         "- G1 Line \\| 1: forecast 3.735 kg, measured 5 kg, error +1.265 kg (+33.88 %); "
         "shares 3: +0.759 kg, 4: +0.506 kg"
     ) in lines[first:second]
-    assert (
-        "- Main: total 5 kg, subs 5 kg, error +0 kg (-0.01 %); shares 3: +0 kg, 4: +0 kg"
-        in (lines[first:second])
-    )
+    assert "- Main: total 5 kg, subs 5 kg, error +0 kg (-0.01 %)" in lines[first:second]
     assert (
         "- G3 Plan: forecast 0 kg, measured 0.5 kg, error +0.5 kg (-); shares 6: +0.5 kg"
         in (lines[second:])
@@ -447,8 +496,8 @@ def test_as_markdown_without_scopes_or_groups() -> None:
         "",
         "**Total: 0 kg**",
         "",
-        "| Port | Node | Scope | Factor | Gas | kg |",
-        "|---:|---|---|---|---|---:|",
+        "| Port | Node | Scope | Factor | Gas | kg | In the totals |",
+        "|---:|---|---|---|---|---:|---|",
         "",
         "## 2024-03-10T00:00:00+08:00 to 2024-03-11T00:00:00+08:00",
         "",

@@ -41,7 +41,10 @@ GENERATE_REPORT_SCHEMA = vol.Schema(
         vol.Optional("nodes"): vol.All(cv.ensure_list, [vol.Any(int, cv.string)]),
         vol.Optional("groups"): vol.All(cv.ensure_list, [vol.Any(int, cv.string)]),
         vol.Optional("profile"): cv.string,
-        vol.Optional("threshold_kg"): vol.All(vol.Coerce(float), vol.Range(min=0)),
+        # Finite: float() reads a 400-digit number as infinity.
+        vol.Optional("threshold_kg"): vol.All(
+            vol.Coerce(float), vol.Range(min=0, max=1e12, max_included=True)
+        ),
         vol.Optional("formats", default=[]): vol.All(
             cv.ensure_list, [vol.In(FORMATS)], lambda formats: list(dict.fromkeys(formats))
         ),

@@ -8,9 +8,20 @@ and each node's share of its groups' errors. Group rows whose error's size is at
 report's threshold line (within tolerance, as for a group's alarm) are left out. Totals cover
 the whole range: per node, per GHG scope, per group.
 
-A node's share of a group's error: the error spread over the members of the right side (the
-measured ports, the sub-meters) in proportion to their carbon in that period; the left side (the
-forecast, the total meter) is the reference and carries none.
+A node's share of a forecast-vs-measured group's error: the error spread over the measured
+ports in proportion to their carbon in that period; the forecast is the reference and carries
+none. A total-vs-sub group's error is what no sub-meter measured: the total's own "unaccounted"
+remainder, carried by no sub-meter.
+
+**Each flow counted once.** The inventory totals (per scope and in all) count each node once:
+
+* a **forecast port** (the left side of a forecast-vs-measured group) is a plan, not an emission:
+  never in a total;
+* a **sub-meter** (the right side of a total-vs-sub group whose total meter is counted) is a
+  breakdown of its total meter: listed under it, not added again. Groups are taken in the
+  order given (by group number): a sub-meter of a sub-meter is a breakdown too; where groups
+  overlap or form a loop, a node already taken as a breakdown is not a total that excludes
+  others. ``Inventory`` says which rule left each node out.
 """
 
 from __future__ import annotations
@@ -83,6 +94,63 @@ class GroupTotal:
 
 
 @dataclass(frozen=True, slots=True)
+class Inventory:
+    """Which nodes the totals count, and why each other node is left out of them."""
+
+    counted: tuple[str, ...]
+    breakdown_of: dict[str, str]  # a sub-meter's node entry id -> its total-vs-sub group's
+    plans: tuple[str, ...]  # forecast ports
+
+
+def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inventory:
+    """Each flow once: no plan, and no sub-meter beside the total meter it breaks down."""
+    plans = {
+        member
+        for group in groups
+        if group.kind is GroupKind.FORECAST_VS_MEASURED and group.left is not None
+        for member in group.left
+        if member in nodes
+    }
+    breakdown_of: dict[str, str] = {}
+    # Each breakdown's total meter: a sub-meter of a sub-meter is a breakdown too, and a loop
+    # (a total that is, further up, a breakdown of its own sub-meter) is cut where it closes.
+    parent: dict[str, str] = {}
+    for group in groups:
+        if group.kind is not GroupKind.TOTAL_VS_SUB or group.left is None:
+            continue
+        totals = [member for member in group.left if member in nodes and member not in plans]
+        if not totals:
+            continue  # its total meter is not in the report: its sub-meters count themselves
+        for member in group.right:
+            if (
+                member not in nodes
+                or member in plans
+                or member in group.left
+                or member in breakdown_of
+                or any(_below(total, member, parent) for total in totals)
+            ):
+                continue
+            breakdown_of[member] = group.entry_id
+            parent[member] = totals[0]
+    return Inventory(
+        tuple(entry_id for entry_id in nodes if entry_id not in plans | breakdown_of.keys()),
+        breakdown_of,
+        tuple(entry_id for entry_id in nodes if entry_id in plans),
+    )
+
+
+def _below(node: str, ancestor: str, parent: Mapping[str, str]) -> bool:
+    """Whether ``ancestor`` is ``node``'s total meter, or that one's, and so on up."""
+    seen = set()
+    while node in parent and node not in seen:
+        seen.add(node)
+        node = parent[node]
+        if node == ancestor:
+            return True
+    return False
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """A whole report."""
 
@@ -95,6 +163,7 @@ class Report:
     threshold_kg: float | None
     left_out: int = 0  # group rows under the threshold line
     notes: list[str] = field(default_factory=list)
+    inventory: Inventory = field(default_factory=lambda: Inventory((), {}, ()))
 
 
 type Changes = Mapping[str, Sequence[float | None]]
@@ -116,7 +185,8 @@ def _side(members: Sequence[str], changes: Changes, index: int) -> tuple[float, 
 def _shares(
     group: GroupInfo, changes: Changes, index: int, right_kg: float, error_kg: float
 ) -> dict[str, float]:
-    if right_kg <= 0.0:
+    if right_kg <= 0.0 or group.kind is GroupKind.TOTAL_VS_SUB:
+        # What no sub-meter measured is the total's own remainder, not the sub-meters'.
         return {}
     shares = {}
     for member in group.right:
@@ -180,9 +250,11 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
                 )
             )
         periods.append(PeriodRows(start, end, period_nodes, rows))
+    counts = inventory(nodes, groups)
     scope_totals: dict[Scope, CompensatedSum] = {}
     grand = CompensatedSum()
-    for entry_id, total in node_totals.items():
+    for entry_id in counts.counted:
+        total = node_totals[entry_id]
         scope_totals.setdefault(nodes[entry_id].scope, CompensatedSum()).add(total.value)
         grand.add(total.value)
     group_totals = []
@@ -203,6 +275,7 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
         total_kg=grand.value,
         threshold_kg=threshold_kg,
         left_out=left_out,
+        inventory=counts,
     )
 
 

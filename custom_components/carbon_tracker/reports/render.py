@@ -44,6 +44,37 @@ def _group_name(group: GroupInfo) -> str:
     return group.name if group.number is None else f"G{group.number} {group.name}"
 
 
+def _counted_as(report: Report, entry_id: str) -> tuple[str, GroupInfo | None]:
+    """How a node is in the totals: "total", "breakdown" (of a group's total meter) or "plan"."""
+    inventory = report.inventory
+    if entry_id in inventory.plans:
+        return "plan", None
+    if (group_id := inventory.breakdown_of.get(entry_id)) is not None:
+        group = next((g.group for g in report.group_totals if g.group.entry_id == group_id), None)
+        return "breakdown", group
+    return "total", None
+
+
+def inventory_rules(report: Report) -> list[str]:
+    """The rules the report applied to count each flow once, as sentences."""
+    nodes = report.nodes
+    rules = []
+    by_group: dict[str, list[str]] = {}
+    for member, group_id in report.inventory.breakdown_of.items():
+        by_group.setdefault(group_id, []).append(member)
+    names = {total.group.entry_id: _group_name(total.group) for total in report.group_totals}
+    for group_id, members in by_group.items():
+        ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in members)
+        rules.append(
+            f"Sub-meters {ports} are a breakdown of the total meter of "
+            f"{names.get(group_id, group_id)}: counted once, in it, not added again."
+        )
+    if report.inventory.plans:
+        ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in report.inventory.plans)
+        rules.append(f"Forecast ports {ports} are plans, not emissions: in no total.")
+    return rules
+
+
 def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any]:
     """The report as an action's response (and the event's data): plain JSON types."""
     nodes = report.nodes
@@ -52,6 +83,7 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
         "total_kg": kg(report.total_kg),
         "threshold_kg": report.threshold_kg,
         "group_rows_left_out": report.left_out,
+        "inventory_rules": inventory_rules(report),
         "nodes": [
             {
                 "config_entry_id": entry_id,
@@ -61,6 +93,8 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
                 "factor_source": info.factor,
                 "gas": info.gas,
                 "total_kg": kg(report.node_totals[entry_id]),
+                "counted_as": _counted_as(report, entry_id)[0],
+                "breakdown_of": report.inventory.breakdown_of.get(entry_id),
             }
             for entry_id, info in nodes.items()
         ],
@@ -169,16 +203,36 @@ def as_csv(report: Report, zone: tzinfo) -> str:
                     )
     for entry_id, total in report.node_totals.items():
         info = nodes[entry_id]
+        counted_as, under = _counted_as(report, entry_id)
+        section = {"total": "node_total", "breakdown": "breakdown_total", "plan": "plan_total"}
+        subject = f"{info.port} {info.name}"
+        if under is not None:
+            subject = f"{_group_name(under)} / {subject}"
         writer.writerow(
             [
-                "node_total",
+                section[counted_as],
                 "",
                 "",
-                f"{info.port} {info.name}",
+                subject,
                 f"kg {info.gas} (scope {info.scope.value}; {info.factor})",
                 kg(total),
             ]
         )
+    for group_total in report.group_totals:
+        if group_total.group.kind is GroupKind.TOTAL_VS_SUB and any(
+            report.inventory.breakdown_of.get(m) == group_total.group.entry_id
+            for m in group_total.group.right
+        ):
+            writer.writerow(
+                [
+                    "unaccounted_total",
+                    "",
+                    "",
+                    _group_name(group_total.group),
+                    "kg",
+                    kg(group_total.error_kg),
+                ]
+            )
     for scope, total in report.scope_totals.items():
         writer.writerow(["scope_total", "", "", f"scope {scope.value}", "kg", kg(total)])
     writer.writerow(["total", "", "", "all nodes", "kg", kg(report.total_kg)])
@@ -199,16 +253,24 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
         lines += [f"| {scope.value} | {_kg_text(total)} |" for scope, total in _scopes(report)]
         lines.append("")
     lines += [
-        "| Port | Node | Scope | Factor | Gas | kg |",
-        "|---:|---|---|---|---|---:|",
+        "| Port | Node | Scope | Factor | Gas | kg | In the totals |",
+        "|---:|---|---|---|---|---:|---|",
     ]
     for entry_id, total in report.node_totals.items():
         info = nodes[entry_id]
+        counted_as, under = _counted_as(report, entry_id)
+        counted = {
+            "total": "yes",
+            "plan": "no: a plan",
+            "breakdown": f"in {_cell(_group_name(under)) if under else 'its total meter'}",
+        }[counted_as]
         lines.append(
             f"| {info.port} | {_cell(info.name)} | {info.scope.value} | {_cell(info.factor)} | "
-            f"{info.gas} | {_kg_text(total)} |"
+            f"{info.gas} | {_kg_text(total)} | {counted} |"
         )
     lines.append("")
+    if rules := inventory_rules(report):
+        lines += [*(f"- {_cell(rule)}" for rule in rules), ""]
     if report.group_totals:
         lines += [
             "| Group | Left kg | Right kg | Error kg | Error % |",
