@@ -106,21 +106,26 @@ GROUPS: list[GroupSpec] = [
 ]
 
 
+def carbon_entry(title: str, data: dict[str, Any], options: dict[str, Any]) -> ConfigEntry:
+    """A Carbon Tracker config entry as the config flow writes it (version 1.3)."""
+    return ConfigEntry(
+        data=data,
+        discovery_keys={},
+        domain="carbon_tracker",
+        minor_version=3,
+        options=options,
+        source="user",
+        subentries_data=None,
+        title=title,
+        unique_id=None,
+        version=1,
+    )
+
+
 def node_entries(nodes: Iterable[NodeSpec] = NODES) -> list[ConfigEntry]:
     """Tracking nodes as config entries, as the config flow writes them (version 1.2)."""
     return [
-        ConfigEntry(
-            data={"kind": "tracking_node", "source": source},
-            discovery_keys={},
-            domain="carbon_tracker",
-            minor_version=3,
-            options={"port": port, **factor},
-            source="user",
-            subentries_data=None,
-            title=title,
-            unique_id=None,
-            version=1,
-        )
+        carbon_entry(title, {"kind": "tracking_node", "source": source}, {"port": port, **factor})
         for title, source, port, factor in nodes
     ]
 
@@ -130,12 +135,10 @@ def group_entries(
 ) -> list[ConfigEntry]:
     """Binding groups as config entries, as the config flow writes them (members by entry id)."""
     return [
-        ConfigEntry(
-            data={"kind": "binding_group", "group_kind": kind},
-            discovery_keys={},
-            domain="carbon_tracker",
-            minor_version=3,
-            options={
+        carbon_entry(
+            title,
+            {"kind": "binding_group", "group_kind": kind},
+            {
                 "left": [nodes_by_port[port].entry_id for port in left],
                 "right": [nodes_by_port[port].entry_id for port in right],
                 "forecast_template": None,
@@ -146,11 +149,6 @@ def group_entries(
                 "min_reference_kg": 1.0,
                 **options,
             },
-            source="user",
-            subentries_data=None,
-            title=title,
-            unique_id=None,
-            version=1,
         )
         for title, kind, left, right, options in groups
     ]
@@ -162,12 +160,10 @@ DASHBOARD_URL = "carbon-dashboard"
 
 def declaration_entry(port: int, form_path: str) -> ConfigEntry:
     """The demo user's personal declaration entry, priced at China's national grid factor."""
-    return ConfigEntry(
-        data={"kind": "declaration", "person": "person.demo"},
-        discovery_keys={},
-        domain="carbon_tracker",
-        minor_version=3,
-        options={
+    return carbon_entry(
+        "Demo",
+        {"kind": "declaration", "person": "person.demo"},
+        {
             "port": port,
             "grid_factor_id": "cn_mee_grid_national_2023",
             "max_age_days": 7,
@@ -176,32 +172,20 @@ def declaration_entry(port: int, form_path: str) -> ConfigEntry:
             "form_path": form_path,
             "activities": [],
         },
-        source="user",
-        subentries_data=None,
-        title="Demo",
-        unique_id=None,
-        version=1,
     )
 
 
 def logistics_entry(port: int, webhook_id: str) -> ConfigEntry:
     """A warehouse shipping one product (10 kg a unit) by HGV, priced per tonne-km (DESNZ 2025)."""
-    return ConfigEntry(
-        data={"kind": "logistics", "webhook_id": webhook_id},
-        discovery_keys={},
-        domain="carbon_tracker",
-        minor_version=3,
-        options={
+    return carbon_entry(
+        "Warehouse",
+        {"kind": "logistics", "webhook_id": webhook_id},
+        {
             "port": port,
             "method": "tonne_km",
             "products": [{"model": "BOX", "kg_per_unit": 10.0}],
             "modes": {},
         },
-        source="user",
-        subentries_data=None,
-        title="Warehouse",
-        unique_id=None,
-        version=1,
     )
 
 

@@ -12,18 +12,18 @@ from math import isfinite
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.core import Context, HomeAssistant
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.util import dt as dt_util
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 import voluptuous as vol
 
-from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.declarations.activities import ACTIVITIES_BY_ID
 from tests.strategies import hostile
 
 from .conftest import People
+from .test_actions import declare
 
 TODAY = date(2026, 11, 25)
 FUZZ = settings(
@@ -90,14 +90,7 @@ async def test_any_declaration(
     freezer.move_to(datetime(2026, 11, 25, 9, 30, tzinfo=dt_util.get_default_time_zone()))
     before = book_of(alex_entry)
     try:
-        answer = await hass.services.async_call(
-            DOMAIN,
-            "declare",
-            data,
-            blocking=True,
-            return_response=True,
-            context=Context(user_id=people.alex.id),
-        )
+        answer = await declare(hass, people.alex.id, **data)
     except vol.Invalid, ServiceValidationError:
         refused = True
     else:
