@@ -23,6 +23,7 @@ from .const import (
     FactorMode,
 )
 from .declarations.runtime import EVENT_DECLARED
+from .texts import local_minute
 
 
 @callback
@@ -58,7 +59,7 @@ def async_describe_events(
             LOGBOOK_ENTRY_NAME: data.get("name") or "Carbon Tracker",
             LOGBOOK_ENTRY_MESSAGE: (
                 f"error {error_text} {what} ({data.get('notation')}, "
-                f"{data.get('window')} from {data.get('window_start')})"
+                f"{data.get('window')} from {local_minute(data.get('window_start'))})"
             ),
         }
 

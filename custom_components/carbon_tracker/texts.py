@@ -7,8 +7,11 @@ never waits for a file.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import translation
+from homeassistant.util import dt as dt_util
 
 from .const import DOMAIN
 
@@ -30,3 +33,18 @@ def text(hass: HomeAssistant, key: str) -> str | None:
         if found := texts.get(full):
             return found
     return None
+
+
+def local_minute(moment: datetime | str | None) -> str:
+    """A moment as people read it everywhere the integration writes one: local, to the minute.
+
+    Events carry ISO 8601 with the local offset; notifications and logbook lines show this.
+    """
+    if isinstance(moment, str):
+        parsed = dt_util.parse_datetime(moment)
+        if parsed is None:
+            return moment
+        moment = parsed
+    if moment is None:
+        return ""
+    return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M")

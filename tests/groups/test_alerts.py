@@ -8,6 +8,7 @@ from typing import Any
 from homeassistant.components import persistent_notification
 from homeassistant.core import Event, HomeAssistant
 from homeassistant.setup import async_setup_component
+from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_capture_events
 
@@ -85,7 +86,13 @@ async def test_crossing_and_clearing(hass: HomeAssistant) -> None:
     describe = describers(hass)
     line = describe[EVENT_THRESHOLD_CROSSED](crossed[0])
     assert line["name"] == "Main vs subs"
-    assert line["message"].startswith("error +3 kg beyond its threshold (G1: 1 > 2/3, day from ")
+    # One window, one way of writing it: local, to the minute, as the notification says it;
+    # the event carries the same moment in ISO 8601 with the local offset.
+    start = crossed[0].data["window_start"]
+    assert start == dt_util.as_local(dt_util.parse_datetime(start)).isoformat()
+    local = dt_util.as_local(dt_util.parse_datetime(start)).strftime("%Y-%m-%d %H:%M")
+    assert line["message"] == (f"error +3 kg beyond its threshold (G1: 1 > 2/3, day from {local})")
+    assert f"day from {local}:" in shown["message"]
     line = describe[EVENT_THRESHOLD_CLEARED](cleared[0])
     assert line["message"].startswith("error +0.5 kg back within its threshold")
 

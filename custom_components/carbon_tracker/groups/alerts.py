@@ -16,7 +16,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_THRESHOLD_CLEARED, EVENT_THRESHOLD_CROSSED
-from ..texts import text as _text
+from ..texts import local_minute, text as _text
 from .arithmetic import GroupKind, Side, Transition
 from .runtime import GroupRuntime
 
@@ -41,8 +41,9 @@ def alert_data(group: GroupRuntime) -> dict[str, Any]:
         "notation": group.notation(),
         "group_kind": settings.kind.value,
         "window": settings.window.value,
-        "window_start": group.window_start.isoformat(),
-        "window_end": group.window_end.isoformat(),
+        # Local time with its offset, as the notification and the logbook show it.
+        "window_start": dt_util.as_local(group.window_start).isoformat(),
+        "window_end": dt_util.as_local(group.window_end).isoformat(),
         ("forecast_kg" if forecast else "total_kg"): _round(left),
         ("measured_kg" if forecast else "subs_kg"): _round(right),
         "error_kg": None if error is None else _round(error.kilograms),
@@ -81,7 +82,7 @@ def _texts(hass: HomeAssistant, group: GroupRuntime, data: dict[str, Any]) -> tu
         "name": group.name,
         "notation": data["notation"],
         "window": window,
-        "window_start": dt_util.as_local(group.window_start).strftime("%Y-%m-%d %H:%M"),
+        "window_start": local_minute(group.window_start),
         "left": f"{left:g}",
         "right": f"{right:g}",
         "error": f"{data['error_kg']:+g}",
