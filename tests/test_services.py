@@ -55,6 +55,19 @@ async def test_list_nodes_answers_every_node(hass: HomeAssistant) -> None:
     assert by_port[7]["config_entry_id"] == gas.entry_id
 
 
+async def test_list_nodes_answers_the_total_to_the_milligram(hass: HomeAssistant) -> None:
+    """Ten readings of 1.8854 kWh at 0.5: binary floats add up to 9.426999999999524."""
+    await two_nodes(hass)
+    reading = 100.0
+    for _ in range(10):
+        reading += 1.8854
+        set_meter(hass, reading)
+        await hass.async_block_till_done()
+    (node,) = (await list_nodes(hass, port=3))["nodes"]
+    assert node["total_kg"] == round(node["total_kg"], 6)
+    assert repr(node["total_kg"]) == "9.427"
+
+
 async def test_list_nodes_by_port_and_by_entry_id(hass: HomeAssistant) -> None:
     grid, _ = await two_nodes(hass)
     by_port = await list_nodes(hass, port=3)

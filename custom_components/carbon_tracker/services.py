@@ -89,6 +89,9 @@ def _describe_node(hass: HomeAssistant, entry: ConfigEntry) -> dict[str, Any]:
     if described["loaded"]:
         runtime: NodeRuntime = entry.runtime_data
         described.update(
-            total_kg=runtime.total, factor=runtime.factor, factor_unit=runtime.factor_label
+            # To the milligram, as the sensor's statistics are read: 9.426999999999524 is 9.427.
+            total_kg=round(runtime.total, 6),
+            factor=runtime.factor,
+            factor_unit=runtime.factor_label,
         )
     return described
