@@ -37,6 +37,7 @@ from .declarations.setup import (
     async_start_declaration,
 )
 from .durable import DATA_DURABLE, async_setup_durable
+from .entity import async_device_follows_title
 from .groups.setup import (
     GROUP_PLATFORMS,
     async_build_group,
@@ -105,6 +106,8 @@ async def async_setup_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry
     kind = entry_kind(entry.data)
     entry.runtime_data = await BUILD_BY_KIND[kind](hass, entry)
     await START_BY_KIND[kind](hass, entry)
+    # Every kind's device is named after its entry: a rename reaches the device at once.
+    entry.async_on_unload(entry.add_update_listener(async_device_follows_title))
     if kind is EntryKind.TRACKING_NODE and entry.data.get(CONF_BACKFILL):
         # The kind in the entry's data says what its runtime is.
         async_schedule_pending_backfill(hass, cast("TrackingNodeConfigEntry", entry))

@@ -9,6 +9,8 @@ from __future__ import annotations
 from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfMass
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .const import CONF_PORT, DOMAIN
@@ -71,3 +73,14 @@ class KilogramTotalSensor(PortSensor):
         """A total since the entry was created."""
         super().__init__(entry, key, model, listeners)
         self._attr_last_reset = entry.created_at
+
+
+async def async_device_follows_title(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """An entry renamed (reconfigure) renames its own device too.
+
+    A name the user gave the device in HA stays theirs (HA keeps it apart, as ``name_by_user``).
+    """
+    registry = dr.async_get(hass)
+    device = registry.async_get_device_by_identifier((DOMAIN, entry.entry_id), entry.entry_id)
+    if device is not None and device.name != entry.title:
+        registry.async_update_device(device.id, name=entry.title)

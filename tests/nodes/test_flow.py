@@ -11,7 +11,7 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
-from homeassistant.helpers import entity_registry as er, translation
+from homeassistant.helpers import device_registry as dr, entity_registry as er, translation
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_capture_events
 import voluptuous as vol
@@ -939,6 +939,37 @@ async def test_reconfigure_moves_node_and_keeps_total(
     set_meter(hass, 200)
     await hass.async_block_till_done()
     assert carbon(hass) == 10.0
+
+
+async def test_a_rename_by_reconfigure_renames_the_device_too(
+    hass: HomeAssistant, grid_node: MockConfigEntry
+) -> None:
+    """The title and the node's own device, both; a name the user gave the device stays."""
+    devices = dr.async_get(hass)
+    device = devices.async_get_device_by_identifier(
+        (DOMAIN, grid_node.entry_id), grid_node.entry_id
+    )
+    assert device is not None
+    assert device.name == "Grid energy"
+    result = await grid_node.start_reconfigure_flow(hass)
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {CONF_NAME: "Main meter", CONF_SOURCE: SOURCE}
+    )
+    await hass.async_block_till_done()
+    assert result["reason"] == "reconfigure_successful"
+    device = devices.async_get_device_by_identifier(
+        (DOMAIN, grid_node.entry_id), grid_node.entry_id
+    )
+    assert device is not None
+    assert (grid_node.title, device.name) == ("Main meter", "Main meter")
+    devices.async_update_device(device.id, name_by_user="Meter in the hall")
+    hass.config_entries.async_update_entry(grid_node, title="Site meter")
+    await hass.async_block_till_done()
+    device = devices.async_get_device_by_identifier(
+        (DOMAIN, grid_node.entry_id), grid_node.entry_id
+    )
+    assert device is not None
+    assert (device.name, device.name_by_user) == ("Site meter", "Meter in the hall")
 
 
 @pytest.mark.parametrize(
