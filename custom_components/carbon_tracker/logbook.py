@@ -10,6 +10,7 @@ from typing import Any
 
 from homeassistant.components.logbook.const import (
     LOGBOOK_ENTRY_ENTITY_ID,
+    LOGBOOK_ENTRY_ICON,
     LOGBOOK_ENTRY_MESSAGE,
     LOGBOOK_ENTRY_NAME,
 )
@@ -57,6 +58,8 @@ def async_describe_events(
         what = "beyond its threshold" if crossed else "back within its threshold"
         return {
             LOGBOOK_ENTRY_NAME: data.get("name") or "Carbon Tracker",
+            # A group's line has no entity to take an icon from: its own, as the events' meaning.
+            LOGBOOK_ENTRY_ICON: "mdi:scale-unbalanced" if crossed else "mdi:scale-balance",
             LOGBOOK_ENTRY_MESSAGE: (
                 f"error {error_text} {what} ({data.get('notation')}, "
                 f"{data.get('window')} from {local_minute(data.get('window_start'))})"

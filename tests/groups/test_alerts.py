@@ -93,8 +93,10 @@ async def test_crossing_and_clearing(hass: HomeAssistant) -> None:
     local = dt_util.as_local(dt_util.parse_datetime(start)).strftime("%Y-%m-%d %H:%M")
     assert line["message"] == (f"error +3 kg beyond its threshold (G1: 1 > 2/3, day from {local})")
     assert f"day from {local}:" in shown["message"]
+    assert line["icon"] == "mdi:scale-unbalanced"
     line = describe[EVENT_THRESHOLD_CLEARED](cleared[0])
     assert line["message"].startswith("error +0.5 kg back within its threshold")
+    assert line["icon"] == "mdi:scale-balance"
 
 
 async def test_hysteresis_keeps_an_alarm_hovering_at_the_line(
