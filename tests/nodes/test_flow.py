@@ -448,6 +448,26 @@ async def test_the_options_start_from_the_scope_chosen_before(hass: HomeAssistan
     assert default_of(result, "ghg_scope") == "3"
 
 
+@pytest.mark.parametrize(
+    ("device_class", "unit", "scope"),
+    [
+        ("water", "m³", "3"),  # purchased water: the value chain
+        ("water", "L", "3"),
+        ("gas", "m³", "1"),  # the same unit, a fuel burnt on site
+        (None, "m³", "1"),
+    ],
+)
+async def test_the_default_scope_follows_what_the_meter_measures(
+    hass: HomeAssistant, device_class: str | None, unit: str, scope: str
+) -> None:
+    """A typed factor per m³ is water (scope 3) or gas (scope 1) by the meter's device class."""
+    entry = make_entry(factor_mode="custom", factor_value=0.3, factor_unit=unit, port=4)
+    entry.add_to_hass(hass)
+    add_meter(hass, unit=unit, **({"device_class": device_class} if device_class else {}))
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert default_of(result, "ghg_scope") == scope
+
+
 async def finish_custom(hass: HomeAssistant, result: FlowResult) -> FlowResult:
     """From the factor menu, a typed factor of 0.5 kg/kWh."""
     result = await choose(hass, result, "factor_custom")

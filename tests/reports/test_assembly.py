@@ -627,6 +627,14 @@ def test_a_typed_in_factor_per_anything_else_is_scope_1(unit: str | None) -> Non
     assert default_scope("custom", None, unit) is Scope.DIRECT
 
 
+def test_a_water_meter_is_purchased_water_in_the_value_chain() -> None:
+    """Whatever the factor is given per; a library factor still says its own scope."""
+    assert default_scope("custom", None, "m³", "water") is Scope.VALUE_CHAIN
+    assert default_scope("custom", None, "kWh", "water") is Scope.VALUE_CHAIN
+    assert default_scope("custom", None, "m³", "gas") is Scope.DIRECT
+    assert default_scope("library", "scope1", "m³", "water") is Scope.DIRECT
+
+
 def test_a_source_measuring_carbon_is_scope_1() -> None:
     assert default_scope("carbon", None, None) is Scope.DIRECT
     assert default_scope("carbon", None, "kWh") is Scope.DIRECT

@@ -38,9 +38,10 @@ from ..core.carbon_units import (
 )
 from ..core.factor_library import fits_device_class
 from ..core.library_store import async_load_factor_table
-from ..core.scopes import Scope, default_scope
+from ..core.scopes import Scope
 from ..core.units import reading_multiplier, unit_ratio
 from ..kinds import EntryKind
+from .scope import node_scope
 from .source_checks import (
     SourceProblem,
     SourceRefusal,
@@ -433,16 +434,8 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
         )
 
     async def _async_scope_in_force(self, entry: ConfigEntry) -> str:
-        """The node's scope: the one chosen, else the one its factor implies."""
-        if chosen := entry.options.get(CONF_GHG_SCOPE):
-            return str(chosen)
-        table = await async_load_factor_table(self.hass)
-        library = table.factors.get(str(entry.options.get(CONF_FACTOR_ID)))
-        return default_scope(
-            str(entry.options.get(CONF_FACTOR_MODE)),
-            None if library is None else library.scope,
-            library.per_unit if library is not None else entry.options.get(CONF_FACTOR_UNIT),
-        ).value
+        """The node's scope: the one chosen, else the one its factor and meter imply."""
+        return node_scope(self.hass, entry, await async_load_factor_table(self.hass)).value
 
     def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
         kept = {

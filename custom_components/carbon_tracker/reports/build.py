@@ -23,7 +23,6 @@ from homeassistant.util import dt as dt_util, slugify
 from ..const import (
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
-    CONF_FACTOR_UNIT,
     CONF_GHG_SCOPE,
     CONF_GROUP_KIND,
     CONF_INTENSITY_ENTITY,
@@ -32,7 +31,7 @@ from ..const import (
     DOMAIN,
 )
 from ..core.library_store import factor_table
-from ..core.scopes import Scope, default_scope
+from ..core.scopes import Scope
 from ..core.windows import Period, next_window_start, window_start, windows
 from ..declarations.book import kg_in_periods
 from ..errors import CarbonTrackerError
@@ -40,6 +39,7 @@ from ..groups.arithmetic import GroupKind
 from ..groups.settings import GroupSettings
 from ..kinds import EntryKind, entries_of_kind
 from ..nodes.lookup import PORT_KINDS, emissions_entity_id
+from ..nodes.scope import node_scope
 from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
 from .reader import async_sums_at
 from .render import as_csv, as_data, as_markdown
@@ -222,10 +222,7 @@ def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
     mode = options.get(CONF_FACTOR_MODE, "")
     table = factor_table(hass)
     library = table.factors.get(str(options.get(CONF_FACTOR_ID)))
-    per_unit = library.per_unit if library is not None else options.get(CONF_FACTOR_UNIT)
-    scope = options.get(CONF_GHG_SCOPE) or default_scope(
-        mode, None if library is None else library.scope, per_unit
-    )
+    scope = node_scope(hass, entry, table)
     gas = "CO2e"
     if mode == "library" and library is not None:
         factor = f"{library.source} ({library.id})"
