@@ -124,6 +124,7 @@ TOLERANCE = 1e-6  # kg: every increment is a multiple of 0.25 kWh, so the sums a
 SETTLE = 15.0  # s a total may take to show after the last reading (a start, a recorder look-up)
 PERIOD = 300  # s, one short-term statistics period
 QUIET_BEFORE_BOUNDARY = 75.0  # s: the cuts stop this long before the period to compile ends
+QUIET_MIN = 35.0  # s: at least this long, for the last burst and the totals to settle
 COMPILE_WAIT = 90.0  # s after the boundary: the recorder compiles at :10 past it
 
 
@@ -372,8 +373,13 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
                 reset_at = KILLS + 1
             else:
                 driver.cut()
-        # More of the same until the period to compile is nearly over, then quiet meters.
-        while seconds_to_boundary() > QUIET_BEFORE_BOUNDARY:
+        # More of the same until the period to compile is nearly over, then quiet meters. Too
+        # close to a boundary to settle before it (the kills above may end anywhere in a
+        # period): bursts without cuts into the next period, and the cuts go on there.
+        while not QUIET_MIN < seconds_to_boundary() <= QUIET_BEFORE_BOUNDARY:
+            if seconds_to_boundary() <= QUIET_MIN:
+                driver.burst(4)
+                continue
             driver.burst(driver.rng.randint(4, 12))
             driver.cut()
         driver.burst(3)
