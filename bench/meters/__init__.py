@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 import cProfile
+import functools
 import gc
 import io
 import pstats
@@ -32,6 +33,7 @@ import sys
 import threading
 import time
 import tracemalloc
+import types
 from typing import TYPE_CHECKING, Any
 
 from homeassistant.const import Platform
@@ -61,7 +63,13 @@ RUN_SCHEMA = vol.Schema(
         vol.Optional("profile", default=False): cv.boolean,
     }
 )
-CENSUS_SCHEMA = vol.Schema({vol.Optional("top", default=40): vol.All(int, vol.Range(min=1))})
+CENSUS_SCHEMA = vol.Schema(
+    {
+        vol.Optional("top", default=40): vol.All(int, vol.Range(min=1)),
+        # Type names whose referrers are wanted (a few objects each, three levels up).
+        vol.Optional("referrers"): [str],
+    }
+)
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -173,6 +181,13 @@ class BenchActions:
         for obj in gc.get_objects():
             kind = type(obj)
             name = f"{kind.__module__}.{kind.__qualname__}"
+            # Callables by what they call: which code keeps a closure or a bound method per node.
+            if kind is types.FunctionType:
+                name = f"{name} {obj.__module__}.{obj.__qualname__}"
+            elif kind is types.MethodType:
+                name = f"{name} {type(obj.__self__).__qualname__}.{obj.__func__.__name__}"
+            elif kind is functools.partial:
+                name = f"{name} {getattr(obj.func, '__qualname__', type(obj.func).__name__)}"
             counts[name] += 1
             if kind.__module__ != "pytz.lazy":
                 # pytz's lazy collections would load their data (blocking I/O) to be sized.
@@ -185,6 +200,8 @@ class BenchActions:
                 for name, size in sizes.most_common(call.data["top"])
             ],
         }
+        if wanted := call.data.get("referrers"):
+            response["referrers"] = _referrers(wanted)
         if tracemalloc.is_tracing():
             # Started with PYTHONTRACEMALLOC=1: live allocations by file and by line.
             snapshot = tracemalloc.take_snapshot()
@@ -254,3 +271,51 @@ def _profile_text(profiler: cProfile.Profile, lines: int = 35) -> str:
     stats.sort_stats("tottime").print_stats(lines)
     stats.sort_stats("cumulative").print_stats(lines)
     return out.getvalue()
+
+
+def _describe(obj: Any) -> str:
+    """A type name, with what a callable calls or which attribute of what a dict is."""
+    kind = type(obj)
+    name = kind.__qualname__
+    if kind is types.FunctionType:
+        return f"function {obj.__qualname__}"
+    if kind is types.MethodType:
+        return f"method {type(obj.__self__).__qualname__}.{obj.__func__.__name__}"
+    if kind is dict:
+        keys = list(obj)[:4]
+        return f"dict{keys}"
+    return name
+
+
+def _referrers(wanted: list[str]) -> dict[str, list[str]]:
+    """For 5 objects of each wanted type, spread over all of them, their referrers 3 levels up.
+
+    A type is named as the census names it ("homeassistant.core.State").
+    """
+    gc.collect()
+    found: dict[str, list[Any]] = {name: [] for name in wanted}
+    for obj in gc.get_objects():
+        kind = type(obj)
+        if (name := f"{kind.__module__}.{kind.__qualname__}") in found:
+            found[name].append(obj)
+    answer: dict[str, list[str]] = {}
+    for name, every in found.items():
+        samples = every[:: max(1, len(every) // 5)][:5]
+        every.clear()
+        lines = answer[name] = []
+        for sample in samples:
+            lines.append(f"{_describe(sample)}: {repr(sample)[:100]}")
+            level = [sample]
+            for depth in range(1, 4):
+                upper = []
+                for obj in level:
+                    for ref in gc.get_referrers(obj):
+                        if isinstance(ref, types.FrameType) or ref is level or ref is samples:
+                            continue
+                        if isinstance(ref, (list, dict)) and len(ref) > 1000:
+                            lines.append(f"{'  ' * depth}<- big {type(ref).__name__} {len(ref)}")
+                            continue
+                        lines.append(f"{'  ' * depth}<- {_describe(ref)}")
+                        upper.append(ref)
+                level = upper[:4]
+    return answer

@@ -85,10 +85,12 @@ _RECORD_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, O
 # Outcomes after which the total accounts for everything the meter counted up to this reading.
 _CAUGHT_UP = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, Outcome.JITTER))
 
-# A meter that reports many times a second would make the carbon sensor (and the recorder, and
-# every listener) write as often. A new total is published at once, then at most once per
-# interval: later changes inside it are published together at its end. Every one is exact.
-WRITE_INTERVAL = 1.0
+# A meter that reports every second or faster would make the carbon sensor (and the recorder, and
+# every listener) write as often: at factory scale that halves how many meter updates HA can
+# take. A new total is published at once, then at most once per interval: later changes inside
+# it are published together at its end, exact. What is counted is durable within a second
+# whatever this interval is (durable.WRITE_DELAY); only what the sensor shows waits.
+WRITE_INTERVAL = 5.0
 
 type TrackingNodeConfigEntry = ConfigEntry[NodeRuntime]
 
