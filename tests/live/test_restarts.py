@@ -322,8 +322,10 @@ def _published(run: Run) -> list[tuple[float, float]]:
 
 def test_published_carbon_never_decreases(run: Run) -> None:
     published = _published(run)
-    # Fewer states than readings: changes within a second are written together.
-    assert len(published) > 15
+    # Fewer states than readings (changes within an interval are written together), yet
+    # enough for the order to say something.
+    assert len(published) > 10
+    assert len(published) < len(run.ledger.totals)
     drops = [(before, after) for before, after in pairwise(published) if after[1] < before[1]]
     assert not drops, f"the carbon sensor published a lower total: {drops}"
 
