@@ -55,6 +55,7 @@ from .logistics.setup import (
 from .nodes.runtime import NodeRuntime, TrackingNodeConfigEntry
 from .nodes.setup import NODE_PLATFORMS, async_build_node, async_start_node
 from .reports.backfill import async_schedule_pending_backfill
+from .reports.downloads import async_register_downloads
 from .reports.setup import (
     PROFILE_PLATFORMS,
     async_build_profile,
@@ -98,6 +99,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     await async_load_factor_table(hass)
     await async_setup_durable(hass)
     async_setup_services(hass)
+    async_register_downloads(hass)
     return True
 
 

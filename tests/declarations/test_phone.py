@@ -28,6 +28,7 @@ from pytest_homeassistant_custom_component.common import (
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
+from custom_components.carbon_tracker.const import DOMAIN
 from tests.common import approx, declaration_entry, state_number, state_of
 from tests.declarations.conftest import People
 
@@ -168,6 +169,9 @@ async def app(
     aioclient_mock: AiohttpClientMocker,
 ) -> CompanionApp:
     """HA's mobile_app set up, and a push server that accepts every notification."""
+    # Carbon Tracker first, as at HA's start: it registers its report view before the test
+    # client starts serving (a running test server takes no new routes; HA's own server does).
+    assert await async_setup_component(hass, DOMAIN, {})
     assert await async_setup_component(hass, "mobile_app", {})
     await hass.async_block_till_done()
     # What HA's push relay answers to a notification it forwarded.

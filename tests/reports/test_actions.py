@@ -30,6 +30,8 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, get_te
 import voluptuous as vol
 
 from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.core.library_store import factor_table
+from custom_components.carbon_tracker.reports.render import CSV_COLUMNS
 from tests.common import (
     group_entry,
     meter_id,
@@ -77,8 +79,10 @@ def import_rows(
     hass: HomeAssistant,
     statistic_id: str,
     rows: Iterable[tuple[datetime, float]],
+    *,
     unit: str = "kg",
     scale: float = 1.0,
+    unit_class: str = "mass",
 ) -> None:
     """Import hourly statistics: each hour's kg (times ``scale``), the sum running from 0."""
     total = 0.0
@@ -94,7 +98,7 @@ def import_rows(
             "name": None,
             "source": "recorder",
             "statistic_id": statistic_id,
-            "unit_class": "mass",
+            "unit_class": unit_class,
             "unit_of_measurement": unit,
         },
         data,
@@ -215,8 +219,16 @@ async def test_monthly_report_with_gaps(
             "port": 1,
             "name": "Meter 1",
             "scope": "2",
+            "activity_unit": "kWh",
+            "factor_value": 0.5,
+            "factor_unit": "kg CO2e/kWh",
             "factor_source": "typed in",
+            "factor_row": None,
+            "factor_status": None,
             "gas": "CO2e",
+            # No statistics of the meters are imported here: no activity to show.
+            "activity": None,
+            "mean_factor": None,
             "total_kg": 354.0,
             "counted_as": "total",
             "breakdown_of": None,
@@ -226,8 +238,16 @@ async def test_monthly_report_with_gaps(
             "port": 2,
             "name": "Meter 2",
             "scope": "1",
+            "activity_unit": "kWh",
+            "factor_value": 0.5,
+            "factor_unit": "kg CO2e/kWh",
             "factor_source": "typed in",
+            "factor_row": None,
+            "factor_status": None,
             "gas": "CO2e",
+            # No statistics of the meters are imported here: no activity to show.
+            "activity": None,
+            "mean_factor": None,
             "total_kg": 430.4,
             "counted_as": "total",
             "breakdown_of": None,
@@ -236,6 +256,12 @@ async def test_monthly_report_with_gaps(
     assert response["scopes"] == {"1": 430.4, "2": 354.0}
     assert list(response["scopes"]) == ["1", "2"]
     assert response["total_kg"] == 784.4
+    assert response["total_co2_only_kg"] == 0.0
+    assert response["complete"] is True
+    assert [period["statistics_until"] for period in response["periods"]] == [
+        "2026-02-01T00:00:00-08:00",
+        "2026-03-01T00:00:00-08:00",
+    ]
     assert response["groups"] == []
     assert response["threshold_kg"] is None
     assert response["group_rows_left_out"] == 0
@@ -395,7 +421,13 @@ async def groups(hass: HomeAssistant, report_nodes: dict[int, str]) -> dict[str,
     first, end = GROUP_DAYS[0], GROUP_DAYS[-1]
     import_rows(hass, node_carbon_id(1), hours(first, end, daily_rate(GROUP_RATES[1])))
     import_rows(hass, node_carbon_id(2), hours(first, end, daily_rate(GROUP_RATES[2])))
-    import_rows(hass, node_carbon_id(3), hours(first, end, daily_rate(GROUP_RATES[3])), "g", 1000.0)
+    import_rows(
+        hass,
+        node_carbon_id(3),
+        hours(first, end, daily_rate(GROUP_RATES[3])),
+        unit="g",
+        scale=1000.0,
+    )
     import_rows(hass, forecast, hours(first, end, daily_rate(GROUP_RATES["forecast"])))
     await recorded(hass)
     return {"G1": "group_main", "G2": "group_fc", "G3": "group_plan", "forecast": forecast}
@@ -570,8 +602,9 @@ async def test_scope_selection(hass: HomeAssistant, groups: dict[str, str]) -> N
     with them); a report profile; nothing asked for: everything."""
     days = {"period": "day", "start": "2026-01-10 00:00:00", "end": "2026-01-13 00:00:00"}
 
+    # Nodes are listed by port, however they were asked for.
     assert scope_of(await generate(hass, **days, nodes=[3, "node_1"])) == (
-        ["node_3", "node_1"],
+        ["node_1", "node_3"],
         [],
     )
     assert scope_of(await generate(hass, **days, nodes=["2"])) == (["node_2"], [])
@@ -581,12 +614,12 @@ async def test_scope_selection(hass: HomeAssistant, groups: dict[str, str]) -> N
         ["group_main"],
     )
     assert scope_of(await generate(hass, **days, groups=[2])) == (
-        ["node_3", "node_2"],
+        ["node_2", "node_3"],
         ["group_fc"],
     )
     assert scope_of(await generate(hass, **days, groups=["g3"])) == (["node_2"], ["group_plan"])
     assert scope_of(await generate(hass, **days, groups=["group_fc"], nodes=[1])) == (
-        ["node_1", "node_3", "node_2"],
+        ["node_1", "node_2", "node_3"],
         ["group_fc"],
     )
     only_nodes = await generate(hass, **days, nodes=[1], groups=[])
@@ -664,6 +697,11 @@ async def factor_nodes(hass: HomeAssistant) -> None:
     )
     for port in (4, 5):
         import_rows(hass, node_carbon_id(port), hours(at(2026, 1, 1), at(2026, 1, 2), 0.5))
+    # Their meters' statistics: node 4's kWh at the library factor, node 5's in Wh (0.25 kg/kWh).
+    library = factor_table(hass).factors["uk_desnz_2025_electricity"]
+    day = hours(at(2026, 1, 1), at(2026, 1, 2), 0.5)
+    import_rows(hass, meter_id(4), day, unit="kWh", unit_class="energy", scale=1 / library.value)
+    import_rows(hass, meter_id(5), day, unit="Wh", unit_class="energy", scale=4000.0)
     await recorded(hass)
 
 
@@ -674,6 +712,7 @@ async def test_where_factors_come_from(hass: HomeAssistant, report_nodes: dict[i
 
     response = await generate(hass, period="day", start="2026-01-01 00:00:00", nodes=[4, 5])
 
+    library = factor_table(hass).factors["uk_desnz_2025_electricity"]
     assert [
         (node["port"], node["scope"], node["factor_source"], node["total_kg"])
         for node in response["nodes"]
@@ -682,12 +721,32 @@ async def test_where_factors_come_from(hass: HomeAssistant, report_nodes: dict[i
             4,
             "2",
             "UK DESNZ GHG Conversion Factors for Company Reporting 2025 (OGL v3.0), "
-            "ID 7_400_4000_5_1 (uk_desnz_2025_electricity)",
+            "ID 7_400_4000_5_1",
             12.0,
         ),
         (5, "2", "live intensity sensor.grid_intensity", 12.0),
     ]
-    assert by_port(response)[4]["gas"] == "CO2e"  # the library factor's
+    node_4, node_5 = by_port(response)[4], by_port(response)[5]
+    assert node_4["gas"] == "CO2e"  # the library factor's
+    # Every row can be checked by hand: activity x factor = kg.
+    assert node_4["factor_value"] == library.value
+    assert node_4["factor_unit"] == "kg CO2e/kWh"
+    assert node_4["factor_row"] == "uk_desnz_2025_electricity"
+    assert node_4["factor_status"] == library.status
+    assert node_4["activity_unit"] == "kWh"
+    assert node_4["activity"] == pytest.approx(12.0 / library.value, abs=1e-6)
+    assert node_4["activity"] * node_4["factor_value"] == pytest.approx(12.0, abs=1e-5)
+    assert node_4["mean_factor"] == pytest.approx(library.value)
+    # A live intensity: no single value, its mean over the range; the Wh meter in kWh.
+    assert node_5["factor_value"] is None
+    assert node_5["activity"] == 48.0
+    assert node_5["activity_unit"] == "kWh"
+    assert node_5["factor_unit"] == "kg CO2/kWh"
+    assert node_5["mean_factor"] == 0.25
+    assert response["periods"][0]["activity"] == {"4": node_4["activity"], "5": 48.0}
+    # What is priced by a CO2-only factor is said apart.
+    assert response["total_co2_only_kg"] == 12.0
+    assert response["scopes_co2_only_kg"] == {"2": 12.0}
 
 
 async def test_live_intensity_gas(hass: HomeAssistant, report_nodes: dict[int, str]) -> None:
@@ -739,6 +798,14 @@ async def test_last_and_current_period(hass: HomeAssistant, report_nodes: dict[i
         "2026-12-11T00:00:00-08:00",
     )
     assert today["total_kg"] == 12.0  # until the last hour recorded
+    # The day is not over: the report says up to when its statistics are compiled (the
+    # recorder's last statistics run compiled the hour to 12:00), in the data and the files.
+    assert today["complete"] is False
+    (period,) = today["periods"]
+    assert period["complete"] is False
+    assert period["statistics_until"] == "2026-12-10T12:00:00-08:00"
+    assert period["covered_until"] == {"1": "2026-12-10T12:00:00-08:00"}
+    assert days["complete"] is True
     this_month = await generate(hass, period="month", nodes=[1])
     assert this_month["periods"][0]["nodes"] == {"1": 228.0}  # 9 days and 12 hours
     this_year = await generate(hass, period="year", nodes=[1])
@@ -952,50 +1019,100 @@ async def test_schema_errors(
 
 
 def csv_rows_of(response: dict[str, Any]) -> list[list[str]]:
-    """The CSV a response should be written as: one figure a row."""
-    names = {node["port"]: f"{node['port']} {node['name']}" for node in response["nodes"]}
-    rows = [["section", "period_start", "period_end", "subject", "figure", "value"]]
+    """The CSV a response should be written as: one row per node, group, share and total."""
+    nodes = {node["port"]: node for node in response["nodes"]}
+    group_names = {group["config_entry_id"]: group for group in response["groups"]}
+    rows = [list(CSV_COLUMNS)]
+
+    def add(**cells: Any) -> None:
+        rows.append(["" if cells.get(c) is None else str(cells.get(c)) for c in CSV_COLUMNS])
+
+    def node_cells(node: dict[str, Any]) -> dict[str, Any]:
+        part_of = group_names.get(node["breakdown_of"]) if node["breakdown_of"] else None
+        return {
+            "port": node["port"],
+            "node": node["name"],
+            "scope": node["scope"],
+            "gas": node["gas"],
+            "counted_as": node["counted_as"],
+            "part_of_group": part_of and f"G{part_of['group_number']} {part_of['name']}",
+        }
+
+    def group_cells(group: dict[str, Any]) -> dict[str, Any]:
+        left, right = [k for k in group if k.endswith("_kg") and k not in NOT_SIDES]
+        return {
+            "group_number": group["group_number"],
+            "group": group["name"],
+            "left_side": left.removesuffix("_kg"),
+            "right_side": right.removesuffix("_kg"),
+            "left_kg": group[left],
+            "right_kg": group[right],
+        }
+
     for period in response["periods"]:
-        start, end = period["start"], period["end"]
-        for port, value in period["nodes"].items():
-            rows.append(["node", start, end, names[int(port)], "kg", str(value)])
+        times = {"period_start": period["start"], "period_end": period["end"]}
+        ports = sorted({int(port) for port in (*period["nodes"], *period["activity"])})
+        for port in ports:
+            node = nodes[port]
+            add(
+                section="node",
+                **times,
+                covered_until=period["covered_until"][str(port)],
+                **node_cells(node),
+                activity=period["activity"].get(str(port)),
+                activity_unit=node["activity_unit"],
+                kg=period["nodes"].get(str(port)),
+            )
         for group in period["groups"]:
-            subject = f"G{group['group_number']} {group['name']}"
-            for figure, value in group.items():
-                if figure.endswith(("_kg", "_pct")) and figure != "shares_kg":
-                    rows.append(["group", start, end, subject, figure, str(value)])
-            for port, share in group["shares_kg"].items():
-                rows.append(
-                    ["share", start, end, f"{subject} / {names[int(port)]}", "kg", str(share)]
+            add(
+                section="group",
+                **times,
+                **group_cells(group),
+                error_kg=group["error_kg"],
+                error_pct=group["error_pct"],
+            )
+            for port, share in sorted(group["shares_kg"].items(), key=lambda s: int(s[0])):
+                cells = group_cells(group)
+                del cells["left_kg"], cells["right_kg"]
+                add(
+                    section="share",
+                    **times,
+                    **cells,
+                    port=port,
+                    node=nodes[int(port)]["name"],
+                    kg=share,
                 )
-    groups = {
-        group["config_entry_id"]: f"G{group['group_number']} {group['name']}"
-        for group in response["groups"]
-    }
-    section = {"total": "node_total", "breakdown": "breakdown_total", "plan": "plan_total"}
     for node in response["nodes"]:
-        figure = f"kg {node['gas']} (scope {node['scope']}; {node['factor_source']})"
-        subject = names[node["port"]]
-        if node["breakdown_of"] is not None:
-            subject = f"{groups[node['breakdown_of']]} / {subject}"
-        rows.append([section[node["counted_as"]], "", "", subject, figure, str(node["total_kg"])])
+        add(
+            section="node_total",
+            **node_cells(node),
+            activity=node["activity"],
+            activity_unit=node["activity_unit"],
+            factor_value=node["factor_value"],
+            factor_unit=node["factor_unit"],
+            factor_source=node["factor_source"],
+            factor_row=node["factor_row"],
+            factor_status=node["factor_status"],
+            kg=node["total_kg"],
+        )
     broken_down = {node["breakdown_of"] for node in response["nodes"]}
     for group in response["groups"]:
         if group["config_entry_id"] in broken_down:
-            rows.append(
-                [
-                    "unaccounted_total",
-                    "",
-                    "",
-                    groups[group["config_entry_id"]],
-                    "kg",
-                    str(group["error_kg"]),
-                ]
-            )
+            cells = group_cells(group)
+            del cells["left_kg"], cells["right_kg"]
+            add(section="unaccounted_total", **cells, kg=group["error_kg"])
     for scope, total in response["scopes"].items():
-        rows.append(["scope_total", "", "", f"scope {scope}", "kg", str(total)])
-    rows.append(["total", "", "", "all nodes", "kg", str(response["total_kg"])])
+        add(
+            section="scope_total",
+            scope=scope,
+            kg=total,
+            co2_only_kg=response["scopes_co2_only_kg"][scope],
+        )
+    add(section="total", kg=response["total_kg"], co2_only_kg=response["total_co2_only_kg"])
     return rows
+
+
+NOT_SIDES = ("error_kg", "shares_kg")
 
 
 def grams(value: float, sign: str = "") -> str:
@@ -1006,7 +1123,10 @@ def grams(value: float, sign: str = "") -> str:
 def markdown_lines_of(response: dict[str, Any]) -> list[str]:
     """Lines the Markdown of a response must have, with its figures."""
     lines = [f"# {response['title']}", f"**Total: {grams(response['total_kg'])} kg**"]
-    lines += [f"| {scope} | {grams(total)} |" for scope, total in response["scopes"].items()]
+    lines += [
+        f"| {scope} | {grams(total)} | {grams(response['scopes_co2_only_kg'][scope])} |"
+        for scope, total in response["scopes"].items()
+    ]
     names = {node["port"]: node["name"] for node in response["nodes"]}
     groups = {
         group["config_entry_id"]: f"G{group['group_number']} {group['name']}"
@@ -1020,9 +1140,28 @@ def markdown_lines_of(response: dict[str, Any]) -> list[str]:
             return f"in {groups[node['breakdown_of']]}"
         return "yes"
 
+    def activity(node: dict[str, Any]) -> str:
+        if node["activity"] is None:
+            return "-"
+        return f"{node['activity']:g} {node['activity_unit']}"
+
+    def factor(node: dict[str, Any]) -> str:
+        if node["factor_value"] is not None:
+            return f"{node['factor_value']:g} {node['factor_unit']}"
+        if node["mean_factor"] is not None:
+            return f"{node['mean_factor']:.6g} {node['factor_unit']} (mean)"
+        return "-"
+
+    def source(node: dict[str, Any]) -> str:
+        text = node["factor_source"]
+        if node["factor_row"]:
+            text += f" [row {node['factor_row']}]"
+        return text + (" [U: unverified]" if node["factor_status"] == "U" else "")
+
     lines += [
-        f"| {node['port']} | {node['name']} | {node['scope']} | {node['factor_source']} | "
-        f"{node['gas']} | {grams(node['total_kg'])} | {counted(node)} |"
+        f"| {node['port']} | {node['name']} | {node['scope']} | {activity(node)} | "
+        f"{factor(node)} | {source(node)} | {node['gas']} | {grams(node['total_kg'])} | "
+        f"{counted(node)} |"
         for node in response["nodes"]
     ]
     lines += [f"- {rule}" for rule in response["inventory_rules"]]
@@ -1033,12 +1172,16 @@ def markdown_lines_of(response: dict[str, Any]) -> list[str]:
             f"{grams(group[right])} | {grams(group['error_kg'], '+')} | "
             f"{grams(group['error_pct'], '+')} % |"
         )
+    units = {node["port"]: node["activity_unit"] for node in response["nodes"]}
     for period in response["periods"]:
-        lines.append(f"## {period['start']} to {period['end']}")
-        lines += [
-            f"- {port} {names[int(port)]}: {grams(value)} kg"
-            for port, value in period["nodes"].items()
-        ]
+        heading = f"## {period['start']} to {period['end']}"
+        if not period["complete"]:
+            heading += f" (statistics to {period['statistics_until']})"
+        lines.append(heading)
+        for port, value in period["nodes"].items():
+            amount = period["activity"].get(port)
+            note = "" if amount is None else f" ({amount:g} {units[int(port)]})"
+            lines.append(f"- {port} {names[int(port)]}: {grams(value)} kg{note}")
         for group in period["groups"]:
             left, right = [
                 key for key in group if key.endswith("_kg") and key not in ("error_kg", "shares_kg")

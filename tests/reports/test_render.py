@@ -22,6 +22,7 @@ from custom_components.carbon_tracker.reports.assembly import (
     assemble,
 )
 from custom_components.carbon_tracker.reports.render import (
+    CSV_COLUMNS,
     FORMULA_STARTS,
     as_csv,
     as_data,
@@ -50,7 +51,18 @@ def auto_enable_custom_integrations() -> None:
 NODES = {
     "fa": NodeInfo("fa", 1, "Forecast A", Scope.ENERGY, "typed in", "CO2e"),
     "fb": NodeInfo("fb", 2, "Forecast B", Scope.ENERGY, "typed in", "CO2e"),
-    "ma": NodeInfo("ma", 3, "Oven | east", Scope.DIRECT, "DEFRA 2024 (ng_kwh)", "CO2"),
+    "ma": NodeInfo(
+        "ma",
+        3,
+        "Oven | east",
+        Scope.DIRECT,
+        "DEFRA 2024",
+        "CO2",
+        activity_unit="kWh",
+        factor_value=0.2,
+        factor_row="ng_kwh",
+        factor_status="U",
+    ),
     "mb": NodeInfo("mb", 4, 'Boiler, "west"\nhall', Scope.DIRECT, "typed in", "CO2e"),
     "t": NodeInfo("t", 5, "Main meter", Scope.ENERGY, "live intensity sensor.grid", "CO2e"),
     "car": NodeInfo("car", 6, "Car", Scope.VALUE_CHAIN, "measured by the source", "CO2e"),
@@ -58,6 +70,8 @@ NODES = {
 LINE = GroupInfo("g1", "Line | 1", 1, FVM, ("fa", "fb"), ("ma", "mb"))
 MAIN = GroupInfo("g2", "Main", None, TVS, ("t",), ("ma", "mb", "gone"))
 PLAN = GroupInfo("g3", "Plan", 3, FVM, None, ("car",))
+# The oven's meter: 15 kWh and 5.002 kWh at 0.2 kg CO2/kWh.
+ACTIVITY: dict[str, list[float | None]] = {"ma": [15.0, 5.002]}
 CHANGES: dict[str, list[float | None]] = {
     "fa": [1.23456, 2.0],
     "fb": [2.5, 2.0],
@@ -71,7 +85,15 @@ FORECASTS: dict[str, list[float | None]] = {"g3": [1.0, 0.0]}
 
 
 def sample(threshold_kg: float | None = None) -> Report:
-    return assemble(SHANGHAI_DAYS, NODES, [LINE, MAIN, PLAN], CHANGES, FORECASTS, threshold_kg)
+    return assemble(
+        SHANGHAI_DAYS,
+        NODES,
+        [LINE, MAIN, PLAN],
+        CHANGES,
+        FORECASTS,
+        threshold_kg,
+        activity_changes=ACTIVITY,
+    )
 
 
 def plain(value: Any) -> bool:
@@ -144,12 +166,35 @@ def test_as_data_figures() -> None:
         "port": 1,
         "name": "Forecast A",
         "scope": "2",
+        "activity_unit": None,
+        "factor_value": None,
+        "factor_unit": None,
         "factor_source": "typed in",
+        "factor_row": None,
+        "factor_status": None,
         "gas": "CO2e",
+        "activity": None,
+        "mean_factor": None,
         "total_kg": 3.235,
         "counted_as": "plan",
         "breakdown_of": None,
     }
+    # A row that can be checked: activity x factor = kg; the table's row and status.
+    oven = data["nodes"][2]
+    assert {key: oven[key] for key in oven if key.startswith(("activity", "factor", "mean"))} == {
+        "activity_unit": "kWh",
+        "factor_value": 0.2,
+        "factor_unit": "kg CO2/kWh",
+        "factor_source": "DEFRA 2024",
+        "factor_row": "ng_kwh",
+        "factor_status": "U",
+        "activity": 20.002,
+        "mean_factor": 0.2,
+    }
+    assert oven["gas"] == "CO2"
+    # The oven is a breakdown of the main meter: nothing in the totals is CO2 only.
+    assert data["total_co2_only_kg"] == 0.0
+    assert data["scopes_co2_only_kg"] == {"2": 0.0, "3": 0.0}
     assert [node["port"] for node in data["nodes"]] == [1, 2, 3, 4, 5, 6]
     assert [node["total_kg"] for node in data["nodes"]] == [3.235, 4.5, 4.0, 4.0, 8.0, 0.5]
     assert [(node["counted_as"], node["breakdown_of"]) for node in data["nodes"]] == [
@@ -189,6 +234,13 @@ def test_as_data_figures() -> None:
 
     first, second = data["periods"]
     assert first["nodes"] == {"1": 1.235, "2": 2.5, "3": 3.0, "4": 2.0, "5": 5.0}
+    assert first["activity"] == {"3": 15.0}
+    assert second["activity"] == {"3": 5.002}
+    # Everything compiled: complete, covered to the end.
+    assert first["complete"] is True
+    assert first["statistics_until"] == first["end"]
+    assert set(first["covered_until"].values()) == {first["end"]}
+    assert data["complete"] is True
     assert second["nodes"] == {"1": 2.0, "2": 2.0, "3": 1.0, "4": 2.0, "5": 3.0, "6": 0.5}
     line_row, main_row = first["groups"]  # no car in the first period: no row for the plan
     assert line_row == {
@@ -265,6 +317,7 @@ def test_times_across_a_daylight_saving_change() -> None:
     assert [(p["start"], p["end"]) for p in data["periods"]] == PACIFIC_TIMES
     rows = list(csv.reader(io.StringIO(as_csv(report, PACIFIC))))
     assert [tuple(row[1:3]) for row in rows if row[0] == "node"] == PACIFIC_TIMES
+    assert rows[0][1:3] == ["period_start", "period_end"]
     markdown = as_markdown(report, PACIFIC, "DST")
     for start, end in PACIFIC_TIMES:
         assert f"## {start} to {end}" in markdown.splitlines()
@@ -284,57 +337,125 @@ def test_times_given_in_another_zone_are_written_in_the_reports() -> None:
 # --- as_csv -----------------------------------------------------------------------------------
 
 
+def _cells(**cells: Any) -> list[Any]:
+    return [cells.get(column) for column in CSV_COLUMNS]
+
+
 def expected_csv_rows(report: Report, zone: ZoneInfo) -> list[list[Any]]:
     """Every row the CSV should have, figures as the report has them (not yet rounded)."""
     sides = {FVM: ("forecast", "measured"), TVS: ("total", "subs")}
+    nodes = report.nodes
+    ports = sorted(nodes, key=lambda entry_id: nodes[entry_id].port)
+    inventory = report.inventory
+    groups = {total.group.entry_id: total.group for total in report.group_totals}
+
+    def node(entry_id: str) -> dict[str, Any]:
+        info = nodes[entry_id]
+        counted_as = "total"
+        part_of = None
+        if entry_id in inventory.plans:
+            counted_as = "plan"
+        elif (group_id := inventory.breakdown_of.get(entry_id)) is not None:
+            counted_as = "breakdown"
+            group = groups[group_id]
+            part_of = group.name if group.number is None else f"G{group.number} {group.name}"
+        return {
+            "port": info.port,
+            "node": info.name,
+            "scope": info.scope.value,
+            "gas": info.gas,
+            "counted_as": counted_as,
+            "part_of_group": part_of,
+        }
+
+    def group(info: GroupInfo) -> dict[str, Any]:
+        left, right = sides[info.kind]
+        return {
+            "group_number": info.number,
+            "group": info.name,
+            "left_side": left,
+            "right_side": right,
+        }
+
     rows: list[list[Any]] = []
     for period in report.periods:
-        start = period.start.astimezone(zone).isoformat()
-        end = period.end.astimezone(zone).isoformat()
-        for entry_id, value in period.nodes.items():
-            info = report.nodes[entry_id]
-            rows.append(["node", start, end, f"{info.port} {info.name}", "kg", value])
+        times = {
+            "period_start": period.start.astimezone(zone).isoformat(),
+            "period_end": period.end.astimezone(zone).isoformat(),
+        }
+        for entry_id in ports:
+            if entry_id in period.nodes or entry_id in period.activity:
+                rows.append(
+                    _cells(
+                        section="node",
+                        **times,
+                        covered_until=times["period_end"],
+                        **node(entry_id),
+                        activity=period.activity.get(entry_id),
+                        activity_unit=nodes[entry_id].activity_unit,
+                        kg=period.nodes.get(entry_id),
+                    )
+                )
         for row in period.groups:
-            group = row.group
-            subject = group.name if group.number is None else f"G{group.number} {group.name}"
-            left, right = sides[group.kind]
-            rows += [
-                ["group", start, end, subject, f"{left}_kg", row.left_kg],
-                ["group", start, end, subject, f"{right}_kg", row.right_kg],
-                ["group", start, end, subject, "error_kg", row.error_kg],
-                ["group", start, end, subject, "error_pct", row.error_pct],
-            ]
-            for member, share in row.shares.items():
-                if member in report.nodes:
-                    info = report.nodes[member]
-                    name = f"{subject} / {info.port} {info.name}"
-                    rows.append(["share", start, end, name, "kg", share])
-    names = {
-        total.group.entry_id: total.group.name
-        if total.group.number is None
-        else f"G{total.group.number} {total.group.name}"
-        for total in report.group_totals
-    }
-    inventory = report.inventory
-    for entry_id, total in report.node_totals.items():
-        info = report.nodes[entry_id]
-        figure = f"kg {info.gas} (scope {info.scope.value}; {info.factor})"
-        subject = f"{info.port} {info.name}"
-        if entry_id in inventory.plans:
-            rows.append(["plan_total", "", "", subject, figure, total])
-        elif (group := inventory.breakdown_of.get(entry_id)) is not None:
-            rows.append(["breakdown_total", "", "", f"{names[group]} / {subject}", figure, total])
-        else:
-            rows.append(["node_total", "", "", subject, figure, total])
+            rows.append(
+                _cells(
+                    section="group",
+                    **times,
+                    **group(row.group),
+                    left_kg=row.left_kg,
+                    right_kg=row.right_kg,
+                    error_kg=row.error_kg,
+                    error_pct=row.error_pct,
+                )
+            )
+            for entry_id in ports:
+                if entry_id in row.shares:
+                    info = nodes[entry_id]
+                    rows.append(
+                        _cells(
+                            section="share",
+                            **times,
+                            **group(row.group),
+                            port=info.port,
+                            node=info.name,
+                            kg=row.shares[entry_id],
+                        )
+                    )
+    for entry_id in ports:
+        info = nodes[entry_id]
+        rows.append(
+            _cells(
+                section="node_total",
+                **node(entry_id),
+                activity=report.activity_totals.get(entry_id),
+                activity_unit=info.activity_unit,
+                factor_value=info.factor_value,
+                factor_unit=info.factor_unit,
+                factor_source=info.factor,
+                factor_row=info.factor_row,
+                factor_status=info.factor_status,
+                kg=report.node_totals[entry_id],
+            )
+        )
     for total in report.group_totals:
         if total.group.entry_id in inventory.breakdown_of.values():
             rows.append(
-                ["unaccounted_total", "", "", names[total.group.entry_id], "kg", total.error_kg]
+                _cells(section="unaccounted_total", **group(total.group), kg=total.error_kg)
             )
     for scope, total in report.scope_totals.items():
-        rows.append(["scope_total", "", "", f"scope {scope.value}", "kg", total])
-    rows.append(["total", "", "", "all nodes", "kg", report.total_kg])
+        rows.append(
+            _cells(
+                section="scope_total",
+                scope=scope.value,
+                kg=total,
+                co2_only_kg=report.scope_co2_only[scope],
+            )
+        )
+    rows.append(_cells(section="total", kg=report.total_kg, co2_only_kg=report.co2_only_kg))
     return rows
+
+
+KG_COLUMNS = ("kg", "co2_only_kg", "left_kg", "right_kg", "error_kg")
 
 
 @pytest.mark.parametrize("threshold", [None, 0.5])
@@ -342,26 +463,29 @@ def test_as_csv_has_every_figure_of_the_report(threshold: float | None) -> None:
     report = sample(threshold)
     text = as_csv(report, SHANGHAI)
     header, *rows = list(csv.reader(io.StringIO(text)))
-    assert header == ["section", "period_start", "period_end", "subject", "figure", "value"]
+    assert header == list(CSV_COLUMNS)
     expected = expected_csv_rows(report, SHANGHAI)
     assert len(rows) == len(expected)
     for row, want in zip(rows, expected, strict=True):
-        assert row[:5] == want[:5]
-        if want[5] is None:
-            assert row[5] == ""  # no relative error: blank
-        elif want[4] == "error_pct":
-            assert float(row[5]) == pct(want[5])
-        else:
-            assert float(row[5]) == kg(want[5])
-            assert row[5] != "-0.0"
+        assert len(row) == len(header)
+        for column, cell, value in zip(CSV_COLUMNS, row, want, strict=True):
+            if value is None:
+                assert cell == "", column
+            elif column in KG_COLUMNS:
+                assert float(cell) == kg(value), column
+                assert cell != "-0.0"
+            elif column == "error_pct":
+                assert float(cell) == pct(value)
+            elif isinstance(value, float):
+                assert float(cell) == value, column
+            else:
+                assert cell == str(value), column
     sections = [row[0] for row in rows]
     order = {
         "node": 0,
         "group": 0,
         "share": 0,
         "node_total": 1,
-        "breakdown_total": 1,
-        "plan_total": 1,
         "unaccounted_total": 2,
         "scope_total": 3,
         "total": 4,
@@ -371,35 +495,82 @@ def test_as_csv_has_every_figure_of_the_report(threshold: float | None) -> None:
     assert set(sections) == set(order)
 
 
-def test_as_csv_by_hand() -> None:
-    rows = list(csv.reader(io.StringIO(as_csv(sample(), SHANGHAI))))
-    day = ["2024-03-10T00:00:00+08:00", "2024-03-11T00:00:00+08:00"]
-    assert rows[1] == ["node", *day, "1 Forecast A", "kg", "1.235"]
-    assert ["node", *day, '4 Boiler, "west"\nhall', "kg", "2.0"] in rows  # quoted, intact
-    assert ["group", *day, "G1 Line | 1", "forecast_kg", "3.735"] in rows
-    assert ["group", *day, "G1 Line | 1", "error_pct", "33.88"] in rows
-    assert ["group", *day, "Main", "subs_kg", "5.0"] in rows
-    assert ["group", *day, "Main", "error_kg", "0.0"] in rows
-    assert ["share", *day, "G1 Line | 1 / 3 Oven | east", "kg", "0.759"] in rows
-    assert not any("gone" in cell for row in rows for cell in row)
-    last_day = ["2024-03-11T00:00:00+08:00", "2024-03-12T00:00:00+08:00"]
-    assert ["group", *last_day, "G3 Plan", "error_pct", ""] in rows
-    assert rows[-5:] == [
-        ["node_total", "", "", "6 Car", "kg CO2e (scope 3; measured by the source)", "0.5"],
-        ["unaccounted_total", "", "", "Main", "kg", "-0.001"],
-        ["scope_total", "", "", "scope 2", "kg", "8.0"],
-        ["scope_total", "", "", "scope 3", "kg", "0.5"],
-        ["total", "", "", "all nodes", "kg", "8.5"],
+def test_as_csv_reads_as_a_table() -> None:
+    """pandas-style reading: one header, every row as wide, numbers without units, node rows
+    of a period sorted by port (10 after 6)."""
+    nodes = {
+        "ten": NodeInfo("ten", 10, "Ten", Scope.ENERGY, "typed in", "CO2e"),
+        "six": NodeInfo("six", 6, "Six", Scope.ENERGY, "typed in", "CO2e"),
+    }
+    report = assemble(SHANGHAI_DAYS[:1], nodes, [], {"ten": [1.0], "six": [2.0]}, {})
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    assert [(row["section"], row["port"]) for row in rows] == [
+        ("node", "6"),
+        ("node", "10"),
+        ("node_total", "6"),
+        ("node_total", "10"),
+        ("scope_total", ""),
+        ("total", ""),
     ]
-    assert ["plan_total", "", "", "1 Forecast A", "kg CO2e (scope 2; typed in)", "3.235"] in rows
-    assert [
-        "breakdown_total",
-        "",
-        "",
-        "Main / 3 Oven | east",
-        "kg CO2 (scope 1; DEFRA 2024 (ng_kwh))",
-        "4.0",
-    ] in (rows)
+    assert all(len(row) == len(CSV_COLUMNS) for row in rows)
+    assert [float(row["kg"]) for row in rows] == [2.0, 1.0, 2.0, 1.0, 3.0, 3.0]
+    assert rows[0]["period_start"] == "2024-03-10T00:00:00+08:00"
+
+
+def test_as_csv_by_hand() -> None:
+    rows = list(csv.DictReader(io.StringIO(as_csv(sample(), SHANGHAI))))
+    day = {"period_start": "2024-03-10T00:00:00+08:00", "period_end": "2024-03-11T00:00:00+08:00"}
+
+    def find(**cells: str) -> dict[str, str]:
+        (found,) = [row for row in rows if all(row[key] == value for key, value in cells.items())]
+        return found
+
+    first = rows[0]
+    assert (first["section"], first["port"], first["node"], first["kg"]) == (
+        "node",
+        "1",
+        "Forecast A",
+        "1.235",
+    )
+    assert first["counted_as"] == "plan"
+    assert find(section="node", **day, port="4")["node"] == 'Boiler, "west"\nhall'  # intact
+    oven = find(section="node", **day, port="3")
+    assert (oven["activity"], oven["activity_unit"], oven["kg"]) == ("15.0", "kWh", "3.0")
+    assert (oven["counted_as"], oven["part_of_group"]) == ("breakdown", "Main")
+    assert oven["covered_until"] == day["period_end"]
+    line = find(section="group", **day, group="Line | 1")
+    assert (line["group_number"], line["left_side"], line["left_kg"]) == ("1", "forecast", "3.735")
+    assert (line["error_pct"], line["right_side"]) == ("33.88", "measured")
+    main = find(section="group", **day, group="Main")
+    assert (main["right_kg"], main["error_kg"], main["group_number"]) == ("5.0", "0.0", "")
+    assert find(section="share", **day, port="3")["kg"] == "0.759"
+    assert not any("gone" in cell for row in rows for cell in row.values())
+    plan = find(section="group", period_start="2024-03-11T00:00:00+08:00", group="Plan")
+    assert plan["error_pct"] == ""
+    oven_total = find(section="node_total", port="3")
+    assert {key: oven_total[key] for key in CSV_COLUMNS if oven_total[key]} == {
+        "section": "node_total",
+        "port": "3",
+        "node": "Oven | east",
+        "scope": "1",
+        "counted_as": "breakdown",
+        "part_of_group": "Main",
+        "activity": "20.002",
+        "activity_unit": "kWh",
+        "factor_value": "0.2",
+        "factor_unit": "kg CO2/kWh",
+        "factor_source": "DEFRA 2024",
+        "factor_row": "ng_kwh",
+        "factor_status": "U",
+        "gas": "CO2",
+        "kg": "4.0",
+    }
+    assert find(section="unaccounted_total")["kg"] == "-0.001"
+    assert [(row["scope"], row["kg"]) for row in rows if row["section"] == "scope_total"] == [
+        ("2", "8.0"),
+        ("3", "0.5"),
+    ]
+    assert (rows[-1]["section"], rows[-1]["kg"], rows[-1]["co2_only_kg"]) == ("total", "8.5", "0.0")
 
 
 @pytest.mark.parametrize(
@@ -410,21 +581,26 @@ def test_as_csv_writes_no_cell_a_spreadsheet_reads_as_a_formula(name: str) -> No
     are negative stay numbers."""
     group = GroupInfo("g9", name, None, TVS, ("ma",), ("t",))  # sub above total: error < 0
     report = assemble(SHANGHAI_DAYS, NODES, [group], CHANGES, FORECASTS)
-    rows = list(csv.reader(io.StringIO(as_csv(report, SHANGHAI))))
-    subjects = {row[3] for row in rows if row[0] == "group"}
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    subjects = {row["group"] for row in rows if row["section"] == "group"}
     assert subjects == {"'" + name}
     for row in rows:
-        for cell in row:
+        for cell in row.values():
             if cell.startswith(FORMULA_STARTS):
                 float(cell)  # only a number may start so (a negative error)
-    assert any(row[4] == "error_kg" and row[5].startswith("-") for row in rows)
+    assert any(row["section"] == "group" and row["error_kg"].startswith("-") for row in rows)
 
 
 def test_as_csv_of_an_empty_report() -> None:
     report = assemble([], {}, [], {}, {})
-    assert as_csv(report, UTC) == (
-        "section,period_start,period_end,subject,figure,value\ntotal,,,all nodes,kg,0.0\n"
-    )
+    header, total = as_csv(report, UTC).splitlines()
+    assert header == ",".join(CSV_COLUMNS)
+    cells = dict(zip(CSV_COLUMNS, total.split(","), strict=True))
+    assert {key: value for key, value in cells.items() if value} == {
+        "section": "total",
+        "kg": "0.0",
+        "co2_only_kg": "0.0",
+    }
 
 
 # --- as_markdown ------------------------------------------------------------------------------
@@ -436,15 +612,21 @@ def test_as_markdown() -> None:
     assert lines[0] == "# March | days"
     assert "**Total: 8.5 kg**" in lines
     # The scopes: each flow once.
-    assert lines[lines.index("| Scope | kg |") + 1] == "|---|---:|"
-    assert {"| 2 | 8 |", "| 3 | 0.5 |"} <= set(lines)
-    assert "| 1 | 8 |" not in lines  # the oven and the boiler are in the main meter's 8 kg
-    # The nodes; a "|" in a name is escaped, a line break is a space; how each counts.
-    assert "| Port | Node | Scope | Factor | Gas | kg | In the totals |" in lines
-    assert "| 1 | Forecast A | 2 | typed in | CO2e | 3.235 | no: a plan |" in lines
-    assert "| 3 | Oven \\| east | 1 | DEFRA 2024 (ng_kwh) | CO2 | 4 | in Main |" in lines
-    assert '| 4 | Boiler, "west" hall | 1 | typed in | CO2e | 4 | in Main |' in lines
-    assert "| 5 | Main meter | 2 | live intensity sensor.grid | CO2e | 8 | yes |" in lines
+    assert lines[lines.index("| Scope | kg | of which CO2 only |") + 1] == "|---|---:|---:|"
+    assert {"| 2 | 8 | 0 |", "| 3 | 0.5 | 0 |"} <= set(lines)
+    assert "| 1 | 8 | 0 |" not in lines  # the oven and the boiler are in the main meter's 8 kg
+    # The nodes; a "|" in a name is escaped, a line break is a space; how each counts; the
+    # activity and the factor to check each row by; an unverified row of the table flagged.
+    assert (
+        "| Port | Node | Scope | Activity | Factor | Source | Gas | kg | In the totals |" in lines
+    )
+    assert "| 1 | Forecast A | 2 | - | - | typed in | CO2e | 3.235 | no: a plan |" in lines
+    assert (
+        "| 3 | Oven \\| east | 1 | 20.002 kWh | 0.2 kg CO2/kWh | "
+        "DEFRA 2024 [row ng_kwh] [U: unverified] | CO2 | 4 | in Main |"
+    ) in lines
+    assert '| 4 | Boiler, "west" hall | 1 | - | - | typed in | CO2e | 4 | in Main |' in lines
+    assert "| 5 | Main meter | 2 | - | - | live intensity sensor.grid | CO2e | 8 | yes |" in lines
     assert (
         '- Sub-meters 3 Oven \\| east, 4 Boiler, "west" hall are a breakdown of the total meter '
         "of Main: counted once, in it, not added again."
@@ -468,7 +650,7 @@ def test_as_markdown() -> None:
     second = lines.index("## 2024-03-11T00:00:00+08:00 to 2024-03-12T00:00:00+08:00")
     assert first < second
     assert lines[first + 2] == "- 1 Forecast A: 1.235 kg"
-    assert "- 3 Oven \\| east: 3 kg" in lines[first:second]
+    assert "- 3 Oven \\| east: 3 kg (15 kWh)" in lines[first:second]
     assert (
         "- G1 Line \\| 1: forecast 3.735 kg, measured 5 kg, error +1.265 kg (+33.88 %); "
         "shares 3: +0.759 kg, 4: +0.506 kg"
@@ -496,8 +678,8 @@ def test_as_markdown_without_scopes_or_groups() -> None:
         "",
         "**Total: 0 kg**",
         "",
-        "| Port | Node | Scope | Factor | Gas | kg | In the totals |",
-        "|---:|---|---|---|---|---:|---|",
+        "| Port | Node | Scope | Activity | Factor | Source | Gas | kg | In the totals |",
+        "|---:|---|---|---:|---|---|---|---:|---|",
         "",
         "## 2024-03-10T00:00:00+08:00 to 2024-03-11T00:00:00+08:00",
         "",
@@ -518,3 +700,44 @@ def test_as_markdown_writes_large_figures_to_the_gram() -> None:
     text = as_markdown(report, SHANGHAI, "Year")
     assert "**Total: 1234567.891 kg**" in text.splitlines()
     assert "- 1 Forecast A: 1234567.891 kg" in text.splitlines()
+
+
+def test_a_period_not_compiled_to_its_end_says_so() -> None:
+    """Statistics stop at the last compiled hour; a person's declarations run to when the report
+    was made. Each row says what it covers, in the data, the CSV and the Markdown."""
+    declared = NodeInfo("me", 7, "Me", Scope.VALUE_CHAIN, "declared", "CO2e", declared=True)
+    nodes = {"a": NODES["fa"], "me": declared}
+    start, end = SHANGHAI_DAYS[1]
+    compiled = start + timedelta(hours=9)
+    made = start + timedelta(hours=9, minutes=40)
+    report = assemble(
+        SHANGHAI_DAYS,
+        nodes,
+        [],
+        {"a": [1.0, 2.0], "me": [3.0, 4.0]},
+        {},
+        statistics_until=compiled,
+        as_of=made,
+    )
+    data = as_data(report, SHANGHAI, {})
+    done, today = data["periods"]
+    assert (done["complete"], done["statistics_until"]) == (True, done["end"])
+    assert (today["complete"], today["statistics_until"]) == (False, "2024-03-11T09:00:00+08:00")
+    assert today["covered_until"] == {
+        "1": "2024-03-11T09:00:00+08:00",
+        "7": "2024-03-11T09:40:00+08:00",
+    }
+    assert data["complete"] is False
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    assert [row["covered_until"] for row in rows if row["section"] == "node"] == [
+        "2024-03-11T00:00:00+08:00",
+        "2024-03-11T00:00:00+08:00",
+        "2024-03-11T09:00:00+08:00",
+        "2024-03-11T09:40:00+08:00",
+    ]
+    lines = as_markdown(report, SHANGHAI, "Today").splitlines()
+    assert lines[lines.index("**Total: 10 kg**") + 2].startswith("Not complete:")
+    heading = "## 2024-03-11T00:00:00+08:00 to 2024-03-12T00:00:00+08:00"
+    assert f"{heading} (statistics to 2024-03-11T09:00:00+08:00)" in lines
+    assert "- 7 Me: 4 kg, declared to 2024-03-11T09:40:00+08:00" in lines
+    assert "## 2024-03-10T00:00:00+08:00 to 2024-03-11T00:00:00+08:00" in lines

@@ -26,6 +26,7 @@ from .build import (
     report_data,
     report_range,
 )
+from .downloads import async_download_links
 from .profile_settings import ProfileSettings
 
 SERVICE_GENERATE_REPORT = "generate_report"
@@ -152,4 +153,8 @@ async def _async_generate_report(call: ServiceCall) -> ServiceResponse:
     request = request_from_call(hass, dict(call.data))
     report = await async_build(hass, request)
     files = await async_write_files(hass, report, request, call.data["formats"])
-    return {**report_data(report, request, "action"), "files": files}
+    return {
+        **report_data(report, request, "action"),
+        "files": files,
+        "downloads": async_download_links(hass, files),
+    }

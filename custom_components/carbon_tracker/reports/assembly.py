@@ -1,12 +1,14 @@
 """A report's figures from per-period carbon, exactly. No HA imports.
 
 The input is what the statistics say: for each period, each node's change of its statistics sum
-(and, for a group whose forecast is a template, the change of its forecast sensor's). From that a
-report has, per period: each node's kilograms; each group's two sides, its error and relative
-error (by the sign convention of the groups: measured minus forecast, the total minus its subs);
-and each node's share of its groups' errors. Group rows whose error's size is at or under the
-report's threshold line (within tolerance, as for a group's alarm) are left out. Totals cover
-the whole range: per node, per GHG scope, per group.
+(and, for a group whose forecast is a template, the change of its forecast sensor's), and each
+node's activity (its meter's change, in the factor's unit) where the meter has statistics. From
+that a report has, per period: each node's kilograms and activity; each group's two sides, its
+error and relative error (by the sign convention of the groups: measured minus forecast, the
+total minus its subs); and each node's share of its groups' errors. Group rows whose error's
+size is at or under the report's threshold line (within tolerance, as for a group's alarm) are
+left out. Totals cover the whole range: per node (kilograms and activity), per GHG scope (with
+the part priced by CO2-only factors), per group.
 
 A node's share of a forecast-vs-measured group's error: the error spread over the measured
 ports in proportion to their carbon in that period; the forecast is the reference and carries
@@ -38,7 +40,7 @@ from ..groups.arithmetic import GroupKind, group_error
 
 @dataclass(frozen=True, slots=True)
 class NodeInfo:
-    """What a report says about a node besides its kilograms."""
+    """What a report says about a node besides its kilograms: enough to check its row."""
 
     entry_id: str
     port: int
@@ -46,6 +48,22 @@ class NodeInfo:
     scope: Scope
     factor: str  # where its factor comes from: the source of a library factor, "typed in", ...
     gas: str  # CO2 or CO2e
+    # The unit its activity is counted in (the factor's: kWh, m³, L, km); None: no metered
+    # activity (a carbon meter, shipments, declarations).
+    activity_unit: str | None = None
+    # kg of ``gas`` per activity unit; None where it varies (a live intensity) or is not one.
+    factor_value: float | None = None
+    factor_row: str | None = None  # the built-in table's row id
+    # The table's verification status: V read from the official file, S secondary and
+    # corroborated, U unverified.
+    factor_status: str | None = None
+    # Declared by a person day by day (its periods run to now), not read from statistics.
+    declared: bool = False
+
+    @property
+    def factor_unit(self) -> str | None:
+        """The factor's unit as a checker reads it: "kg CO2e/kWh"."""
+        return None if self.activity_unit is None else f"kg {self.gas}/{self.activity_unit}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +98,16 @@ class PeriodRows:
     end: datetime
     nodes: dict[str, float]  # node entry id -> kg (nodes with data only)
     groups: list[GroupRow]
+    # node entry id -> activity in its unit (nodes whose meter has statistics then)
+    activity: dict[str, float] = field(default_factory=dict)
+    # The statistics cover the period up to here (its end once compiled; a period not finished
+    # or not yet compiled stops at the last compiled hour).
+    statistics_until: datetime | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the statistics cover the whole period."""
+        return self.statistics_until is None or self.statistics_until >= self.end
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +192,20 @@ class Report:
     left_out: int = 0  # group rows under the threshold line
     notes: list[str] = field(default_factory=list)
     inventory: Inventory = field(default_factory=lambda: Inventory((), {}, ()))
+    # node entry id -> its activity over the range (nodes with activity data only)
+    activity_totals: dict[str, float] = field(default_factory=dict)
+    # The part of the total and of each scope's that comes from CO2-only factors (no CH4, N2O).
+    co2_only_kg: float = 0.0
+    scope_co2_only: dict[Scope, float] = field(default_factory=dict)
+    # When it was made: a person's declarations in a period not over run to here.
+    as_of: datetime | None = None
+
+    def mean_factor(self, entry_id: str) -> float | None:
+        """Kilograms per activity unit over the range: the factor a checker can multiply back."""
+        activity = self.activity_totals.get(entry_id)
+        if not activity:
+            return None
+        return self.node_totals[entry_id] / activity
 
 
 type Changes = Mapping[str, Sequence[float | None]]
@@ -204,23 +246,77 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
     node_changes: Changes,
     forecast_changes: Changes,
     threshold_kg: float | None = None,
+    activity_changes: Changes | None = None,
+    statistics_until: datetime | None = None,
+    as_of: datetime | None = None,
 ) -> Report:
-    """Build a report; ``*_changes`` hold one value per window (None: no data then)."""
+    """Build a report; ``*_changes`` hold one value per window (None: no data then).
+
+    ``statistics_until``: the end of the last compiled hour (None: everything is compiled);
+    ``as_of``: when the report is made.
+    """
     periods: list[PeriodRows] = []
     node_totals = {entry_id: CompensatedSum() for entry_id in nodes}
-    side_totals = {group.entry_id: (CompensatedSum(), CompensatedSum()) for group in groups}
-    seen_groups: set[str] = set()
-    left_out = 0
+    activity_totals: dict[str, CompensatedSum] = {}
+    groups_seen = _GroupSums(groups, threshold_kg)
     for index, (start, end) in enumerate(windows):
-        period_nodes: dict[str, float] = {}
-        for entry_id in nodes:
-            values = node_changes.get(entry_id)
-            value = None if values is None else values[index]
-            if value is not None:
-                period_nodes[entry_id] = value
-                node_totals[entry_id].add(value)
+        period_nodes = _period_values(nodes, node_changes, index, node_totals)
+        period_activity = _period_values(nodes, activity_changes or {}, index, activity_totals)
+        rows = groups_seen.period(node_changes, forecast_changes, index)
+        covered = None if statistics_until is None else min(end, max(start, statistics_until))
+        periods.append(PeriodRows(start, end, period_nodes, rows, period_activity, covered))
+    counts = inventory(nodes, groups)
+    totals = _Totals()
+    for entry_id in counts.counted:
+        totals.add(nodes[entry_id], node_totals[entry_id].value)
+    return Report(
+        periods=periods,
+        nodes=dict(nodes),
+        node_totals={entry_id: total.value for entry_id, total in node_totals.items()},
+        scope_totals=totals.by_scope(totals.scopes),
+        group_totals=groups_seen.totals(),
+        total_kg=totals.grand.value,
+        threshold_kg=threshold_kg,
+        left_out=groups_seen.left_out,
+        inventory=counts,
+        activity_totals={entry_id: total.value for entry_id, total in activity_totals.items()},
+        co2_only_kg=totals.co2_only.value,
+        scope_co2_only=totals.by_scope(totals.scopes_co2_only),
+        as_of=as_of,
+    )
+
+
+def _period_values(
+    nodes: Mapping[str, NodeInfo],
+    changes: Changes,
+    index: int,
+    totals: dict[str, CompensatedSum],
+) -> dict[str, float]:
+    """The nodes' values in one period (those with data), added to their totals."""
+    values: dict[str, float] = {}
+    for entry_id in nodes:
+        series = changes.get(entry_id)
+        if series is not None and (value := series[index]) is not None:
+            values[entry_id] = value
+            totals.setdefault(entry_id, CompensatedSum()).add(value)
+    return values
+
+
+class _GroupSums:
+    """The groups' rows period by period, and their sides summed over the range."""
+
+    def __init__(self, groups: Sequence[GroupInfo], threshold_kg: float | None) -> None:
+        self.groups = groups
+        self.threshold_kg = threshold_kg
+        self.sides = {group.entry_id: (CompensatedSum(), CompensatedSum()) for group in groups}
+        self.seen: set[str] = set()
+        self.left_out = 0  # rows at or under the threshold line
+
+    def period(
+        self, node_changes: Changes, forecast_changes: Changes, index: int
+    ) -> list[GroupRow]:
         rows: list[GroupRow] = []
-        for group in groups:
+        for group in self.groups:
             if group.left is None:
                 values = forecast_changes.get(group.entry_id)
                 forecast = None if values is None else values[index]
@@ -230,53 +326,57 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
             right_kg, right_seen = _side(group.right, node_changes, index)
             if not (left_seen and right_seen):
                 continue
-            seen_groups.add(group.entry_id)
-            left_sum, right_sum = side_totals[group.entry_id]
+            self.seen.add(group.entry_id)
+            left_sum, right_sum = self.sides[group.entry_id]
             left_sum.add(left_kg)
             right_sum.add(right_kg)
             error = group_error(group.kind, left_kg, right_kg)
             # At or under the line is within tolerance, as for a group's alarm.
-            if threshold_kg is not None and abs(error.kilograms) <= threshold_kg:
-                left_out += 1
+            if self.threshold_kg is not None and abs(error.kilograms) <= self.threshold_kg:
+                self.left_out += 1
                 continue
+            shares = _shares(group, node_changes, index, right_kg, error.kilograms)
             rows.append(
-                GroupRow(
-                    group,
-                    left_kg,
-                    right_kg,
-                    error.kilograms,
-                    error.relative_pct,
-                    _shares(group, node_changes, index, right_kg, error.kilograms),
+                GroupRow(group, left_kg, right_kg, error.kilograms, error.relative_pct, shares)
+            )
+        return rows
+
+    def totals(self) -> list[GroupTotal]:
+        totals = []
+        for group in self.groups:
+            if group.entry_id not in self.seen:
+                continue
+            left_sum, right_sum = self.sides[group.entry_id]
+            error = group_error(group.kind, left_sum.value, right_sum.value)
+            totals.append(
+                GroupTotal(
+                    group, left_sum.value, right_sum.value, error.kilograms, error.relative_pct
                 )
             )
-        periods.append(PeriodRows(start, end, period_nodes, rows))
-    counts = inventory(nodes, groups)
-    scope_totals: dict[Scope, CompensatedSum] = {}
-    grand = CompensatedSum()
-    for entry_id in counts.counted:
-        total = node_totals[entry_id]
-        scope_totals.setdefault(nodes[entry_id].scope, CompensatedSum()).add(total.value)
-        grand.add(total.value)
-    group_totals = []
-    for group in groups:
-        if group.entry_id not in seen_groups:
-            continue
-        left_sum, right_sum = side_totals[group.entry_id]
-        error = group_error(group.kind, left_sum.value, right_sum.value)
-        group_totals.append(
-            GroupTotal(group, left_sum.value, right_sum.value, error.kilograms, error.relative_pct)
-        )
-    return Report(
-        periods=periods,
-        nodes=dict(nodes),
-        node_totals={entry_id: total.value for entry_id, total in node_totals.items()},
-        scope_totals={scope: scope_totals[scope].value for scope in Scope if scope in scope_totals},
-        group_totals=group_totals,
-        total_kg=grand.value,
-        threshold_kg=threshold_kg,
-        left_out=left_out,
-        inventory=counts,
-    )
+        return totals
+
+
+class _Totals:
+    """The inventory's sums: in all and per scope, and their CO2-only parts."""
+
+    def __init__(self) -> None:
+        self.grand = CompensatedSum()
+        self.co2_only = CompensatedSum()
+        self.scopes: dict[Scope, CompensatedSum] = {}
+        self.scopes_co2_only: dict[Scope, CompensatedSum] = {}
+
+    def add(self, node: NodeInfo, kilograms: float) -> None:
+        self.grand.add(kilograms)
+        self.scopes.setdefault(node.scope, CompensatedSum()).add(kilograms)
+        only = self.scopes_co2_only.setdefault(node.scope, CompensatedSum())
+        if node.gas == "CO2":
+            only.add(kilograms)
+            self.co2_only.add(kilograms)
+
+    @staticmethod
+    def by_scope(sums: Mapping[Scope, CompensatedSum]) -> dict[Scope, float]:
+        """In the scopes' order."""
+        return {scope: sums[scope].value for scope in Scope if scope in sums}
 
 
 def changes_between(sums: Sequence[float | None]) -> list[float | None]:

@@ -23,15 +23,19 @@ from homeassistant.util import dt as dt_util, slugify
 from ..const import (
     CONF_FACTOR_ID,
     CONF_FACTOR_MODE,
+    CONF_FACTOR_UNIT,
+    CONF_FACTOR_VALUE,
     CONF_GHG_SCOPE,
     CONF_GROUP_KIND,
     CONF_INTENSITY_ENTITY,
     CONF_KIND,
     CONF_PORT,
+    CONF_SOURCE,
     DOMAIN,
 )
 from ..core.library_store import factor_table
 from ..core.scopes import Scope
+from ..core.units import reading_multiplier
 from ..core.windows import Period, next_window_start, window_start, windows
 from ..declarations.book import kg_in_periods
 from ..errors import CarbonTrackerError
@@ -41,7 +45,7 @@ from ..kinds import EntryKind, entries_of_kind
 from ..nodes.lookup import PORT_KINDS, emissions_entity_id
 from ..nodes.scope import node_scope
 from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
-from .reader import async_sums_at
+from .reader import async_compiled_until, async_meter_sums_at, async_sums_at
 from .render import as_csv, as_data, as_markdown
 
 # At most this many periods in one report (8,784 hours is a leap year of hours).
@@ -218,25 +222,47 @@ def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
             "personal declaration (UK DESNZ 2025 travel and gas, Poore & Nemecek 2018 food, "
             "the entry's grid factor, own activities)",
             "CO2e",
+            declared=True,
         )
     mode = options.get(CONF_FACTOR_MODE, "")
     table = factor_table(hass)
     library = table.factors.get(str(options.get(CONF_FACTOR_ID)))
     scope = node_scope(hass, entry, table)
     gas = "CO2e"
+    runtime = getattr(entry, "runtime_data", None)
+    value: float | None = None
+    per_unit: str | None = None
+    row = status = None
     if mode == "library" and library is not None:
-        factor = f"{library.source} ({library.id})"
-        gas = library.gas
+        factor, row, status = library.source, library.id, library.status
+        value, per_unit, gas = library.value, library.per_unit, library.gas
     elif mode == "custom":
         factor = "typed in"
+        value, per_unit = float(options[CONF_FACTOR_VALUE]), options[CONF_FACTOR_UNIT]
     elif mode == "entity":
+        # The value varies: the report gives the mean over its range instead.
         factor = f"live intensity {options.get(CONF_INTENSITY_ENTITY)}"
+        per_unit = getattr(runtime, "per_unit", None)
     else:
         factor = "measured by the source"
-    if mode in ("entity", "custom") and hasattr(entry, "runtime_data"):
+    if mode in ("entity", "custom") and runtime is not None:
         # The live gas basis: a live intensity says CO2 or CO2e in its unit.
-        gas = getattr(entry.runtime_data, "gas", gas)
-    return NodeInfo(entry.entry_id, int(options[CONF_PORT]), entry.title, Scope(scope), factor, gas)
+        gas = getattr(runtime, "gas", gas)
+    if mode == "custom" and runtime is not None:
+        # A factor changed from its number entity applies in place, without a reload.
+        value = getattr(runtime, "factor", value)
+    return NodeInfo(
+        entry.entry_id,
+        int(options[CONF_PORT]),
+        entry.title,
+        Scope(scope),
+        factor,
+        gas,
+        activity_unit=per_unit,
+        factor_value=value,
+        factor_row=row,
+        factor_status=status,
+    )
 
 
 def group_info(entry: ConfigEntry) -> GroupInfo:
@@ -309,15 +335,46 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
             changes[entry_id] = kg_in_periods(entry.runtime_data.book.kg_by_day(), periods, _zone())
     if not any(value is not None for values in changes.values() for value in values):
         raise ReportError("range_no_data", start=_local(request.start), end=_local(request.end))
-    report = assemble(
+    return assemble(
         periods,
         nodes,
         groups,
         {entry_id: changes[entry_id] for entry_id in nodes if entry_id in changes},
         {group.entry_id: changes[group.entry_id] for group in groups if group.entry_id in changes},
         request.threshold_kg,
+        activity_changes=await _async_activity(hass, nodes, boundaries),
+        statistics_until=await async_compiled_until(hass),
+        as_of=dt_util.utcnow(),
     )
-    return report
+
+
+async def _async_activity(
+    hass: HomeAssistant, nodes: dict[str, NodeInfo], boundaries: list[datetime]
+) -> dict[str, list[float | None]]:
+    """Each metered node's activity per period, in its factor's unit, from its meter's statistics.
+
+    A meter without statistics (no state class), or in a unit that cannot be expressed in the
+    factor's, gives no activity: the row then has none.
+    """
+    meters: dict[str, tuple[str, str]] = {}
+    for entry_id, info in nodes.items():
+        entry = hass.config_entries.async_get_entry(entry_id)
+        if info.activity_unit is not None and entry is not None and CONF_SOURCE in entry.data:
+            meters[entry_id] = (entry.data[CONF_SOURCE], info.activity_unit)
+    sums = await async_meter_sums_at(hass, {meter for meter, _ in meters.values()}, boundaries)
+    activity: dict[str, list[float | None]] = {}
+    for entry_id, (meter, per_unit) in meters.items():
+        if meter not in sums:
+            continue
+        unit, meter_sums = sums[meter]
+        multiplier = reading_multiplier(unit, per_unit)
+        if multiplier is None:
+            continue
+        activity[entry_id] = [
+            None if change is None else change * multiplier
+            for change in changes_between(meter_sums)
+        ]
+    return activity
 
 
 def report_data(report: Report, request: ReportRequest, trigger: str) -> dict[str, Any]:

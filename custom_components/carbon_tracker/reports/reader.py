@@ -13,15 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from homeassistant.components.recorder.db_schema import Statistics, StatisticsMeta
+from homeassistant.components.recorder.db_schema import Statistics, StatisticsMeta, StatisticsRuns
+from homeassistant.components.recorder.models import process_timestamp
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance, session_scope
 from homeassistant.util.unit_conversion import MassConverter
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 HOUR = timedelta(hours=1)
+FIVE_MINUTES = timedelta(minutes=5)
 # Boundaries per query of exact hits (bound parameters stay well under every engine's limit).
 CHUNK = 500
 # Up to this many boundaries without their hour, a statistic's are looked up with the others';
@@ -37,20 +39,57 @@ async def async_sums_at(
     if not ids:
         return {}
     instance = get_instance(hass)
-    return await instance.async_add_executor_job(_sums_at, hass, ids, list(boundaries))
+    sums, _ = await instance.async_add_executor_job(_sums_at, hass, ids, list(boundaries), True)
+    return sums
+
+
+async def async_meter_sums_at(
+    hass: HomeAssistant, statistic_ids: Iterable[str], boundaries: Sequence[datetime]
+) -> dict[str, tuple[str | None, list[float | None]]]:
+    """Each statistic's unit, and its sum in that unit at each boundary (meters' activity)."""
+    ids = sorted(set(statistic_ids))
+    if not ids:
+        return {}
+    instance = get_instance(hass)
+    sums, units = await instance.async_add_executor_job(
+        _sums_at, hass, ids, list(boundaries), False
+    )
+    return {sid: (units[sid], sums[sid]) for sid in units}
+
+
+async def async_compiled_until(hass: HomeAssistant) -> datetime | None:
+    """The end of the last hour whose statistics HA has compiled (None: no run recorded).
+
+    Each statistics run compiles a five-minute period; the run of an hour's last five minutes
+    compiles that hour's long-term statistics too.
+    """
+    return await get_instance(hass).async_add_executor_job(_compiled_until, hass)
+
+
+def _compiled_until(hass: HomeAssistant) -> datetime | None:
+    with session_scope(hass=hass, read_only=True) as session:
+        last = session.execute(select(func.max(StatisticsRuns.start))).scalar()
+    if last is None:
+        return None
+    if isinstance(last, datetime):
+        last = process_timestamp(last)
+    else:  # some engines answer the aggregate as text
+        last = process_timestamp(datetime.fromisoformat(str(last)))
+    end = last + FIVE_MINUTES
+    return end.replace(minute=0, second=0, microsecond=0)
 
 
 def _sums_at(
-    hass: HomeAssistant, ids: list[str], boundaries: list[datetime]
-) -> dict[str, list[float | None]]:
+    hass: HomeAssistant, ids: list[str], boundaries: list[datetime], in_kg: bool
+) -> tuple[dict[str, list[float | None]], dict[str, str | None]]:
+    """The sums at the boundaries (in kg, or in each statistic's unit), and the units."""
     instance = get_instance(hass)
     answer: dict[str, list[float | None]] = {sid: [None] * len(boundaries) for sid in ids}
     with session_scope(hass=hass, read_only=True) as session:
         metadata = instance.statistics_meta_manager.get_many(session, statistic_ids=set(ids))
         by_metadata_id = {meta_id: sid for sid, (meta_id, _) in metadata.items()}
-        ratios = {
-            sid: _kg_ratio(meta.get("unit_of_measurement")) for sid, (_, meta) in metadata.items()
-        }
+        units = {sid: meta.get("unit_of_measurement") for sid, (_, meta) in metadata.items()}
+        ratios = {sid: _kg_ratio(unit) if in_kg else 1.0 for sid, unit in units.items()}
         # The hour ending at each boundary starts an hour before it.
         starts = {(boundary - HOUR).timestamp(): index for index, boundary in enumerate(boundaries)}
         found: set[tuple[str, int]] = set()
@@ -98,7 +137,7 @@ def _sums_at(
                     sid = by_metadata_id[meta_id]
                     total = totals.get(meta_id)
                     answer[sid][index] = None if total is None else total * ratios[sid]
-    return answer
+    return answer, units
 
 
 def _extent(session: Session, meta_id: int) -> tuple[float | None, float | None, float | None]:

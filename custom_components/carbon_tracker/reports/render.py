@@ -1,11 +1,17 @@
 """A report as response data, CSV and Markdown. No HA imports.
 
-Kilograms are written to the gram (3 decimals), per cent to 2 decimals; times in the report's
-time zone, ISO 8601 with their offset, so a day that starts at +08:00 reads as that day.
+Kilograms are written to the gram (3 decimals), per cent to 2 decimals, activity and factors as
+they are; times in the report's time zone, ISO 8601 with their offset, so a day that starts at
++08:00 reads as that day. Nodes are listed by port.
+
+Every node row can be checked by hand: its activity and unit (what its meter counted, in the
+factor's unit), the factor's value and unit, where the factor comes from (the table's row id and
+verification status), its gas basis (CO2 only, or CO2e), and what the statistics cover.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 import csv
 from datetime import datetime, tzinfo
 import io
@@ -13,7 +19,7 @@ from typing import Any
 
 from ..core.scopes import Scope
 from ..groups.arithmetic import GroupKind
-from .assembly import GroupInfo, Report
+from .assembly import GroupInfo, NodeInfo, PeriodRows, Report
 
 SIDE_NAMES = {
     GroupKind.FORECAST_VS_MEASURED: ("forecast", "measured"),
@@ -38,6 +44,28 @@ def _kg_text(value: float, sign: str = "") -> str:
 
 def _time(moment: datetime, zone: tzinfo) -> str:
     return moment.astimezone(zone).isoformat()
+
+
+def activity(value: float | None) -> float | None:
+    """An activity amount to 6 decimals (a meter's own resolution is coarser)."""
+    return None if value is None else round(value, 6) + 0.0
+
+
+def _by_port(report: Report, entry_ids: Iterable[str]) -> list[str]:
+    nodes = report.nodes
+    return sorted(entry_ids, key=lambda entry_id: (nodes[entry_id].port, nodes[entry_id].name))
+
+
+def covered_until(report: Report, period: PeriodRows, entry_id: str) -> datetime:
+    """Up to when a node's row in a period is counted.
+
+    Statistics rows: to the last compiled hour. A person's declarations: to when the report was
+    made (days are declared as they go).
+    """
+    if report.nodes[entry_id].declared:
+        now = report.as_of or period.end
+        return min(period.end, max(period.start, now))
+    return period.end if period.statistics_until is None else period.statistics_until
 
 
 def _group_name(group: GroupInfo) -> str:
@@ -81,24 +109,30 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
     return {
         **meta,
         "total_kg": kg(report.total_kg),
+        "total_co2_only_kg": kg(report.co2_only_kg),
+        "complete": all(period.complete for period in report.periods),
         "threshold_kg": report.threshold_kg,
         "group_rows_left_out": report.left_out,
         "inventory_rules": inventory_rules(report),
         "nodes": [
             {
                 "config_entry_id": entry_id,
-                "port": info.port,
-                "name": info.name,
-                "scope": info.scope.value,
-                "factor_source": info.factor,
-                "gas": info.gas,
+                "port": nodes[entry_id].port,
+                "name": nodes[entry_id].name,
+                "scope": nodes[entry_id].scope.value,
+                **_factor_fields(nodes[entry_id]),
+                "activity": activity(report.activity_totals.get(entry_id)),
+                "mean_factor": _mean_factor(report, entry_id),
                 "total_kg": kg(report.node_totals[entry_id]),
                 "counted_as": _counted_as(report, entry_id)[0],
                 "breakdown_of": report.inventory.breakdown_of.get(entry_id),
             }
-            for entry_id, info in nodes.items()
+            for entry_id in _by_port(report, nodes)
         ],
         "scopes": {scope.value: kg(total) for scope, total in report.scope_totals.items()},
+        "scopes_co2_only_kg": {
+            scope.value: kg(total) for scope, total in report.scope_co2_only.items()
+        },
         "groups": [
             {
                 "config_entry_id": total.group.entry_id,
@@ -116,8 +150,19 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
             {
                 "start": _time(period.start, zone),
                 "end": _time(period.end, zone),
+                "complete": period.complete,
+                "statistics_until": _time(period.statistics_until or period.end, zone),
                 "nodes": {
-                    str(nodes[entry_id].port): kg(value) for entry_id, value in period.nodes.items()
+                    str(nodes[entry_id].port): kg(period.nodes[entry_id])
+                    for entry_id in _by_port(report, period.nodes)
+                },
+                "activity": {
+                    str(nodes[entry_id].port): activity(period.activity[entry_id])
+                    for entry_id in _by_port(report, period.activity)
+                },
+                "covered_until": {
+                    str(nodes[entry_id].port): _time(covered_until(report, period, entry_id), zone)
+                    for entry_id in _by_port(report, period.nodes.keys() | period.activity.keys())
                 },
                 "groups": [
                     {
@@ -140,6 +185,24 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
             for period in report.periods
         ],
     }
+
+
+def _factor_fields(info: NodeInfo) -> dict[str, Any]:
+    """How a node's carbon is priced, one field each."""
+    return {
+        "activity_unit": info.activity_unit,
+        "factor_value": info.factor_value,
+        "factor_unit": info.factor_unit,
+        "factor_source": info.factor,
+        "factor_row": info.factor_row,
+        "factor_status": info.factor_status,
+        "gas": info.gas,
+    }
+
+
+def _mean_factor(report: Report, entry_id: str) -> float | None:
+    mean = report.mean_factor(entry_id)
+    return None if mean is None else round(mean, 9) + 0.0
 
 
 # A text cell starting with one of these is read as a formula by spreadsheets (CSV injection).
@@ -166,80 +229,158 @@ def _text_cell(cell: Any) -> Any:
     return cell
 
 
+# The CSV's columns: one field each, numbers without units, the same header for every section.
+CSV_COLUMNS = (
+    "section",
+    "period_start",
+    "period_end",
+    "covered_until",
+    "port",
+    "node",
+    "group_number",
+    "group",
+    "scope",
+    "counted_as",
+    "part_of_group",
+    "activity",
+    "activity_unit",
+    "factor_value",
+    "factor_unit",
+    "factor_source",
+    "factor_row",
+    "factor_status",
+    "gas",
+    "kg",
+    "co2_only_kg",
+    "left_side",
+    "left_kg",
+    "right_side",
+    "right_kg",
+    "error_kg",
+    "error_pct",
+)
+
+
 def as_csv(report: Report, zone: tzinfo) -> str:
-    """One row per figure: section, period, what, the figure's name, its value."""
+    """A tidy table: one row per node, group or share per period, then the totals.
+
+    Sections: ``node``, ``group``, ``share`` per period (chronological, nodes by port);
+    ``node_total`` per node (``counted_as``: total, breakdown or plan), ``unaccounted_total``
+    per total-vs-sub group, ``scope_total`` per scope and one ``total``. A cell that does not
+    apply to a section is empty.
+    """
     out = io.StringIO()
     writer = _SafeWriter(out)
-    writer.writerow(["section", "period_start", "period_end", "subject", "figure", "value"])
+    writer.writerow(list(CSV_COLUMNS))
+    rows: list[dict[str, Any]] = []
     nodes = report.nodes
     for period in report.periods:
-        start, end = _time(period.start, zone), _time(period.end, zone)
-        for entry_id, value in period.nodes.items():
+        times = {"period_start": _time(period.start, zone), "period_end": _time(period.end, zone)}
+        for entry_id in _by_port(report, period.nodes.keys() | period.activity.keys()):
             info = nodes[entry_id]
-            writer.writerow(["node", start, end, f"{info.port} {info.name}", "kg", kg(value)])
-        for row in period.groups:
-            left, right = SIDE_NAMES[row.group.kind]
-            subject = _group_name(row.group)
-            figures: tuple[tuple[str, float | None], ...] = (
-                (f"{left}_kg", kg(row.left_kg)),
-                (f"{right}_kg", kg(row.right_kg)),
-                ("error_kg", kg(row.error_kg)),
-                ("error_pct", pct(row.error_pct)),
+            value = period.nodes.get(entry_id)
+            rows.append(
+                {
+                    "section": "node",
+                    **times,
+                    "covered_until": _time(covered_until(report, period, entry_id), zone),
+                    **_node_cells(report, info),
+                    "activity": activity(period.activity.get(entry_id)),
+                    "activity_unit": info.activity_unit,
+                    "kg": None if value is None else kg(value),
+                }
             )
-            for figure, figure_value in figures:
-                writer.writerow(["group", start, end, subject, figure, _blank(figure_value)])
-            for member, share in row.shares.items():
-                if member in nodes:
-                    info = nodes[member]
-                    writer.writerow(
-                        [
-                            "share",
-                            start,
-                            end,
-                            f"{subject} / {info.port} {info.name}",
-                            "kg",
-                            kg(share),
-                        ]
-                    )
-    for entry_id, total in report.node_totals.items():
+        for group_row in period.groups:
+            rows.append(
+                {
+                    "section": "group",
+                    **times,
+                    **_group_cells(group_row.group),
+                    "left_kg": kg(group_row.left_kg),
+                    "right_kg": kg(group_row.right_kg),
+                    "error_kg": kg(group_row.error_kg),
+                    "error_pct": pct(group_row.error_pct),
+                }
+            )
+            for member in _by_port(report, (m for m in group_row.shares if m in nodes)):
+                rows.append(
+                    {
+                        "section": "share",
+                        **times,
+                        **_group_cells(group_row.group),
+                        "port": nodes[member].port,
+                        "node": nodes[member].name,
+                        "kg": kg(group_row.shares[member]),
+                    }
+                )
+    for entry_id in _by_port(report, report.node_totals):
         info = nodes[entry_id]
-        counted_as, under = _counted_as(report, entry_id)
-        section = {"total": "node_total", "breakdown": "breakdown_total", "plan": "plan_total"}
-        subject = f"{info.port} {info.name}"
-        if under is not None:
-            subject = f"{_group_name(under)} / {subject}"
-        writer.writerow(
-            [
-                section[counted_as],
-                "",
-                "",
-                subject,
-                f"kg {info.gas} (scope {info.scope.value}; {info.factor})",
-                kg(total),
-            ]
+        rows.append(
+            {
+                "section": "node_total",
+                **_node_cells(report, info),
+                **{key: value for key, value in _factor_fields(info).items() if key != "gas"},
+                "gas": info.gas,
+                "activity": activity(report.activity_totals.get(entry_id)),
+                "kg": kg(report.node_totals[entry_id]),
+            }
         )
     for group_total in report.group_totals:
-        if group_total.group.kind is GroupKind.TOTAL_VS_SUB and any(
-            report.inventory.breakdown_of.get(m) == group_total.group.entry_id
-            for m in group_total.group.right
-        ):
-            writer.writerow(
-                [
-                    "unaccounted_total",
-                    "",
-                    "",
-                    _group_name(group_total.group),
-                    "kg",
-                    kg(group_total.error_kg),
-                ]
+        if _has_breakdown(report, group_total.group):
+            rows.append(
+                {
+                    "section": "unaccounted_total",
+                    **_group_cells(group_total.group),
+                    "kg": kg(group_total.error_kg),
+                }
             )
     for scope, total in report.scope_totals.items():
-        writer.writerow(["scope_total", "", "", f"scope {scope.value}", "kg", kg(total)])
-    writer.writerow(["total", "", "", "all nodes", "kg", kg(report.total_kg)])
+        rows.append(
+            {
+                "section": "scope_total",
+                "scope": scope.value,
+                "kg": kg(total),
+                "co2_only_kg": kg(report.scope_co2_only.get(scope, 0.0)),
+            }
+        )
+    rows.append(
+        {"section": "total", "kg": kg(report.total_kg), "co2_only_kg": kg(report.co2_only_kg)}
+    )
+    for cells in rows:
+        writer.writerow([_blank(cells.get(column)) for column in CSV_COLUMNS])
     return out.getvalue()
 
 
-def _blank(value: float | None) -> float | str:
+def _node_cells(report: Report, info: NodeInfo) -> dict[str, Any]:
+    counted_as, under = _counted_as(report, info.entry_id)
+    return {
+        "port": info.port,
+        "node": info.name,
+        "scope": info.scope.value,
+        "gas": info.gas,
+        "counted_as": counted_as,
+        "part_of_group": None if under is None else _group_name(under),
+    }
+
+
+def _group_cells(group: GroupInfo) -> dict[str, Any]:
+    left, right = SIDE_NAMES[group.kind]
+    return {
+        "group_number": group.number,
+        "group": group.name,
+        "left_side": left,
+        "right_side": right,
+    }
+
+
+def _has_breakdown(report: Report, group: GroupInfo) -> bool:
+    """A total-vs-sub group whose sub-meters the totals take as a breakdown of its total."""
+    return group.kind is GroupKind.TOTAL_VS_SUB and any(
+        report.inventory.breakdown_of.get(member) == group.entry_id for member in group.right
+    )
+
+
+def _blank(value: Any) -> Any:
     return "" if value is None else value
 
 
@@ -248,15 +389,31 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
     nodes = report.nodes
     lines = [f"# {title}", ""]
     lines += [f"**Total: {_kg_text(report.total_kg)} kg**", ""]
+    if report.co2_only_kg:
+        lines += [
+            f"Of which {_kg_text(report.co2_only_kg)} kg are priced by CO2-only factors "
+            "(without methane and nitrous oxide); the rest is CO2e.",
+            "",
+        ]
+    if not all(period.complete for period in report.periods):
+        lines += [
+            "Not complete: statistics cover the periods marked below up to the last hour Home "
+            "Assistant has compiled.",
+            "",
+        ]
     if report.scope_totals:
-        lines += ["| Scope | kg |", "|---|---:|"]
-        lines += [f"| {scope.value} | {_kg_text(total)} |" for scope, total in _scopes(report)]
+        lines += ["| Scope | kg | of which CO2 only |", "|---|---:|---:|"]
+        lines += [
+            f"| {scope.value} | {_kg_text(total)} | "
+            f"{_kg_text(report.scope_co2_only.get(scope, 0.0))} |"
+            for scope, total in _scopes(report)
+        ]
         lines.append("")
     lines += [
-        "| Port | Node | Scope | Factor | Gas | kg | In the totals |",
-        "|---:|---|---|---|---|---:|---|",
+        "| Port | Node | Scope | Activity | Factor | Source | Gas | kg | In the totals |",
+        "|---:|---|---|---:|---|---|---|---:|---|",
     ]
-    for entry_id, total in report.node_totals.items():
+    for entry_id in _by_port(report, report.node_totals):
         info = nodes[entry_id]
         counted_as, under = _counted_as(report, entry_id)
         counted = {
@@ -265,8 +422,10 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
             "breakdown": f"in {_cell(_group_name(under)) if under else 'its total meter'}",
         }[counted_as]
         lines.append(
-            f"| {info.port} | {_cell(info.name)} | {info.scope.value} | {_cell(info.factor)} | "
-            f"{info.gas} | {_kg_text(total)} | {counted} |"
+            f"| {info.port} | {_cell(info.name)} | {info.scope.value} | "
+            f"{_activity_text(report, info)} | {_factor_text(report, info)} | "
+            f"{_cell(_source_text(info))} | {info.gas} | "
+            f"{_kg_text(report.node_totals[entry_id])} | {counted} |"
         )
     lines.append("")
     if rules := inventory_rules(report):
@@ -290,24 +449,70 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
             "",
         ]
     for period in report.periods:
-        lines += [f"## {_time(period.start, zone)} to {_time(period.end, zone)}", ""]
-        for entry_id, value in period.nodes.items():
-            info = nodes[entry_id]
-            lines.append(f"- {info.port} {_cell(info.name)}: {_kg_text(value)} kg")
-        for row in period.groups:
-            left, right = SIDE_NAMES[row.group.kind]
-            shares = ", ".join(
-                f"{nodes[member].port}: {_kg_text(share, '+')} kg"
-                for member, share in row.shares.items()
-                if member in nodes
-            )
-            lines.append(
-                f"- {_cell(_group_name(row.group))}: {left} {_kg_text(row.left_kg)} kg, {right} "
-                f"{_kg_text(row.right_kg)} kg, error {_kg_text(row.error_kg, '+')} kg "
-                f"({_pct_text(row.error_pct)})" + (f"; shares {shares}" if shares else "")
-            )
-        lines.append("")
+        lines += _markdown_period(report, period, zone)
     return "\n".join(lines)
+
+
+def _markdown_period(report: Report, period: PeriodRows, zone: tzinfo) -> list[str]:
+    """One period's section: what the statistics cover, the nodes by port, the group rows."""
+    nodes = report.nodes
+    lines: list[str] = []
+    heading = f"## {_time(period.start, zone)} to {_time(period.end, zone)}"
+    if not period.complete:
+        heading += f" (statistics to {_time(period.statistics_until or period.end, zone)})"
+    lines += [heading, ""]
+    for entry_id in _by_port(report, period.nodes):
+        info = nodes[entry_id]
+        amount = period.activity.get(entry_id)
+        activity_note = "" if amount is None else f" ({activity(amount):g} {info.activity_unit})"
+        declared = ""
+        if info.declared and (until := covered_until(report, period, entry_id)) < period.end:
+            declared = f", declared to {_time(until, zone)}"
+        lines.append(
+            f"- {info.port} {_cell(info.name)}: {_kg_text(period.nodes[entry_id])} kg"
+            f"{activity_note}{declared}"
+        )
+    for row in period.groups:
+        left, right = SIDE_NAMES[row.group.kind]
+        shares = ", ".join(
+            f"{nodes[member].port}: {_kg_text(share, '+')} kg"
+            for member, share in row.shares.items()
+            if member in nodes
+        )
+        lines.append(
+            f"- {_cell(_group_name(row.group))}: {left} {_kg_text(row.left_kg)} kg, {right} "
+            f"{_kg_text(row.right_kg)} kg, error {_kg_text(row.error_kg, '+')} kg "
+            f"({_pct_text(row.error_pct)})" + (f"; shares {shares}" if shares else "")
+        )
+    lines.append("")
+    return lines
+
+
+def _activity_text(report: Report, info: NodeInfo) -> str:
+    amount = report.activity_totals.get(info.entry_id)
+    if amount is None or info.activity_unit is None:
+        return "-"
+    return f"{activity(amount):g} {info.activity_unit}"
+
+
+def _factor_text(report: Report, info: NodeInfo) -> str:
+    """The factor's value and unit; for a live intensity its mean over the range."""
+    if info.factor_value is not None:
+        return f"{info.factor_value:g} {info.factor_unit}"
+    mean = report.mean_factor(info.entry_id)
+    if mean is not None and info.factor_unit is not None:
+        return f"{mean:.6g} {info.factor_unit} (mean)"
+    return "-"
+
+
+def _source_text(info: NodeInfo) -> str:
+    """Where the factor comes from, with its row id and an unverified row flagged."""
+    text = info.factor
+    if info.factor_row is not None:
+        text += f" [row {info.factor_row}]"
+    if info.factor_status == "U":
+        text += " [U: unverified]"
+    return text
 
 
 def _scopes(report: Report) -> list[tuple[Scope, float]]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 import logging
+from pathlib import Path
 from typing import Any
 
 from homeassistant.components import persistent_notification
@@ -28,6 +29,7 @@ from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
 from ..nodes.runtime import Listeners
 from .build import ReportRequest, async_build, async_write_files, report_data
+from .downloads import async_download_links
 from .profile_settings import ProfileSettings
 
 _LOGGER = logging.getLogger(__name__)
@@ -151,6 +153,7 @@ class ProfileRuntime:
             **report_data(report, request, trigger),
             "config_entry_id": self.entry_id,
             "files": files,
+            "downloads": async_download_links(self.hass, files),
         }
         if crossing is not None:
             data["crossing"] = crossing
@@ -212,7 +215,12 @@ class ProfileRuntime:
         if "crossing" in data:
             lines.append(texts("report_interrupt").format(name=data["crossing"].get("name", "")))
         if data["files"]:
-            lines.append(texts("report_files").format(files=", ".join(data["files"])))
+            # Links the browser can open: a notification cannot send the user's token.
+            links = ", ".join(
+                f"[{Path(path).name}]({url})"
+                for path, url in zip(data["files"], data["downloads"], strict=True)
+            )
+            lines.append(texts("report_files").format(files=links))
         persistent_notification.async_create(
             self.hass,
             "\n\n".join(lines),
