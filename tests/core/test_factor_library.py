@@ -9,6 +9,7 @@ from collections import Counter
 import json
 import re
 
+from hypothesis import given, strategies as st
 import pytest
 
 from custom_components.carbon_tracker.core.factor_library import (
@@ -17,6 +18,7 @@ from custom_components.carbon_tracker.core.factor_library import (
     fits_device_class,
     load_library,
     load_retired_ids,
+    meter_order,
 )
 
 
@@ -294,3 +296,26 @@ def test_labels_follow_the_language_and_mark_unverified_values() -> None:
 )
 def test_fits_device_class(device_class: str | None, factor_id: str, fits: bool) -> None:
     assert fits_device_class(load_library()[factor_id], device_class) is fits
+
+
+@given(
+    st.permutations(list(load_library().values())),
+    st.sampled_from(["GJ", "kWh", "m³", "L", "km", None]),
+)
+def test_meter_order_keeps_every_factor_and_ranks_the_meters_kind_first(
+    factors: list[LibraryFactor], unit: str | None
+) -> None:
+    """Nothing is dropped or added; the order only moves the likely kind (then the meter's own
+    unit) forward; ties keep the order given."""
+    ordered = meter_order(factors, unit)
+    assert sorted(f.id for f in ordered) == sorted(f.id for f in factors)
+    likely = {"GJ": "heat", "kWh": "electricity", "m³": "gas", "L": "liquid_fuel"}.get(unit or "")
+    if likely is not None and any(f.activity == likely for f in factors):
+        assert ordered[0].activity == likely
+        first_other = next(i for i, f in enumerate(ordered) if f.activity != likely)
+        assert all(f.activity != likely for f in ordered[first_other:])
+    if likely is None:
+        # Nothing known of the meter's kind: factors per its own unit first, else as given.
+        own = [f for f in ordered if f.per_unit == unit]
+        assert ordered[: len(own)] == own
+        assert ordered[len(own) :] == [f for f in factors if f.per_unit != unit]

@@ -30,9 +30,13 @@ from custom_components.carbon_tracker.const import (
     CONF_SOURCE,
     DOMAIN,
     EVENT_FACTOR_CHANGED,
+    FactorMode,
 )
 from custom_components.carbon_tracker.core.factor_library import load_library
-from custom_components.carbon_tracker.core.library_store import FactorTable
+from custom_components.carbon_tracker.core.library_store import (
+    FactorTable,
+    async_load_factor_table,
+)
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
 from custom_components.carbon_tracker.nodes.source_checks import SourceProblem, check_source
 from tests.common import CARBON, EN, SOURCE, carbon, node_entry, set_meter, setup_node
@@ -853,29 +857,59 @@ async def test_options_switch_to_factor_one_when_meter_now_reports_carbon(
     }
 
 
-async def test_library_step_aborts_when_the_table_has_nothing_for_the_unit(
+async def test_a_stale_library_choice_aborts_when_nothing_fits_any_more(
     hass: HomeAssistant,
 ) -> None:
-    """Every unit the flow accepts has a table factor today; an empty table aborts cleanly."""
+    """The menu offered the table; the table has nothing for the meter when the choice comes
+    (a form left open across a change): the flow stops cleanly, with the reason."""
     add_meter(hass)
+    result = await submit_node(hass)
+    assert f"factor_{FactorMode.LIBRARY}" in result["menu_options"]
     with patch(
         "custom_components.carbon_tracker.nodes.flow.async_load_factor_table",
         return_value=FactorTable({}, {}),
     ):
-        result = await hass.config_entries.flow.async_init(
-            DOMAIN, context={"source": config_entries.SOURCE_USER}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"next_step_id": "tracking_node"}
-        )
-        result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], {"name": "Grid", CONF_SOURCE: SOURCE, CONF_PORT: 1}
-        )
         result = await hass.config_entries.flow.async_configure(
             result["flow_id"], {"next_step_id": "factor_library"}
         )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_library_factor"
+
+
+@pytest.mark.parametrize(
+    ("unit", "device_class", "first_activity", "wanted_first"),
+    [
+        ("GJ", "energy", "heat", "cn_heat_default"),
+        ("kWh", "energy", "electricity", None),
+        ("m³", "gas", "gas", None),
+        ("L", "volume", "liquid_fuel", None),
+    ],
+)
+async def test_the_table_offers_the_meters_kind_first(
+    hass: HomeAssistant,
+    unit: str,
+    device_class: str,
+    first_activity: str,
+    wanted_first: str | None,
+) -> None:
+    """A heat meter in GJ is offered the heat factors first (and one of them is chosen unless
+    the user picks another), not a grid average; an electricity meter the grid's; a gas meter
+    gas; a fuel pump fuels. Within a kind, factors per the meter's own unit come first."""
+    add_meter(hass, unit=unit, **{ATTR_DEVICE_CLASS: device_class})
+    result = await submit_node(hass)
+    result = await choose(hass, result, "factor_library")
+    offered = schema_field(result, CONF_FACTOR_ID)[1].config["options"]
+    table = (await async_load_factor_table(hass)).factors
+    activities = [table[factor_id].activity for factor_id in offered]
+    assert activities[0] == first_activity
+    # All of the kind before any other.
+    kind_end = activities.count(first_activity)
+    assert activities[:kind_end] == [first_activity] * kind_end
+    own_unit = [table[f].per_unit == unit for f in offered[:kind_end]]
+    assert own_unit == sorted(own_unit, reverse=True)
+    assert default_of(result, CONF_FACTOR_ID) == offered[0]
+    if wanted_first is not None:
+        assert wanted_first in offered[:kind_end]
 
 
 async def test_options_custom_factor_applies_in_place(
@@ -1138,17 +1172,17 @@ async def test_library_offers_factors_that_fit_what_the_meter_measures(
 
 
 async def test_water_meter_has_no_table_factor_and_can_type_one(hass: HomeAssistant) -> None:
-    """The table has no water-supply factor: the library step says so; a typed factor works."""
+    """The table has no water-supply factor: the menu does not offer it (a choice that cannot
+    work would stop the flow and lose what was typed); a typed factor works."""
     add_meter(hass, unit="m³", **{ATTR_DEVICE_CLASS: "water"})
     result = await submit_node(hass)
-    menu = result
+    assert result["menu_options"] == [
+        option for option in FACTOR_MENU if option != f"factor_{FactorMode.LIBRARY}"
+    ]
     result = await hass.config_entries.flow.async_configure(
-        menu["flow_id"], {"next_step_id": "factor_library"}
+        result["flow_id"], {"next_step_id": "factor_custom"}
     )
-    assert result["type"] is FlowResultType.ABORT
-    assert result["reason"] == "no_library_factor"
-    result = await submit_node(hass)
-    result = await choose(hass, result, "factor_custom")
+    assert result["step_id"] == "factor_custom"
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"], {CONF_FACTOR_VALUE: 0.344, CONF_FACTOR_UNIT: "m³"}
     )

@@ -65,6 +65,40 @@ def fits_device_class(factor: LibraryFactor, device_class: str | None) -> bool:
     return factor.activity in _ACTIVITIES_BY_DEVICE_CLASS[device_class]
 
 
+# What a meter most likely measures, by the unit it counts in, in the order its factors are
+# offered: an energy meter in GJ or MJ is a heat meter (district heat, a heat pump's output),
+# one in kWh an electricity meter first; m³ of the gas class is gas, litres are a fuel.
+_ACTIVITIES_BY_UNIT: dict[str, tuple[str, ...]] = {
+    "GJ": ("heat", "gas", "electricity"),
+    "MJ": ("heat", "gas", "electricity"),
+    "kWh": ("electricity", "gas", "heat"),
+    "Wh": ("electricity", "gas", "heat"),
+    "MWh": ("electricity", "gas", "heat"),
+    "GWh": ("electricity", "gas", "heat"),
+    "m³": ("gas", "liquid_fuel"),
+    "ft³": ("gas", "liquid_fuel"),
+    "L": ("liquid_fuel", "gas"),
+    "gal": ("liquid_fuel", "gas"),
+}
+
+
+def meter_order(factors: list[LibraryFactor], source_unit: str | None) -> list[LibraryFactor]:
+    """The fitting factors in the order a meter counting in ``source_unit`` wants them.
+
+    Factors of what the meter most likely measures come first, those priced per the meter's own
+    unit first among them; otherwise the table's order (newest data years are last in a run, as
+    the table lists them) is kept.
+    """
+    likely = _ACTIVITIES_BY_UNIT.get(source_unit or "", ())
+
+    def rank(item: tuple[int, LibraryFactor]) -> tuple[int, int, int]:
+        index, factor = item
+        activity = likely.index(factor.activity) if factor.activity in likely else len(likely)
+        return (activity, factor.per_unit != source_unit, index)
+
+    return [factor for _, factor in sorted(enumerate(factors), key=rank)]
+
+
 @cache
 def _read_table() -> dict[str, Any]:
     """The parsed JSON file (read once; call it off the event loop the first time)."""

@@ -36,7 +36,7 @@ from ..core.carbon_units import (
     FACTOR_PER_UNITS,
     factor_unit_label,
 )
-from ..core.factor_library import fits_device_class
+from ..core.factor_library import LibraryFactor, fits_device_class, meter_order
 from ..core.library_store import async_load_factor_table
 from ..core.scopes import Scope
 from ..core.units import reading_multiplier, unit_ratio
@@ -135,13 +135,15 @@ class FactorSteps:
         raise NotImplementedError
 
     async def async_step_factor(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Choose where the factor comes from."""
-        return self.async_show_menu(step_id="factor", menu_options=FACTOR_MENU)  # type: ignore[attr-defined,no-any-return]
+        """Choose where the factor comes from; the table only when it has a factor that fits."""
+        menu = FACTOR_MENU
+        if not await self._async_fitting_factors():
+            # A water meter, say: a choice that cannot work is not offered (the form says why).
+            menu = [option for option in FACTOR_MENU if option != f"factor_{FactorMode.LIBRARY}"]
+        return self.async_show_menu(step_id="factor", menu_options=menu)  # type: ignore[attr-defined,no-any-return]
 
-    async def async_step_factor_library(
-        self, user_input: dict[str, Any] | None = None
-    ) -> ConfigFlowResult:
-        """Pick a factor from the built-in table (only ones that fit the source's unit)."""
+    async def _async_fitting_factors(self) -> list[LibraryFactor]:
+        """The table's factors this meter can be priced by, those of its kind first."""
         table = await async_load_factor_table(self.hass)
         fitting = [
             factor
@@ -149,7 +151,15 @@ class FactorSteps:
             if reading_multiplier(self._source_unit, factor.per_unit) is not None
             and fits_device_class(factor, self._source_device_class)
         ]
+        return meter_order(fitting, self._source_unit)
+
+    async def async_step_factor_library(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Pick a factor from the built-in table (only ones that fit the source's unit)."""
+        fitting = await self._async_fitting_factors()
         if not fitting:
+            # Only reached by a stale form: the menu offers the table only when something fits.
             return self.async_abort(reason="no_library_factor")  # type: ignore[attr-defined,no-any-return]
         if user_input is not None:
             return self._finish(
