@@ -260,3 +260,14 @@ def refusing_disk() -> Any:
         "homeassistant.helpers.storage.Store._async_write_data",
         side_effect=WriteError("No space left on device"),
     )
+
+
+def refusal(order_id: str | None, error: str, detail: str) -> dict[str, Any]:
+    """A refused shipment record as an answer gives it: key, detail and the English sentence."""
+    messages = EN["exceptions"]
+    return {
+        "order_id": order_id,
+        "error": error,
+        "detail": detail,
+        "message": messages[error]["message"].format(detail=detail),
+    }

@@ -538,7 +538,7 @@ def test_add_node_with_built_in_factor(ui: Browser, live: LiveHass) -> None:
         ui.shot(page, "kind_menu", dialog=True)
         page.get_by_text(KIND_MENU).click()
         expect(page.get_by_text("Pick a cumulative meter.", exact=False)).to_be_visible()
-        expect(page.get_by_role("spinbutton", name="Node number*")).to_have_value("4")
+        expect(page.get_by_role("spinbutton", name="Port*")).to_have_value("4")
         page.get_by_role("textbox", name="Name*").fill("Lab electricity")
         _pick_entity(page, "Meter", "lab_meter", "Lab meter")
         ui.shot(page, "tracking_node_form", dialog=True)
@@ -657,7 +657,7 @@ def test_add_node_with_live_intensity(ui: Browser, live: LiveHass) -> None:
 
 
 def test_options_change_the_factor(ui: Browser, live: LiveHass) -> None:
-    """Configure: node number and limit, then a typed factor; the next reading is priced at it."""
+    """Configure: port and limit, then a typed factor; the next reading is priced at it."""
     title, source, _port = OFFICE
     meter = (source, {**KWH, "friendly_name": "Office meter"})
     carbon = "sensor.office_electricity_carbon_emissions"
@@ -670,7 +670,7 @@ def test_options_change_the_factor(ui: Browser, live: LiveHass) -> None:
         expect(
             page.get_by_text("The plausibility limit is in kWh per hour", exact=False)
         ).to_be_visible()
-        port = page.get_by_role("spinbutton", name="Node number*")
+        port = page.get_by_role("spinbutton", name="Port*")
         expect(port).to_have_value("1")
         port.fill("11")
         page.get_by_role("spinbutton", name="Plausibility limit (kWh per hour)").fill("6000")

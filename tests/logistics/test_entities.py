@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.carbon_tracker.const import DOMAIN
+from tests.common import refusal
 
 ENTRY_ID = "logistics_main"
 STORE_KEY = f"carbon_tracker.logistics.{ENTRY_ID}"
@@ -459,11 +460,9 @@ async def test_batch_counts_only_good_records(
         return_response=True,
     )
     assert response["accepted"] == 1
-    assert response["results"][1] == {
-        "order_id": "SO-2",
-        "error": "record_bad_quantity",
-        "detail": "-1",
-    }
+    assert response["results"][1] == refusal("SO-2", "record_bad_quantity", "-1")
+    # Said for people too, in the server's language.
+    assert response["results"][1]["message"] == "The quantity -1 is not a number above zero."
     client = await hass_client_no_auth()
     reply = await client.post(
         f"/api/webhook/{WEBHOOK_ID}",

@@ -30,7 +30,7 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-RESULT_KEYS = ({"order_id", "outcome", "kg"}, {"order_id", "error", "detail"})
+RESULT_KEYS = ({"order_id", "outcome", "kg"}, {"order_id", "error", "detail", "message"})
 
 
 def ledger_of(entry: MockConfigEntry) -> tuple[float, dict[str, Any]]:

@@ -29,7 +29,7 @@ from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.durable import RETRY_DELAY
 from custom_components.carbon_tracker.logistics import intake
 from custom_components.carbon_tracker.logistics.runtime import LogisticsRuntime
-from tests.common import add_nodes, refusing_disk, setup_node
+from tests.common import add_nodes, refusal, refusing_disk, setup_node
 
 HOOK = "/api/webhook/secret-hook"
 HGV = 0.10163
@@ -247,7 +247,7 @@ async def test_batch_with_good_and_bad_records(hass: HomeAssistant, entry: MockC
     assert results[-2] == {"order_id": "OK-2", "outcome": "added", "kg": 0.20326}
     assert results[-1] == {"order_id": "OK-3", "outcome": "added", "kg": 3.0}
     for result, (_, order_id, key, detail) in zip(results[1:-2], BAD_RECORDS, strict=True):
-        assert result == {"order_id": order_id, "error": f"record_{key}", "detail": detail}
+        assert result == refusal(order_id, f"record_{key}", detail)
     good_sum = fsum(kg for _, kg in GOOD_RECORDS)
     assert good_sum == pytest.approx(8.63855 + 0.20326 + 3.0, abs=1e-12)
     assert total(entry) == pytest.approx(good_sum, abs=1e-9)
@@ -264,7 +264,7 @@ async def test_no_intensity_for_the_method(hass: HomeAssistant) -> None:
         records=[shipment("PK-1"), shipment("PK-2", model="B2", quantity=10, distance_km=100)],
     )
     assert answer["results"] == [
-        {"order_id": "PK-1", "error": "record_no_intensity", "detail": "A1"},
+        refusal("PK-1", "record_no_intensity", "A1"),
         # 100 km x 0.002 kg per km x 10 units x multiplier 1 = 2 kg.
         {"order_id": "PK-2", "outcome": "added", "kg": 2.0},
     ]
@@ -361,7 +361,7 @@ async def test_webhook_one_record_a_list_and_records(
         "refused": 1,
         "results": [
             {"order_id": "W-2", "outcome": "added", "kg": 8.63855},
-            {"order_id": "W-3", "error": "record_unknown_product", "detail": "Z9"},
+            refusal("W-3", "record_unknown_product", "Z9"),
         ],
     }
 
@@ -388,8 +388,8 @@ async def test_webhook_non_object_records(
     body = await response.json()
     assert body["accepted"] == 1
     assert body["refused"] == 4
-    refusal = {"order_id": None, "error": "record_missing_field", "detail": "record"}
-    assert body["results"][1:] == [refusal] * 4
+    refused_record = refusal(None, "record_missing_field", "record")
+    assert body["results"][1:] == [refused_record] * 4
     assert total(entry) == pytest.approx(SO_1_KG, abs=1e-9)
 
 
@@ -604,11 +604,11 @@ async def test_import_csv(hass: HomeAssistant, entry: MockConfigEntry) -> None:
             {"order_id": "C-1", "outcome": "added", "kg": 8.63855},
             {"order_id": "C-2", "outcome": "added", "kg": 0.20326},
             {"order_id": "C-3", "outcome": "added", "kg": 3.0},
-            {"order_id": "C-4", "error": "record_bad_time", "detail": "not a time"},
-            {"order_id": "C-5", "error": "record_unknown_product", "detail": "Z9"},
-            {"order_id": "C-6", "error": "record_missing_field", "detail": "quantity"},
-            {"order_id": "C-7", "error": "record_bad_distance", "detail": "-5"},
-            {"order_id": "C-8", "error": "record_unknown_mode", "detail": "zeppelin"},
+            refusal("C-4", "record_bad_time", "not a time"),
+            refusal("C-5", "record_unknown_product", "Z9"),
+            refusal("C-6", "record_missing_field", "quantity"),
+            refusal("C-7", "record_bad_distance", "-5"),
+            refusal("C-8", "record_unknown_mode", "zeppelin"),
         ],
     }
     expected = SO_1_KG + tonne_km("B2", 10, 100, HGV) + tonne_km("A1", 40, 200, WATERWAY)

@@ -707,7 +707,7 @@ def test_a_period_not_compiled_to_its_end_says_so() -> None:
     was made. Each row says what it covers, in the data, the CSV and the Markdown."""
     declared = NodeInfo("me", 7, "Me", Scope.VALUE_CHAIN, "declared", "CO2e", declared=True)
     nodes = {"a": NODES["fa"], "me": declared}
-    start, end = SHANGHAI_DAYS[1]
+    start, _ = SHANGHAI_DAYS[1]
     compiled = start + timedelta(hours=9)
     made = start + timedelta(hours=9, minutes=40)
     report = assemble(

@@ -10,6 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..entity import KilogramTotalSensor, PortSensor
+from .modes import DEFAULT_MODES
 from .runtime import LogisticsConfigEntry, LogisticsRuntime
 
 
@@ -49,7 +50,12 @@ class ModeEmissionsSensor(LogisticsEntity, KilogramTotalSensor):
         """The mode's share."""
         super().__init__(entry, f"mode_{mode}")
         self._mode = mode
-        self._attr_translation_placeholders = {"mode": mode}
+        if mode in DEFAULT_MODES:
+            # Named as a person says it ("Emissions by articulated HGV"), in their language.
+            self._attr_translation_key = f"mode_emissions_{mode}"
+        else:
+            # A mode of the user's own: its id is the only name it has.
+            self._attr_translation_placeholders = {"mode": mode}
 
     @property
     def native_value(self) -> float:

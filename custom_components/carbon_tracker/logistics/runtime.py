@@ -21,6 +21,7 @@ from ..const import DOMAIN
 from ..core.compensated import CompensatedSum
 from ..durable import CheckedStore, CoalescedWriter
 from ..nodes.runtime import Listeners
+from ..texts import text
 from .ledger import (
     Entry,
     Ledger,
@@ -127,15 +128,17 @@ class LogisticsRuntime:
                 await asyncio.sleep(0)
             order_id = raw.get("order_id") if isinstance(raw, Mapping) else None
             if not isinstance(raw, Mapping):
-                results.append(_refused(None, RecordError(RecordProblem.MISSING_FIELD, "record")))
+                results.append(
+                    _refused(self.hass, None, RecordError(RecordProblem.MISSING_FIELD, "record"))
+                )
                 continue
             shipment = parse_record(raw)
             if isinstance(shipment, RecordError):
-                results.append(_refused(order_id, shipment))
+                results.append(_refused(self.hass, order_id, shipment))
                 continue
             kg = price(shipment, settings.products, settings.modes, settings.method)
             if isinstance(kg, RecordError):
-                results.append(_refused(order_id, kg))
+                results.append(_refused(self.hass, order_id, kg))
                 continue
             outcome, moved = self.ledger.apply(shipment, kg)
             taken = True
@@ -168,9 +171,12 @@ def _saved(orders: Mapping[str, Entry], last_order: str | None) -> dict[str, Any
     return {"orders": orders, "last_order": last_order}
 
 
-def _refused(order_id: Any, error: RecordError) -> dict[str, Any]:
+def _refused(hass: HomeAssistant, order_id: Any, error: RecordError) -> dict[str, Any]:
+    """A refused record's answer: the error key for programs, a sentence for people."""
+    message = text(hass, error.problem.value)
     return {
         "order_id": None if order_id is None else str(order_id),
         "error": error.problem.value,
         "detail": error.detail,
+        "message": error.problem.value if message is None else message.format(detail=error.detail),
     }

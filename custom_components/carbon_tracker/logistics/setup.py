@@ -8,6 +8,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 
 from ..const import DOMAIN
+from ..texts import async_load_texts
 from .intake import async_handle_webhook
 from .runtime import LogisticsConfigEntry, LogisticsRuntime, ledger_store
 from .settings import CONF_WEBHOOK_ID, LogisticsSettings
@@ -18,7 +19,8 @@ LOGISTICS_PLATFORMS = (Platform.SENSOR,)
 async def async_build_logistics(
     hass: HomeAssistant, entry: LogisticsConfigEntry
 ) -> LogisticsRuntime:
-    """The entry's runtime, its ledger loaded."""
+    """The entry's runtime, its ledger loaded (and the refusals' texts, for its answers)."""
+    await async_load_texts(hass)
     runtime = LogisticsRuntime(
         hass, entry.entry_id, entry.title, LogisticsSettings.from_entry(entry.options)
     )
