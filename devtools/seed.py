@@ -208,11 +208,14 @@ def declare_view() -> dict[str, Any]:
         "path": "declare",
         "cards": [
             {
+                # The tile shows what is declared today (a script's tile would read "Off"); a tap
+                # opens the form, and the tile's figure changing is the confirmation (the form also
+                # says back what it declared in a notification).
                 "type": "tile",
-                "entity": "script.declare_today",
+                "entity": "sensor.demo_declared_today",
                 "name": "Declare today",
                 "icon": "mdi:hand-extended",
-                "tap_action": {"action": "more-info"},
+                "tap_action": {"action": "more-info", "entity": "script.declare_today"},
             },
             {
                 "type": "entities",

@@ -12,6 +12,7 @@ from pathlib import Path
 import shutil
 from typing import Any
 
+from homeassistant.components import persistent_notification
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.setup import async_setup_component
@@ -33,6 +34,7 @@ async def quick_form(hass: HomeAssistant, people: People, alex_entry: MockConfig
     target = Path(hass.config.path("blueprints", "script", "carbon_tracker"))
     await hass.async_add_executor_job(lambda: target.mkdir(parents=True, exist_ok=True))
     await hass.async_add_executor_job(shutil.copy, BLUEPRINT, target / BLUEPRINT.name)
+    assert await async_setup_component(hass, "persistent_notification", {})
     assert await async_setup_component(
         hass,
         "script",
@@ -75,9 +77,21 @@ async def test_the_form_declares_for_whoever_runs_it(
     assert state_number(hass, "sensor.alex_declared_today") == pytest.approx(
         10 * 0.17304 + 100 * 0.03546 + 1000 * 0.15282 + 0.2 * 9.87 + 1
     )
-    # Run again: today's declaration is replaced, not added to.
+    # It says back what it declared.
+    notices = persistent_notification._async_get_or_create_notifications(hass)
+    notice = notices["carbon_tracker_declared_person.alex"]
+    assert notice["title"] == "Carbon declared"
+    today = dt_util.now().date().isoformat()
+    assert notice["message"].startswith(f"{today}: 161.070 kg CO2e.")
+    assert "car_diesel 10.0 km: 1.730 kg." in notice["message"]
+    assert "Other: 1.000 kg." in notice["message"]
+    # Run again: today's declaration is replaced, not added to, and the notice says so.
     await run(hass, people.alex.id, electricity_kwh=2)
     assert state_number(hass, "sensor.alex_declared_total") == pytest.approx(2 * 0.177)
+    notice = persistent_notification._async_get_or_create_notifications(hass)[
+        "carbon_tracker_declared_person.alex"
+    ]
+    assert notice["message"].startswith(f"{today}: 0.354 kg CO2e (replaces 161.070 kg).")
 
 
 async def test_all_zero_is_nothing_to_declare(

@@ -909,6 +909,20 @@ def test_add_declaration_and_declare_from_the_quick_form(ui: Browser, live: Live
     _wait_for(f"{today} = {expected}", lambda: _at(live, today, expected))
     assert _carbon(live, total) == pytest.approx(expected)
 
+    def confirmed(page: Page) -> None:
+        # The tile shows today's figure, not the script's "Off"; the notification says it back.
+        ui.goto(page, "/carbon-dashboard/declare")
+        tile = page.locator("hui-tile-card").filter(has_text="Declare today")
+        expect(tile).to_contain_text("kg")
+        expect(tile).not_to_contain_text("Off")
+        ui.shot(page, "quick_declaration_done")
+
+    ui.run(confirmed)
+    notices = live.ws_command({"type": "persistent_notification/get"})
+    declared = [n for n in notices if n["notification_id"].startswith("carbon_tracker_declared_")]
+    assert declared
+    assert f"{expected:.3f} kg CO2e" in declared[0]["message"]
+
 
 def test_delete_node(ui: Browser, live: LiveHass) -> None:
     """Deleting a node in the UI removes its config entry, entities and device."""
