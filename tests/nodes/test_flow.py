@@ -365,33 +365,53 @@ async def test_node_source_errors(
     assert hass.config_entries.async_entries(DOMAIN) == []
 
 
-async def test_own_entities_are_not_offered_as_meters(hass: HomeAssistant) -> None:
+async def test_the_picker_offers_only_meters_the_form_takes(hass: HomeAssistant) -> None:
+    """Cumulative numeric sensors in a unit a factor prices; not a power or temperature sensor,
+    not a text, not one of Carbon Tracker's own. Typed in anyway (an API call): the flow's own
+    translated refusal, not a bare schema error."""
     set_meter(hass, 100)
     entry = await setup_node(hass, node_entry())
     assert hass.states.get(CARBON) is not None
+    add_meter(hass, entity_id="sensor.gas_meter", unit="m³")
+    hass.states.async_set("sensor.power", "3", {"unit_of_measurement": "kW"})
+    hass.states.async_set(
+        "sensor.text_meter", "abc", {"unit_of_measurement": "kWh", "state_class": "total"}
+    )
     result = await start_node_flow(hass)
-    excluded = schema_field(result, CONF_SOURCE)[1].config["exclude_entities"]
+    offered = schema_field(result, CONF_SOURCE)[1].config["include_entities"]
+    assert set(offered) == {SOURCE, "sensor.gas_meter"}
     own = er.async_entries_for_config_entry(er.async_get(hass), entry.entry_id)
-    assert excluded == [CARBON]
     # The factor number is no sensor: the picker's domain leaves it out already.
     assert {e.entity_id for e in own} == {CARBON, "number.grid_energy_emission_factor"}
-    # Typed in anyway (the form is only a picker): refused by the flow.
+    for typed, error in (
+        (CARBON, "source_is_own_entity"),
+        ("sensor.power", "source_not_cumulative"),
+    ):
+        result = await hass.config_entries.flow.async_configure(
+            result["flow_id"], {CONF_NAME: "Loop", CONF_SOURCE: typed, CONF_PORT: 2}
+        )
+        assert result["errors"] == {CONF_SOURCE: error}
+    # Not a sensor at all: the picker's own refusal.
     with pytest.raises(InvalidData):
         await hass.config_entries.flow.async_configure(
-            result["flow_id"], {CONF_NAME: "Loop", CONF_SOURCE: CARBON, CONF_PORT: 2}
+            result["flow_id"], {CONF_NAME: "Loop", CONF_SOURCE: "light.x", CONF_PORT: 2}
         )
 
 
-async def test_a_factory_of_nodes_is_not_sent_as_an_exclusion_list(hass: HomeAssistant) -> None:
-    """Past 500 own sensors the form leaves the list out; the flow's check still refuses them."""
-    registry = er.async_get(hass)
-    owner = MockConfigEntry(domain=DOMAIN)
-    owner.add_to_hass(hass)
-    for index in range(501):
-        registry.async_get_or_create("sensor", DOMAIN, f"carbon_{index}", config_entry=owner)
-    add_meter(hass)
+async def test_with_no_meter_yet_every_sensor_is_offered(hass: HomeAssistant) -> None:
+    """A meter still starting has no state class: nothing fits yet, so the picker lists every
+    sensor and the submit says what is wrong with the one chosen."""
+    hass.states.async_set("sensor.starting", "unknown", {})
     result = await start_node_flow(hass)
-    assert "exclude_entities" not in schema_field(result, CONF_SOURCE)[1].config
+    assert "include_entities" not in schema_field(result, CONF_SOURCE)[1].config
+
+
+async def test_reconfigure_keeps_the_current_meter_in_the_picker(hass: HomeAssistant) -> None:
+    set_meter(hass, 100)
+    entry = await setup_node(hass, node_entry())
+    hass.states.async_set(SOURCE, "unavailable", {})
+    result = await entry.start_reconfigure_flow(hass)
+    assert SOURCE in schema_field(result, CONF_SOURCE)[1].config.get("include_entities", [SOURCE])
 
 
 async def test_an_own_entity_that_slipped_past_the_picker_is_refused(

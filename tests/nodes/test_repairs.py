@@ -14,7 +14,7 @@ from homeassistant.components.repairs import (
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED
 from homeassistant.core import CoreState, HomeAssistant
-from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.setup import async_setup_component
 import pytest
@@ -84,6 +84,11 @@ async def test_removed_source_raises_an_issue(
     assert carbon(hass) == approx(5.0)
 
 
+def schema_field(result: Any, name: str) -> Any:
+    """The validator of one field of a form."""
+    return next(v for m, v in result["data_schema"].schema.items() if str(m) == name)
+
+
 async def test_source_missing_fix_flow_rejects_bad_sources_then_takes_a_good_one(
     hass: HomeAssistant,
 ) -> None:
@@ -123,11 +128,14 @@ async def test_source_missing_fix_flow_rejects_bad_sources_then_takes_a_good_one
         assert result["step_id"] == "pick_source"
         assert result["errors"] == {"source": error}, source
     assert entry.data["source"] == SOURCE
-    # The node's own carbon sensor is not even offered.
-    with pytest.raises(InvalidData):
-        await manager(hass).async_configure(flow_id, {"source": CARBON})
-
+    # Nothing fits yet: every sensor is offered. Once a meter fits, only it is (not the node's
+    # own carbon sensor; typed in anyway, that gets the translated refusal).
+    assert "include_entities" not in schema_field(result, "source").config
     set_meter(hass, 500, entity_id=NEW_SOURCE)
+    result = await manager(hass).async_configure(flow_id, {"source": "sensor.power"})
+    assert schema_field(result, "source").config["include_entities"] == [NEW_SOURCE]
+    result = await manager(hass).async_configure(flow_id, {"source": CARBON})
+    assert result["errors"] == {"source": "source_is_own_entity"}
     old_node = entry.runtime_data
     result = await manager(hass).async_configure(flow_id, {"source": NEW_SOURCE})
     assert result["type"] is FlowResultType.CREATE_ENTRY

@@ -8,7 +8,7 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import entity_registry as er, selector
+from homeassistant.helpers import config_validation as cv, selector
 import voluptuous as vol
 
 from ..const import (
@@ -25,7 +25,6 @@ from ..const import (
     CONF_MAX_DELTA_UNIT,
     CONF_PORT,
     CONF_SOURCE,
-    DOMAIN,
     FACTOR_MAX,
     PORT_MAX,
     PORT_MIN,
@@ -43,6 +42,7 @@ from ..core.units import reading_multiplier, unit_ratio
 from ..kinds import EntryKind
 from .scope import node_scope
 from .source_checks import (
+    CheckedSource,
     SourceProblem,
     SourceRefusal,
     check_intensity,
@@ -101,23 +101,36 @@ def natural_unit(source_unit: str | None, units: list[str]) -> str:
     return next((unit for unit in PREFERRED_PER_UNITS if unit in units), units[0])
 
 
-# Above this many of our own sensors the picker's exclusion list would weigh more than it helps
-# (every form would carry it); the flow's own check still refuses them with a field error.
-EXCLUDED_AT_MOST = 500
+class MeterPicker(selector.EntitySelector):
+    """An entity picker that lists only the meters the form would take.
+
+    HA's picker refuses anything outside its list with a bare schema error; here a meter typed
+    in (an API call, or a form left open while a sensor changed) reaches the flow's own check
+    instead, which says in the user's language what is wrong with it.
+    """
+
+    def __call__(self, data: Any) -> str:
+        """Any sensor's entity id; the flow checks it."""
+        entity_id: str = cv.entity_domain("sensor")(data)
+        return entity_id
 
 
-def meter_selector(hass: HomeAssistant) -> selector.EntitySelector:
-    """Sensors to pick a meter from, without Carbon Tracker's own sensors (never a meter)."""
-    own = [
-        entry.entity_id
-        for entry in er.async_get(hass).entities.values()
-        if entry.platform == DOMAIN and entry.domain == "sensor"
+def meter_selector(hass: HomeAssistant, keep: str | None = None) -> selector.EntitySelector:
+    """Sensors to pick a meter from: those the form would take as they read now.
+
+    Cumulative, numeric, in a unit a factor can price, and none of Carbon Tracker's own (a
+    temperature, a power sensor or a carbon total would be refused on submit). ``keep``: the
+    node's current meter, listed whatever it reads now. Where nothing fits yet (a meter still
+    starting has no state class), every sensor is offered and the submit says what is wrong.
+    """
+    fitting = [
+        state.entity_id
+        for state in hass.states.async_all("sensor")
+        if state.entity_id == keep or isinstance(check_source(hass, state.entity_id), CheckedSource)
     ]
-    if len(own) > EXCLUDED_AT_MOST:
-        return selector.EntitySelector(selector.EntitySelectorConfig(domain="sensor"))
-    return selector.EntitySelector(
-        selector.EntitySelectorConfig(domain="sensor", exclude_entities=own)
-    )
+    if not fitting:
+        return MeterPicker(selector.EntitySelectorConfig(domain="sensor"))
+    return MeterPicker(selector.EntitySelectorConfig(domain="sensor", include_entities=fitting))
 
 
 class FactorSteps:
@@ -374,7 +387,7 @@ class NodeConfigSteps(FactorSteps):
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME): selector.TextSelector(),
-                vol.Required(CONF_SOURCE): meter_selector(self.hass),
+                vol.Required(CONF_SOURCE): meter_selector(self.hass, entry.data[CONF_SOURCE]),
             }
         )
         suggested = user_input or {CONF_NAME: entry.title, CONF_SOURCE: entry.data[CONF_SOURCE]}
