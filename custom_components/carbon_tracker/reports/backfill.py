@@ -53,7 +53,7 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
     if carbon_id is None:
         raise ReportError("backfill_no_statistics_yet", name=entry.title)
     instance = get_instance(hass)
-    first = await instance.async_add_executor_job(_first_row, hass, carbon_id)
+    first = await instance.async_add_executor_job(first_statistics_row, hass, carbon_id)
     if first is None:
         # The node's own statistics must exist first: they are what history is joined to.
         raise ReportError("backfill_no_statistics_yet", name=entry.title)
@@ -83,20 +83,14 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
     for before, after in pairwise(meter_rows):
         total += (after[1] - before[1]) * kg_per_unit
         rows.append(StatisticData(start=after[0], state=total, sum=total))
-    async_import_statistics(
+    async_join_history(
         hass,
-        {
-            "mean_type": StatisticMeanType.NONE,
-            "has_sum": True,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": carbon_id,
-            "unit_class": "mass",
-            "unit_of_measurement": UnitOfMass.KILOGRAMS,
-        },
-        rows,
+        carbon_id,
+        unit_class="mass",
+        unit=UnitOfMass.KILOGRAMS,
+        rows=rows,
+        cutoff=cutoff,
     )
-    instance.async_adjust_statistics(carbon_id, cutoff, total, UnitOfMass.KILOGRAMS)
     _LOGGER.info(
         "%s: imported %d hours of history (%.3f kg) before %s",
         entry.title,
@@ -106,6 +100,42 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
     )
     answer.update(hours=len(rows), kg=round(total, 6), **{"from": meter_rows[1][0].isoformat()})
     return answer
+
+
+@callback
+def async_join_history(
+    hass: HomeAssistant,
+    statistic_id: str,
+    *,
+    unit_class: str | None,
+    unit: str,
+    rows: list[StatisticData],
+    cutoff: datetime,
+) -> None:
+    """Put hourly history before a sensor's own statistics, with no step where they meet.
+
+    ``rows``: hours before ``cutoff`` (the sensor's first own hour), sums from 0 up to the
+    history's total; the sensor's own rows (hourly and 5-minute) from ``cutoff`` on are raised by
+    that total. Both go through the recorder's queue, in that order.
+    """
+    if not rows:
+        return
+    async_import_statistics(
+        hass,
+        {
+            "mean_type": StatisticMeanType.NONE,
+            "has_sum": True,
+            "name": None,
+            "source": "recorder",
+            "statistic_id": statistic_id,
+            "unit_class": unit_class,
+            "unit_of_measurement": unit,
+        },
+        rows,
+    )
+    total = rows[-1]["sum"]
+    assert total is not None
+    get_instance(hass).async_adjust_statistics(statistic_id, cutoff, total, unit)
 
 
 def _kg_per_meter_unit(runtime: Any, unit: str | None) -> float | None:
@@ -119,8 +149,8 @@ def _kg_per_meter_unit(runtime: Any, unit: str | None) -> float | None:
     return None if multiplier is None else multiplier * runtime.factor
 
 
-def _first_row(hass: HomeAssistant, statistic_id: str) -> datetime | None:
-    """The start of the statistic's first row, long-term or 5-minute."""
+def first_statistics_row(hass: HomeAssistant, statistic_id: str) -> datetime | None:
+    """The start of the statistic's first row, long-term or 5-minute (in the executor)."""
     instance = get_instance(hass)
     with session_scope(hass=hass, read_only=True) as session:
         found = instance.statistics_meta_manager.get(session, statistic_id)
