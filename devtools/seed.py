@@ -201,10 +201,42 @@ def quick_form_script() -> str:
     )
 
 
-def declare_view() -> dict[str, Any]:
+# The dashboard's own words, in the server's language (a dashboard is one text for all its
+# users; the entities' names come translated from HA).
+DASHBOARD_TEXTS = {
+    "en": {
+        "view": "Carbon",
+        "so_far": "Carbon so far",
+        "per_day": "Carbon per day",
+        "per_month": "Carbon per month",
+        "error_per_day": "{group}: error per day",
+        "declare": "Declare",
+        "declare_today": "Declare today",
+        "my_declarations": "My declarations",
+    },
+    "zh-Hans": {
+        "view": "碳排放",
+        "so_far": "累计碳排放",
+        "per_day": "每日碳排放",
+        "per_month": "每月碳排放",
+        "error_per_day": "{group}：每日误差",  # noqa: RUF001 (Chinese punctuation)
+        "declare": "申报",
+        "declare_today": "今日申报",
+        "my_declarations": "我的申报",
+    },
+}
+
+
+def dashboard_texts(language: str) -> dict[str, str]:
+    """The dashboard's words in ``language`` (HA's server language), else English."""
+    return DASHBOARD_TEXTS["zh-Hans" if language.lower().startswith("zh") else "en"]
+
+
+def declare_view(texts: dict[str, str] | None = None) -> dict[str, Any]:
     """The dashboard view the declaration form lives on (the entry's form path)."""
+    texts = texts or dashboard_texts("en")
     return {
-        "title": "Declare",
+        "title": texts["declare"],
         "path": "declare",
         "cards": [
             {
@@ -213,13 +245,13 @@ def declare_view() -> dict[str, Any]:
                 # says back what it declared in a notification).
                 "type": "tile",
                 "entity": "sensor.demo_declared_today",
-                "name": "Declare today",
+                "name": texts["declare_today"],
                 "icon": "mdi:hand-extended",
                 "tap_action": {"action": "more-info", "entity": "script.declare_today"},
             },
             {
                 "type": "entities",
-                "title": "My declarations",
+                "title": texts["my_declarations"],
                 "entities": [
                     "sensor.demo_declared_today",
                     "sensor.demo_declared_total",
@@ -230,51 +262,53 @@ def declare_view() -> dict[str, Any]:
     }
 
 
-def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ()) -> dict[str, Any]:
+# A group on the dashboard: its title, its entities (shown under their own, translated names)
+# and its error sensor (graphed per day).
+type GroupCards = tuple[str, list[str], str]
+
+
+def seeded_group_cards(title: str) -> GroupCards:
+    """A seeded total-vs-sub group's entities, by the ids HA will give them."""
+    slug = slugify(title)
+    entities = [
+        f"sensor.{slug}_{key}" for key in ("total", "sum_of_sub_meters", "error", "relative_error")
+    ] + [f"binary_sensor.{slug}_threshold_exceeded"]
+    return title, entities, f"sensor.{slug}_error"
+
+
+def carbon_dashboard(
+    carbon_sensors: dict[str, str],
+    groups: Iterable[GroupCards] = (),
+    texts: dict[str, str] | None = None,
+) -> dict[str, Any]:
     """The "Carbon" dashboard, core cards only: node totals, per day and month; group errors.
 
-    Each group gets its sums, error and problem sensor now, and its error per day.
-
-    The 5-minute graph fills within minutes of a start (HA compiles short-term statistics every 5
-    minutes); days and months need HA's first hourly compile.
+    Each group gets its entities now, and its error per day. ``carbon_sensors``: each node's
+    carbon sensor and the node's name. The demo keeps it in step with the entries
+    (``devtools/demo_support``).
     """
+    texts = texts or dashboard_texts("en")
     by_period = [
         {
             "type": "statistics-graph",
-            "title": title,
+            "title": texts[key],
             "entities": list(carbon_sensors),
             "stat_types": ["change"],
             "period": period,
             "days_to_show": days,
             "chart_type": "bar",
         }
-        for title, period, days in (
-            ("Carbon per day", "day", 30),
-            ("Carbon per month", "month", 365),
-        )
+        for key, period, days in (("per_day", "day", 30), ("per_month", "month", 365))
     ]
     group_cards = [
         card
-        for group in groups
+        for title, entities, error in groups
         for card in (
-            {
-                "type": "entities",
-                "title": group,
-                "entities": [
-                    {"entity": f"sensor.{slugify(group)}_{key}", "name": name}
-                    for key, name in (
-                        ("total", "Total"),
-                        ("sum_of_sub_meters", "Sum of sub-meters"),
-                        ("error", "Error"),
-                        ("relative_error", "Relative error"),
-                    )
-                ]
-                + [{"entity": f"binary_sensor.{slugify(group)}_threshold_exceeded"}],
-            },
+            {"type": "entities", "title": title, "entities": entities},
             {
                 "type": "statistics-graph",
-                "title": f"{group}: error per day",
-                "entities": [f"sensor.{slugify(group)}_error"],
+                "title": texts["error_per_day"].format(group=title),
+                "entities": [error],
                 "stat_types": ["change"],
                 "period": "day",
                 "days_to_show": 30,
@@ -284,15 +318,15 @@ def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ())
     ]
     return {
         "config": {
-            "title": "Carbon",
+            "title": texts["view"],
             "views": [
                 {
-                    "title": "Carbon",
+                    "title": texts["view"],
                     "path": "carbon",
                     "cards": [
                         {
                             "type": "entities",
-                            "title": "Carbon so far",
+                            "title": texts["so_far"],
                             # The node's name alone: "Boiler gas Carbon emissions" is cut off.
                             "entities": [
                                 {"entity": entity_id, "name": name}
@@ -303,7 +337,7 @@ def carbon_dashboard(carbon_sensors: dict[str, str], groups: Iterable[str] = ())
                         *group_cards,
                     ],
                 },
-                declare_view(),
+                declare_view(texts),
             ],
         }
     }
@@ -413,7 +447,7 @@ async def seed(
         }
     )
     await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(
-        carbon_dashboard(carbon_sensors, [title for title, *_ in groups])
+        carbon_dashboard(carbon_sensors, [seeded_group_cards(title) for title, *_ in groups])
     )
     await hass.async_stop(force=True)
     return token

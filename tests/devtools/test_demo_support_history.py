@@ -15,7 +15,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance
 import pytest
 
-from devtools.demo_history import DAYS, METERS, DemoHistory, async_add_history, history_rows
+from devtools.demo_support.history import DAYS, METERS, DemoHistory, async_add_history, history_rows
 from tests.common import approx, node_carbon_id, node_entry, set_meter, setup_node
 from tests.reports.conftest import recorded
 

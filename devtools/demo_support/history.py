@@ -1,7 +1,7 @@
 """The demo's past: 30 days of hourly statistics for its meters, so graphs and reports show at once.
 
-Demo only (``scripts/develop`` links it into the demo's configuration; it is not part of the
-integration). A real install shows what its meters' own statistics hold; the demo's meters are
+Demo only (part of ``devtools/demo_support``, not of the integration). A real install shows
+what its meters' own statistics hold; the demo's meters are
 new, so this gives each a month of plausible hours (a daily profile, deterministic by the hour)
 and then asks Carbon Tracker to backfill each node's carbon from it, the way a user would
 (``carbon_tracker.backfill``):
@@ -22,22 +22,18 @@ import random
 
 from homeassistant.components.recorder.models import StatisticData
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers.event import async_track_time_interval
 from homeassistant.helpers.recorder import get_instance
-from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.storage import Store
-from homeassistant.helpers.typing import ConfigType
 
 from custom_components.carbon_tracker.reports.backfill import (
     async_join_history,
     first_statistics_row,
 )
 
-DOMAIN = "demo_history"
+STORE_KEY = "demo_history"
 DAYS = 30
-CHECK_EVERY = timedelta(seconds=30)
 HOUR = timedelta(hours=1)
 _LOGGER = logging.getLogger(__name__)
 
@@ -124,7 +120,7 @@ class DemoHistory:
     def __init__(self, hass: HomeAssistant) -> None:
         """Nothing read yet."""
         self.hass = hass
-        self._store: Store[dict[str, list[str]]] = Store(hass, 1, DOMAIN)
+        self._store: Store[dict[str, list[str]]] = Store(hass, 1, STORE_KEY)
         self.done: set[str] = set()
 
     @property
@@ -147,24 +143,3 @@ class DemoHistory:
             if added:
                 self.done.add(meter)
                 await self._store.async_save({"done": sorted(self.done)})
-
-
-async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
-    """Check every 30 s from HA's start until every meter has its month."""
-    history = DemoHistory(hass)
-    await history.async_load()
-    stop: CALLBACK_TYPE | None = None
-
-    async def check(now: datetime) -> None:
-        await history.async_check(now)
-        if not history.pending and stop is not None:
-            stop()
-
-    @callback
-    def started(_: HomeAssistant) -> None:
-        nonlocal stop
-        if history.pending:
-            stop = async_track_time_interval(hass, check, CHECK_EVERY)
-
-    async_at_started(hass, started)
-    return True
