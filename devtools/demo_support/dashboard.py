@@ -20,7 +20,8 @@ from homeassistant.helpers.debounce import Debouncer
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from custom_components.carbon_tracker.const import DOMAIN as CARBON_DOMAIN
-from devtools.seed import DASHBOARD_URL, GroupCards, carbon_dashboard, dashboard_texts
+
+from .layout import DASHBOARD_URL, GroupCards, carbon_dashboard, dashboard_texts
 
 _LOGGER = logging.getLogger(__name__)
 REBUILD_AFTER = 2.0  # s: entries and their entities arrive in bursts

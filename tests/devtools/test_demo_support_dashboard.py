@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from devtools.demo_support.dashboard import REBUILD_AFTER, async_keep_dashboard, async_rebuild
-from devtools.seed import DASHBOARD_ID, DASHBOARD_URL
+from devtools.demo_support.layout import DASHBOARD_ID, DASHBOARD_URL
 from tests.common import group_entry, meter_id, node_entry, set_meter, setup_node
 
 
