@@ -30,6 +30,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+import csv
+from datetime import UTC, datetime, timedelta
+import io
 import json
 import os
 from pathlib import Path
@@ -346,6 +349,8 @@ DOCS = {
     "carbon_dashboard": "carbon-dashboard.png",
     "binding_group_device": "binding-group-device-page.png",
     "quick_declaration_form": "quick-declaration-form.png",
+    "dashboard_history": "carbon-per-day-graph.png",
+    "report_downloaded": "report-downloaded.png",
 }
 
 
@@ -549,6 +554,12 @@ def test_add_node_with_built_in_factor(ui: Browser, live: LiveHass) -> None:
         page.get_by_text(FACTOR_LIBRARY, exact=True).click()
         expect(page.get_by_text("Factors from official sources.", exact=False)).to_be_visible()
         page.get_by_label("Factor", exact=True).click()
+        # An electricity meter is offered the grids first, then the other energies.
+        offered = page.get_by_role("menuitem").all_inner_texts()
+        grids = [index for index, text in enumerate(offered) if "grid" in text.lower()]
+        others = [index for index, text in enumerate(offered) if "grid" not in text.lower()]
+        assert grids[0] == 0
+        assert max(grids) < min(others)
         page.get_by_role("menuitem", name="UK grid electricity 2025: 0.177 kg CO2e/kWh").click()
         expect(
             page.get_by_text("UK grid electricity 2025: 0.177 kg CO2e/kWh").first
@@ -720,6 +731,111 @@ def test_carbon_dashboard(ui: Browser, live: LiveHass) -> None:
         ui.shot(page, "carbon_dashboard", part=page.locator("hui-entities-card"))
 
     ui.run(dashboard)
+
+
+def _import_carbon_history(
+    live: LiveHass, statistic_id: str, first: datetime, hours: int
+) -> list[tuple[datetime, float]]:
+    """Hourly carbon for ``hours`` hours from ``first`` (UTC), as an administrator imports it
+    (HA's own websocket command); (hour start, kg) of each."""
+    rows = [(first + timedelta(hours=index), 0.25 + (index % 24) / 100) for index in range(hours)]
+    total = 0.0
+    stats = []
+    for start, kg in rows:
+        total += kg
+        stats.append({"start": start.isoformat(), "state": total, "sum": total})
+    live.ws_command(
+        {
+            "type": "recorder/import_statistics",
+            "metadata": {
+                "has_sum": True,
+                "mean_type": 0,
+                "name": None,
+                "source": "recorder",
+                "statistic_id": statistic_id,
+                "unit_class": "mass",
+                "unit_of_measurement": "kg",
+            },
+            "stats": stats,
+        }
+    )
+    return rows
+
+
+def test_history_graph_report_and_download(ui: Browser, live: LiveHass) -> None:
+    """History on the dashboard's graphs; yesterday's report written, downloaded in the browser
+    from the link the answer gives, and its total equal to the statistics to the gram."""
+    carbon = "sensor.boiler_gas_carbon_emissions"
+    entry_id = _wait_for_entry(live, "Boiler gas")["entry_id"]
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)  # HA runs in UTC
+    yesterday = today - timedelta(days=1)
+    rows = _import_carbon_history(live, carbon, yesterday - timedelta(days=2), 72)
+    expected = sum(kg for start, kg in rows if yesterday <= start < today)
+    _wait_for(
+        "the imported hours",
+        lambda: len(live.statistics(carbon, short_term=False)) >= 72 or None,
+        timeout=60,
+    )
+
+    def graphs(page: Page) -> None:
+        ui.goto(page, "/carbon-dashboard/carbon")
+        per_day = page.locator("hui-statistics-graph-card").first
+        expect(per_day).to_contain_text("Carbon per day")
+        expect(per_day.locator("canvas").first).to_be_visible()
+        expect(per_day).not_to_contain_text("No statistics found")
+        ui.shot(page, "dashboard_history", part=per_day)
+
+    ui.run(graphs)
+
+    answer = live.request(
+        "POST",
+        f"/api/services/{DOMAIN}/generate_report?return_response",
+        {
+            "period": "day",
+            "last": 1,
+            "nodes": [entry_id],
+            "formats": ["csv", "markdown"],
+            "title": "Boiler yesterday",
+        },
+        timeout=60,
+    )["service_response"]
+    assert answer["start"] == yesterday.isoformat()
+    assert answer["total_kg"] == round(expected, 3)
+    csv_link, markdown_link = answer["downloads"]
+    downloads = ARTIFACTS / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+
+    def download(page: Page) -> None:
+        ui.goto(page, "/carbon-dashboard/carbon")
+        for link in (csv_link, markdown_link):
+            with page.expect_download() as info:
+                page.evaluate(
+                    "url => { const a = document.createElement('a'); a.href = url; a.click(); }",
+                    link,
+                )
+            info.value.save_as(downloads / info.value.suggested_filename)
+        # The Markdown as a reader sees it (a picture for the README).
+        text = (downloads / Path(answer["files"][1]).name).read_text(encoding="utf-8")
+        page.set_content(
+            "<pre style='font: 14px monospace; padding: 16px; white-space: pre-wrap'>"
+            + text.replace("&", "&amp;").replace("<", "&lt;")
+            + "</pre>"
+        )
+        ui.shot(page, "report_downloaded", part=page.locator("pre"))
+
+    ui.run(download)
+    csv_text = (downloads / Path(answer["files"][0]).name).read_text(encoding="utf-8")
+    table = list(csv.DictReader(io.StringIO(csv_text)))
+    (total,) = [row for row in table if row["section"] == "total"]
+    # The file's total is the statistics' change over the day, to the gram.
+    statistics = {row.start_ts: row.sum for row in live.statistics(carbon, short_term=False)}
+    change = (
+        statistics[(today - timedelta(hours=1)).timestamp()]
+        - statistics[(yesterday - timedelta(hours=1)).timestamp()]
+    )
+    assert float(total["kg"]) == round(change, 3) == round(expected, 3)
+    (node,) = [row for row in table if row["section"] == "node"]
+    assert (node["node"], node["period_start"]) == ("Boiler gas", yesterday.isoformat())
 
 
 def test_add_binding_group(ui: Browser, live: LiveHass) -> None:
