@@ -184,6 +184,9 @@ async def test_sensors_after_records(hass: HomeAssistant) -> None:
     ]
     assert len(hgv_sensors) == 1
     assert value(hass, hgv) == approx(8.63855 + 0.0125 * 0.10163)
+    # Named as people say them, not by the mode's id.
+    assert hass.states.get(hgv).name.endswith("Emissions by HGV")
+    assert hass.states.get(mode_entity(hass, "rail")).name.endswith("Emissions by rail")
 
 
 async def test_per_km_method(hass: HomeAssistant) -> None:

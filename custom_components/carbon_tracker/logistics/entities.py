@@ -10,7 +10,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from ..entity import KilogramTotalSensor, PortSensor
-from .modes import DEFAULT_MODES
+from .modes import MODES_BY_ID
 from .runtime import LogisticsConfigEntry, LogisticsRuntime
 
 
@@ -50,7 +50,7 @@ class ModeEmissionsSensor(LogisticsEntity, KilogramTotalSensor):
         """The mode's share."""
         super().__init__(entry, f"mode_{mode}")
         self._mode = mode
-        if mode in DEFAULT_MODES:
+        if mode in MODES_BY_ID:
             # Named as a person says it ("Emissions by articulated HGV"), in their language.
             self._attr_translation_key = f"mode_emissions_{mode}"
         else:

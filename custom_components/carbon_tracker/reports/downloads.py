@@ -16,10 +16,9 @@ from pathlib import Path
 import re
 
 from aiohttp import web
-from homeassistant.components.http import HomeAssistantView
 from homeassistant.components.http.auth import async_sign_path
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.http import KEY_HASS
+from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN
