@@ -51,11 +51,11 @@ from ..const import (
 from ..core.carbon_units import (
     CARBON_UNIT,
     GAS_CO2E,
-    carbon_unit_scale,
     factor_unit_label,
     parse_intensity_unit,
 )
 from ..core.library_store import FactorTable
+from ..core.pricing import reading_scale
 from ..core.units import reading_multiplier, unit_ratio
 from ..durable import durable_records
 from ..issues import (
@@ -682,13 +682,11 @@ class NodeRuntime:
         )
 
     def _multiplier_for(self, unit: str | None) -> float | None:
-        if self.settings.mode is FactorMode.CARBON:
-            multiplier = carbon_unit_scale(unit)
-        elif self.per_unit is None:
+        carbon_source = self.settings.mode is FactorMode.CARBON
+        if not carbon_source and self.per_unit is None:
             # A live intensity that has not said what it is priced per yet: no usable unit.
             return None
-        else:
-            multiplier = reading_multiplier(unit, self.per_unit)
+        multiplier = reading_scale(carbon_source, unit, self.per_unit)
         if multiplier is None:
             _LOGGER.warning(
                 "Source %s of %s is in %r, which cannot be priced per %r; readings skipped",

@@ -33,8 +33,7 @@ from homeassistant.helpers.recorder import get_instance, session_scope
 from sqlalchemy import func, select
 
 from ..const import CONF_BACKFILL, FactorMode
-from ..core.carbon_units import carbon_unit_scale
-from ..core.units import reading_multiplier
+from ..core.pricing import priced_kg, reading_scale
 from ..nodes.lookup import emissions_entity_id
 from ..nodes.runtime import TrackingNodeConfigEntry
 from .build import ReportError
@@ -139,14 +138,12 @@ def async_join_history(
 
 
 def _kg_per_meter_unit(runtime: Any, unit: str | None) -> float | None:
-    """Carbon per one unit of the meter's statistics, at the factor in force."""
-    settings = runtime.settings
-    if settings.mode is FactorMode.CARBON:
-        return carbon_unit_scale(unit)
-    if runtime.factor is None or runtime.per_unit is None or unit is None:
+    """Carbon per one unit of the meter's statistics, at the factor in force (the live rule)."""
+    carbon_source = runtime.settings.mode is FactorMode.CARBON
+    scale = None if unit is None else reading_scale(carbon_source, unit, runtime.per_unit)
+    if scale is None or (runtime.factor is None and not carbon_source):
         return None
-    multiplier = reading_multiplier(unit, runtime.per_unit)
-    return None if multiplier is None else multiplier * runtime.factor
+    return priced_kg(scale, runtime.factor, carbon_source)
 
 
 def first_statistics_row(hass: HomeAssistant, statistic_id: str) -> datetime | None:

@@ -1,0 +1,32 @@
+"""How a node prices a meter's readings: one rule, for the live node and for history. No HA imports.
+
+A reading in the meter's unit is first expressed in what the node prices: the factor's unit
+(kWh read from a Wh meter: times 0.001), or kilograms for a meter that counts carbon itself. The
+node counts each increase of that value times the factor in force. History (backfill) prices the
+meter's hourly changes by the same two steps, so a history imported from statistics and the same
+readings fed live give the same kilograms.
+"""
+
+from __future__ import annotations
+
+from .carbon_units import carbon_unit_scale
+from .units import reading_multiplier
+
+
+def reading_scale(carbon_source: bool, unit: str | None, per_unit: str | None) -> float | None:
+    """Multiply a reading in ``unit`` by this to express it in what the node prices.
+
+    ``carbon_source``: the meter counts carbon itself (its readings become kilograms).
+    ``per_unit``: the factor's unit (None while a live intensity has not said it). None: the
+    reading cannot be priced (a unit of another quantity, or one not known yet).
+    """
+    if carbon_source:
+        return carbon_unit_scale(unit)
+    if per_unit is None:
+        return None
+    return reading_multiplier(unit, per_unit)
+
+
+def priced_kg(scaled_increase: float, factor: float, carbon_source: bool) -> float:
+    """The kilograms of an increase already expressed in what the node prices."""
+    return scaled_increase if carbon_source else scaled_increase * factor

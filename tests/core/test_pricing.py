@@ -1,0 +1,52 @@
+"""One pricing rule: a history priced from the meter's hourly changes (backfill) and the same
+readings fed live to a node give the same kilograms."""
+
+from __future__ import annotations
+
+from itertools import accumulate, pairwise
+
+from hypothesis import given, settings, strategies as st
+import pytest
+
+from custom_components.carbon_tracker.core.pricing import priced_kg, reading_scale
+from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator
+
+
+@pytest.fixture(autouse=True)
+def auto_enable_custom_integrations() -> None:
+    """Pure module: no Home Assistant needed."""
+
+
+def test_the_scale_of_a_reading() -> None:
+    assert reading_scale(False, "Wh", "kWh") == 0.001
+    assert reading_scale(False, "kWh", "kWh") == 1.0
+    assert reading_scale(False, "m³", "kWh") is None  # another quantity
+    assert reading_scale(False, "kWh", None) is None  # a live intensity not known yet
+    assert reading_scale(True, "g CO2e", None) == 0.001  # a carbon meter: kilograms
+    assert reading_scale(True, "kWh", None) is None
+    assert priced_kg(2.0, 0.5, carbon_source=False) == 1.0
+    assert priced_kg(2.0, 0.5, carbon_source=True) == 2.0
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.floats(0.0, 1e5),
+    increases=st.lists(st.floats(0.0, 500.0), min_size=1, max_size=200),
+    unit=st.sampled_from(["Wh", "kWh", "MWh"]),
+    per_unit=st.sampled_from(["kWh", "MWh", "GJ"]),
+    factor=st.floats(0.0, 5.0),
+)
+def test_history_and_live_give_the_same_kilograms(
+    start: float, increases: list[float], unit: str, per_unit: str, factor: float
+) -> None:
+    """The readings a meter took, fed live, against the same readings' changes priced as the
+    backfill prices an hour's change: equal to 1e-9 kg."""
+    readings = list(accumulate(increases, initial=start))
+    scale = reading_scale(False, unit, per_unit)
+    assert scale is not None
+    live = CarbonAccumulator()
+    for second, reading in enumerate(readings):
+        live.reading(reading * scale, float(second), factor)
+    kg_per_meter_unit = priced_kg(scale, factor, carbon_source=False)
+    history = sum((after - before) * kg_per_meter_unit for before, after in pairwise(readings))
+    assert live.total == pytest.approx(history, abs=1e-9, rel=1e-12)
