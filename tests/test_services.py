@@ -7,7 +7,7 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.carbon_tracker.const import DOMAIN
-from custom_components.carbon_tracker.nodes.lookup import node_entry_id_for_port, node_port
+from custom_components.carbon_tracker.nodes.lookup import node_entry_id_for_port
 from tests.common import approx, node_entry, set_meter, setup_node
 
 
@@ -76,9 +76,7 @@ async def test_list_nodes_by_port_and_by_entry_id(hass: HomeAssistant) -> None:
     assert [node["port"] for node in by_id["nodes"]] == [3]
     # The same translation, as code for groups and reports uses it.
     assert node_entry_id_for_port(hass, 3) == grid.entry_id
-    assert node_port(hass, grid.entry_id) == 3
     assert node_entry_id_for_port(hass, 99) is None
-    assert node_port(hass, "not_an_entry") is None
 
 
 async def test_an_unloaded_node_is_listed_without_figures(hass: HomeAssistant) -> None:

@@ -1,1 +1,1 @@
-"""Personal carbon declarations (groundwork: not wired into Home Assistant yet)."""
+"""Personal carbon declarations: a person's own days, declared by action, phone or quick form."""

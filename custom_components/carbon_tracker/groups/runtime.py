@@ -48,7 +48,7 @@ from homeassistant.util.unit_conversion import MassConverter
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
 from ..nodes.runtime import Listeners
-from .arithmetic import Alarm, GroupError, GroupKind, Side, Transition, WindowSums, group_error
+from .arithmetic import Alarm, GroupError, Side, Transition, WindowSums, group_error
 from .notation import show_live
 from .settings import GroupSettings
 
@@ -545,11 +545,6 @@ def _forecast_value(result: Any) -> tuple[float | None, str | None]:
     if not isfinite(value) or value < 0.0:
         return None, f"not a number of kilograms: {result!r}"
     return value, None
-
-
-def forecast_kind(kind: GroupKind) -> bool:
-    """Whether a group of this kind may have a forecast template."""
-    return kind is GroupKind.FORECAST_VS_MEASURED
 
 
 def _optional_float(value: Any) -> float | None:

@@ -37,14 +37,6 @@ def node_entry_id_for_port(hass: HomeAssistant, port: int) -> str | None:
     )
 
 
-def node_port(hass: HomeAssistant, entry_id: str) -> int | None:
-    """The port of the node with this config entry id, if it is a node."""
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry not in node_entries(hass):
-        return None
-    return int(entry.options[CONF_PORT])
-
-
 def node_tracking_source(
     hass: HomeAssistant, source: str, exclude_entry_id: str | None = None
 ) -> ConfigEntry | None:
