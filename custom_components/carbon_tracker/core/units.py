@@ -62,3 +62,11 @@ def unit_ratio(from_unit: str | None, to_unit: str | None) -> float | None:
         to_kg = carbon_unit_scale(to_unit)
         return None if to_kg is None else from_kg / to_kg
     return reading_multiplier(from_unit, to_unit)
+
+
+@lru_cache(maxsize=32)
+def kilograms_per(unit: str | None) -> float | None:
+    """Kilograms in one ``unit`` of mass (a carbon sensor shown in g or lb); None: no mass unit."""
+    if unit not in MassConverter.VALID_UNITS:
+        return None
+    return MassConverter.convert(1.0, unit, "kg")

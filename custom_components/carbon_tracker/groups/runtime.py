@@ -23,7 +23,6 @@ from homeassistant.const import (
     ATTR_UNIT_OF_MEASUREMENT,
     STATE_UNAVAILABLE,
     STATE_UNKNOWN,
-    UnitOfMass,
 )
 from homeassistant.core import (
     CALLBACK_TYPE,
@@ -43,8 +42,8 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
-from homeassistant.util.unit_conversion import MassConverter
 
+from ..core.units import kilograms_per
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
 from ..nodes.runtime import Listeners
@@ -513,19 +512,15 @@ class GroupRuntime:
         }
 
 
-# A member's carbon sensor shows kg unless the user chose another mass unit for it.
-_KG_PER_UNIT: dict[str | None, float] = {UnitOfMass.KILOGRAMS: 1.0}
-
-
 def _kilograms_per(unit: str | None) -> float:
-    """Kilograms per unit of a member's sensor; KeyError for a unit that is not a mass."""
-    try:
-        return _KG_PER_UNIT[unit]
-    except KeyError:
-        if unit not in MassConverter.VALID_UNITS:
-            raise
-        ratio = _KG_PER_UNIT[unit] = MassConverter.convert(1.0, unit, UnitOfMass.KILOGRAMS)
-        return ratio
+    """Kilograms per unit of a member's sensor; KeyError for a unit that is not a mass.
+
+    A member's carbon sensor shows kg unless the user chose another mass unit for it.
+    """
+    ratio = kilograms_per(unit)
+    if ratio is None:
+        raise KeyError(unit)
+    return ratio
 
 
 def _zone() -> Any:

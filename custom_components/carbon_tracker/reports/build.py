@@ -44,6 +44,7 @@ from ..groups.settings import GroupSettings
 from ..kinds import EntryKind, entries_of_kind
 from ..nodes.lookup import PORT_KINDS, emissions_entity_id
 from ..nodes.scope import node_scope
+from ..texts import local_minute
 from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
 from .reader import async_compiled_until, async_meter_sums_at, async_sums_at
 from .render import as_csv, as_data, as_markdown
@@ -153,7 +154,7 @@ def _aware(moment: datetime, zone: tzinfo) -> datetime:
 
 
 def _local(moment: datetime) -> str:
-    return dt_util.as_local(moment).strftime("%Y-%m-%d %H:%M")
+    return local_minute(moment)
 
 
 def period_count(start: datetime, end: datetime, period: Period, zone: tzinfo) -> int:

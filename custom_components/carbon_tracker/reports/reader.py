@@ -15,12 +15,12 @@ from datetime import datetime, timedelta
 
 from homeassistant.components.recorder.db_schema import Statistics, StatisticsMeta, StatisticsRuns
 from homeassistant.components.recorder.models import process_timestamp
-from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.recorder import get_instance, session_scope
-from homeassistant.util.unit_conversion import MassConverter
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
+
+from ..core.units import kilograms_per
 
 HOUR = timedelta(hours=1)
 FIVE_MINUTES = timedelta(minutes=5)
@@ -193,6 +193,4 @@ def _last_before_many(
 
 def _kg_ratio(unit: str | None) -> float:
     """Kilograms per unit of a statistic (a carbon sensor shown in g or lb by the user)."""
-    if unit in (None, UnitOfMass.KILOGRAMS) or unit not in MassConverter.VALID_UNITS:
-        return 1.0
-    return MassConverter.convert(1.0, unit, UnitOfMass.KILOGRAMS)
+    return kilograms_per(unit) or 1.0
