@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 import json
 from pathlib import Path
 from string import Formatter
@@ -9,6 +11,8 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant import config_entries
+from homeassistant.components.recorder.models import StatisticMeanType
+from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType
@@ -271,3 +275,28 @@ def refusal(order_id: str | None, error: str, detail: str) -> dict[str, Any]:
         "detail": detail,
         "message": messages[error]["message"].format(detail=detail),
     }
+
+
+def import_hourly_sums(
+    hass: HomeAssistant,
+    statistic_id: str,
+    sums: Iterable[tuple[datetime, float]],
+    *,
+    unit: str = "kg",
+    unit_class: str | None = "mass",
+) -> None:
+    """Import hourly statistics of a sensor as HA's recorder keeps them: (hour start, sum) rows,
+    the state equal to the sum. The one statistics-import helper of the tests."""
+    async_import_statistics(
+        hass,
+        {
+            "mean_type": StatisticMeanType.NONE,
+            "has_sum": True,
+            "name": None,
+            "source": "recorder",
+            "statistic_id": statistic_id,
+            "unit_class": unit_class,
+            "unit_of_measurement": unit,
+        },
+        [{"start": start, "state": total, "sum": total} for start, total in sums],
+    )

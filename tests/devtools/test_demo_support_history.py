@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
-from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import (
-    async_import_statistics,
     statistics_during_period,
 )
 from homeassistant.core import HomeAssistant
@@ -16,7 +14,14 @@ from homeassistant.helpers.recorder import get_instance
 import pytest
 
 from devtools.demo_support.history import DAYS, METERS, DemoHistory, async_add_history, history_rows
-from tests.common import approx, node_carbon_id, node_entry, set_meter, setup_node
+from tests.common import (
+    approx,
+    import_hourly_sums,
+    node_carbon_id,
+    node_entry,
+    set_meter,
+    setup_node,
+)
 from tests.reports.conftest import recorded
 
 METER = "sensor.demo_electricity_meter"
@@ -62,19 +67,8 @@ async def sums(hass: HomeAssistant, statistic_id: str) -> list[tuple[datetime, f
 
 def own_first_hour(hass: HomeAssistant, statistic_id: str, unit: str, change: float) -> None:
     """The statistic's own first hour, as HA compiled it: its sum from 0."""
-    async_import_statistics(
-        hass,
-        {
-            "mean_type": StatisticMeanType.NONE,
-            "has_sum": True,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": statistic_id,
-            "unit_class": "energy" if unit == "kWh" else "mass",
-            "unit_of_measurement": unit,
-        },
-        [{"start": LIVE, "state": change, "sum": change}],
-    )
+    unit_class = "energy" if unit == "kWh" else "mass"
+    import_hourly_sums(hass, statistic_id, [(LIVE, change)], unit=unit, unit_class=unit_class)
 
 
 async def test_history_joins_the_meter_and_backfills_its_node(

@@ -9,8 +9,6 @@ from typing import Any
 from unittest.mock import patch
 
 from homeassistant import config_entries
-from homeassistant.components.recorder.models import StatisticMeanType
-from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -26,7 +24,7 @@ from custom_components.carbon_tracker.groups import runtime as group_runtime
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME
 from custom_components.carbon_tracker.nodes.lookup import used_ports
 from custom_components.carbon_tracker.nodes.source_checks import next_free_port
-from tests.common import add_nodes, group_entry, setup_node
+from tests.common import add_nodes, group_entry, import_hourly_sums, setup_node
 
 HGV_KG = 0.25 * 340 * 0.10163  # 20 x 12.5 kg over 340 km by HGV: 8.63855 kg
 SUBS = "sensor.main_vs_subs_sum_of_sub_meters"
@@ -235,24 +233,8 @@ async def test_the_report_lists_the_logistics_entry_as_scope_3(hass: HomeAssista
     await add_nodes(hass, 1)
     await async_wait_recording_done(hass)
     start = datetime(2026, 1, 1, 8, tzinfo=UTC)  # 2026-01-01 00:00 in US/Pacific
-    total = 0.0
-    rows = []
-    for index in range(48):
-        total += 0.5
-        rows.append({"start": start + index * HOUR, "state": total, "sum": total})
-    async_import_statistics(
-        hass,
-        {
-            "mean_type": StatisticMeanType.NONE,
-            "has_sum": True,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": emissions_entity(hass, warehouse),
-            "unit_class": "mass",
-            "unit_of_measurement": "kg",
-        },
-        rows,
-    )
+    sums = [(start + index * HOUR, 0.5 * (index + 1)) for index in range(48)]
+    import_hourly_sums(hass, emissions_entity(hass, warehouse), sums)
     await async_wait_recording_done(hass)
 
     response = await hass.services.async_call(

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from itertools import accumulate
 
-from homeassistant.components.recorder.models import StatisticMeanType
-from homeassistant.components.recorder.statistics import async_import_statistics
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
 
-from tests.common import add_nodes, node_carbon_id
+from tests.common import add_nodes, import_hourly_sums, node_carbon_id
 
 HOUR = timedelta(hours=1)
 
@@ -34,23 +33,9 @@ def import_hours(hass: HomeAssistant) -> ImportHours:
     """
 
     def add(port: int, start: datetime, kg_per_hour: Iterable[float]) -> None:
-        total = 0.0
-        rows = []
-        for index, kg in enumerate(kg_per_hour):
-            total += kg
-            rows.append({"start": start + index * HOUR, "state": total, "sum": total})
-        async_import_statistics(
-            hass,
-            {
-                "mean_type": StatisticMeanType.NONE,
-                "has_sum": True,
-                "name": None,
-                "source": "recorder",
-                "statistic_id": node_carbon_id(port),
-                "unit_class": "mass",
-                "unit_of_measurement": "kg",
-            },
-            rows,
+        sums = accumulate(kg_per_hour)
+        import_hourly_sums(
+            hass, node_carbon_id(port), [(start + i * HOUR, t) for i, t in enumerate(sums)]
         )
 
     return add

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 import csv
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from homeassistant.components.recorder import get_instance
-from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import (
-    async_import_statistics,
     statistic_during_period,
 )
 from homeassistant.const import Platform
@@ -34,6 +33,7 @@ from custom_components.carbon_tracker.core.library_store import factor_table
 from custom_components.carbon_tracker.reports.render import CSV_COLUMNS
 from tests.common import (
     group_entry,
+    import_hourly_sums,
     meter_id,
     node_carbon_id,
     node_entry,
@@ -85,23 +85,10 @@ def import_rows(
     unit_class: str = "mass",
 ) -> None:
     """Import hourly statistics: each hour's kg (times ``scale``), the sum running from 0."""
-    total = 0.0
-    data = []
-    for start, kg in rows:
-        total += kg * scale
-        data.append({"start": start, "state": total, "sum": total})
-    async_import_statistics(
-        hass,
-        {
-            "mean_type": StatisticMeanType.NONE,
-            "has_sum": True,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": statistic_id,
-            "unit_class": unit_class,
-            "unit_of_measurement": unit,
-        },
-        data,
+    starts, amounts = zip(*rows, strict=True) if rows else ((), ())
+    sums = accumulate(amount * scale for amount in amounts)
+    import_hourly_sums(
+        hass, statistic_id, zip(starts, sums, strict=True), unit=unit, unit_class=unit_class
     )
 
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components.recorder.models import StatisticMeanType
 from homeassistant.components.recorder.statistics import (
-    async_import_statistics,
     statistics_during_period,
 )
 from homeassistant.core import HomeAssistant
@@ -17,7 +15,15 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.carbon_tracker.const import DOMAIN
-from tests.common import approx, meter_id, node_carbon_id, node_entry, set_meter, setup_node
+from tests.common import (
+    approx,
+    import_hourly_sums,
+    meter_id,
+    node_carbon_id,
+    node_entry,
+    set_meter,
+    setup_node,
+)
 from tests.reports.conftest import recorded
 
 HOUR = timedelta(hours=1)
@@ -29,19 +35,8 @@ def import_rows(
     hass: HomeAssistant, statistic_id: str, unit: str, sums: list[tuple[datetime, float]]
 ) -> None:
     """Hourly rows with these sums."""
-    async_import_statistics(
-        hass,
-        {
-            "mean_type": StatisticMeanType.NONE,
-            "has_sum": True,
-            "name": None,
-            "source": "recorder",
-            "statistic_id": statistic_id,
-            "unit_class": "energy" if unit == "kWh" else "mass",
-            "unit_of_measurement": unit,
-        },
-        [{"start": start, "state": total, "sum": total} for start, total in sums],
-    )
+    unit_class = "energy" if unit == "kWh" else "mass"
+    import_hourly_sums(hass, statistic_id, sums, unit=unit, unit_class=unit_class)
 
 
 async def carbon_rows(hass: HomeAssistant) -> list[tuple[datetime, float]]:
