@@ -14,7 +14,7 @@ from homeassistant.helpers import device_registry as dr
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .const import CONF_PORT, DOMAIN
-from .nodes.runtime import Listeners
+from .core.listeners import Listeners
 
 
 def service_device(entry: ConfigEntry, model: str, serial_number: str | None = None) -> DeviceInfo:

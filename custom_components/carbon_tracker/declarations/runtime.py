@@ -19,8 +19,8 @@ from homeassistant.core import Context, HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN
+from ..core.listeners import Listeners
 from ..durable import CheckedStore
-from ..nodes.runtime import Listeners
 from .book import Book, Declaration, Line, check_day, declare
 from .settings import DeclarationSettings
 

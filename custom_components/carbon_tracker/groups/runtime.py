@@ -43,10 +43,10 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 
+from ..core.listeners import Listeners
 from ..core.units import kilograms_per
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
-from ..nodes.runtime import Listeners
 from .arithmetic import Alarm, GroupError, Side, Transition, WindowSums, group_error
 from .notation import show_live
 from .settings import GroupSettings

@@ -19,8 +19,8 @@ from homeassistant.core import HomeAssistant
 
 from ..const import DOMAIN
 from ..core.compensated import CompensatedSum
+from ..core.listeners import Listeners
 from ..durable import CheckedStore, CoalescedWriter
-from ..nodes.runtime import Listeners
 from ..texts import text
 from .ledger import (
     Entry,

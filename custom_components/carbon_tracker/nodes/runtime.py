@@ -9,7 +9,7 @@ registered.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 import logging
 from math import isfinite
@@ -55,6 +55,7 @@ from ..core.carbon_units import (
     parse_intensity_unit,
 )
 from ..core.library_store import FactorTable
+from ..core.listeners import Listeners
 from ..core.pricing import reading_scale
 from ..core.units import reading_multiplier, unit_ratio
 from ..durable import durable_records
@@ -182,33 +183,6 @@ class NodeSettings:
             other.factor_id,
             other.intensity_entity,
         )
-
-
-class Listeners(list[Callable[[], None]]):
-    """Callbacks that follow one kind of change of a node.
-
-    A list, so that "is anyone listening" and the calls themselves cost no Python-level method
-    on the hot path. No remover closure is handed out (one per entity adds up in a factory): an
-    entity removes its own bound method, which compares equal to the one it added.
-    """
-
-    __slots__ = ()
-
-    @callback
-    def async_add(self, update: Callable[[], None]) -> None:
-        """Call ``update`` on each change, until it is removed."""
-        self.append(update)
-
-    @callback
-    def async_remove(self, update: Callable[[], None]) -> None:
-        """Stop calling ``update``."""
-        self.remove(update)
-
-    @callback
-    def async_notify(self) -> None:
-        """Tell everyone listening."""
-        for update in self:
-            update()
 
 
 @dataclass(frozen=True, slots=True)

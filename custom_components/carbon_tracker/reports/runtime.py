@@ -25,9 +25,9 @@ from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_REPORT, EVENT_THRESHOLD_CROSSED
+from ..core.listeners import Listeners
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
-from ..nodes.runtime import Listeners
 from .build import ReportRequest, async_build, async_write_files, report_data
 from .downloads import async_download_links
 from .profile_settings import ProfileSettings
