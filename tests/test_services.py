@@ -7,7 +7,7 @@ from homeassistant.exceptions import ServiceValidationError
 import pytest
 
 from custom_components.carbon_tracker.const import DOMAIN
-from custom_components.carbon_tracker.nodes.lookup import node_entry_id_for_port
+from custom_components.carbon_tracker.ports import node_entry_id_for_port
 from tests.common import approx, node_entry, set_meter, setup_node
 
 

@@ -19,8 +19,8 @@ import voluptuous as vol
 from .const import CONF_FACTOR_MODE, CONF_PORT, CONF_SOURCE, DOMAIN
 from .declarations.actions import async_register_declaration_actions
 from .logistics.intake import async_register_logistics_actions
-from .nodes.lookup import emissions_entity_id, node_entries, node_entry_id_for_port
 from .nodes.runtime import NodeRuntime
+from .ports import emissions_entity_id, node_entries, node_entry_id_for_port
 from .reports.actions import async_register_report_actions
 
 SERVICE_LIST_NODES = "list_nodes"

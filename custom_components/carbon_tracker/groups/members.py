@@ -14,7 +14,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_conversion import MassConverter
 
 from ..const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN
-from ..nodes.lookup import PORT_KINDS, emissions_entity_id, port_entries
+from ..ports import PORT_KINDS, emissions_entity_id, port_entries
 from .runtime import Member
 
 CUMULATIVE = (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL)

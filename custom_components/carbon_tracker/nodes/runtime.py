@@ -67,9 +67,9 @@ from ..issues import (
     async_raise_source_missing,
     async_raise_source_went_back,
 )
+from ..ports import emissions_entity_id
 from .accumulator import RESET_RATIO, CarbonAccumulator, Outcome
 from .hub import node_hub
-from .lookup import emissions_entity_id
 from .recorded import (
     async_last_shown_total,
     async_reading_seen_before,

@@ -30,7 +30,7 @@ from ..const import (
 from ..core.carbon_units import carbon_unit_scale, parse_intensity_unit
 from ..core.library_store import factor_table
 from ..core.units import reading_multiplier, unit_is_trackable
-from .lookup import node_tracking_source, used_ports
+from ..ports import node_tracking_source, used_ports
 
 ATTR_STATE_CLASS = "state_class"
 CUMULATIVE_STATE_CLASSES = frozenset((SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING))

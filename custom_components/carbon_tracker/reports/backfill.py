@@ -34,8 +34,8 @@ from sqlalchemy import func, select
 
 from ..const import CONF_BACKFILL, FactorMode
 from ..core.pricing import priced_kg, reading_scale
-from ..nodes.lookup import emissions_entity_id
 from ..nodes.runtime import TrackingNodeConfigEntry
+from ..ports import emissions_entity_id
 from .build import ReportError
 
 _LOGGER = logging.getLogger(__name__)

@@ -42,8 +42,8 @@ from ..errors import CarbonTrackerError
 from ..groups.arithmetic import GroupKind
 from ..groups.settings import GroupSettings
 from ..kinds import EntryKind, entries_of_kind
-from ..nodes.lookup import PORT_KINDS, emissions_entity_id
 from ..nodes.scope import node_scope
+from ..ports import PORT_KINDS, emissions_entity_id
 from ..texts import local_minute
 from .assembly import GroupInfo, NodeInfo, Report, assemble, changes_between
 from .reader import async_compiled_until, async_meter_sums_at, async_sums_at

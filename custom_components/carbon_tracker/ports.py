@@ -1,4 +1,6 @@
-"""Finding nodes among the integration's entries: by port, by config entry id, by source.
+"""The port registry: nodes, logistics and declaration entries by port, entry id and source.
+
+Each port has a number, unique among all of them, and a carbon sensor.
 
 Groups and reports refer to a node by its config entry id, which never changes; the port is the
 number people use and can be edited, so it is only ever translated to the id at the edge.
@@ -11,8 +13,8 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from ..const import CONF_PORT, CONF_SOURCE, DOMAIN
-from ..kinds import EntryKind, entries_of_kind
+from .const import CONF_PORT, CONF_SOURCE, DOMAIN
+from .kinds import EntryKind, entries_of_kind
 
 # The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
 # sensor with the unique id suffix "_emissions".
