@@ -3,12 +3,16 @@ readings fed live to a node give the same kilograms."""
 
 from __future__ import annotations
 
-from itertools import accumulate, pairwise
+from itertools import accumulate
 
 from hypothesis import given, settings, strategies as st
 import pytest
 
-from custom_components.carbon_tracker.core.pricing import priced_kg, reading_scale
+from custom_components.carbon_tracker.core.pricing import (
+    priced_history,
+    priced_kg,
+    reading_scale,
+)
 from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator
 
 
@@ -32,21 +36,24 @@ def test_the_scale_of_a_reading() -> None:
 @given(
     start=st.floats(0.0, 1e5),
     increases=st.lists(st.floats(0.0, 500.0), min_size=1, max_size=200),
-    unit=st.sampled_from(["Wh", "kWh", "MWh"]),
+    unit=st.sampled_from(["Wh", "kWh", "MWh", "g CO2e", "kg CO2e"]),
     per_unit=st.sampled_from(["kWh", "MWh", "GJ"]),
     factor=st.floats(0.0, 5.0),
 )
 def test_history_and_live_give_the_same_kilograms(
     start: float, increases: list[float], unit: str, per_unit: str, factor: float
 ) -> None:
-    """The readings a meter took, fed live, against the same readings' changes priced as the
-    backfill prices an hour's change: equal to 1e-9 kg."""
+    """The readings a meter took, fed live to a node, against the same readings priced as the
+    backfill prices the meter's hourly sums: the same kilograms to 1e-9 (the same operations in
+    the same order, in fact: equal)."""
     readings = list(accumulate(increases, initial=start))
-    scale = reading_scale(False, unit, per_unit)
+    carbon_source = "CO2e" in unit
+    scale = reading_scale(carbon_source, unit, per_unit)
     assert scale is not None
+    live_factor = 1.0 if carbon_source else factor  # a carbon meter's node prices at 1 kg/kg
     live = CarbonAccumulator()
     for second, reading in enumerate(readings):
-        live.reading(reading * scale, float(second), factor)
-    kg_per_meter_unit = priced_kg(scale, factor, carbon_source=False)
-    history = sum((after - before) * kg_per_meter_unit for before, after in pairwise(readings))
-    assert live.total == pytest.approx(history, abs=1e-9, rel=1e-12)
+        live.reading(reading * scale, float(second), live_factor)
+    history = priced_history(readings, scale, factor, carbon_source)
+    assert len(history) == len(increases)
+    assert abs(live.total - history[-1]) <= 1e-9

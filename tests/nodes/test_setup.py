@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED, FactorMode
 from custom_components.carbon_tracker.issues import SOURCE_MISSING, issue_id
-from custom_components.carbon_tracker.nodes.runtime import NodeSettings
+from custom_components.carbon_tracker.nodes.settings import NodeSettings
 from tests.common import (
     CARBON,
     SOURCE,

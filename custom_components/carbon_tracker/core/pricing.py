@@ -9,7 +9,11 @@ readings fed live give the same kilograms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import pairwise
+
 from .carbon_units import carbon_unit_scale
+from .compensated import CompensatedSum
 from .units import reading_multiplier
 
 
@@ -30,3 +34,20 @@ def reading_scale(carbon_source: bool, unit: str | None, per_unit: str | None) -
 def priced_kg(scaled_increase: float, factor: float, carbon_source: bool) -> float:
     """The kilograms of an increase already expressed in what the node prices."""
     return scaled_increase if carbon_source else scaled_increase * factor
+
+
+def priced_history(
+    readings: Sequence[float], scale: float, factor: float, carbon_source: bool
+) -> list[float]:
+    """The kilograms so far after each reading but the first, priced as the live node prices.
+
+    The same operations in the same order as a node fed these readings: each reading scaled,
+    the increase times the factor, added to a compensated sum. Every change is priced, as the
+    meter's statistics give it.
+    """
+    total = CompensatedSum()
+    so_far = []
+    for before, after in pairwise(readings):
+        total.add(priced_kg(after * scale - before * scale, factor, carbon_source))
+        so_far.append(total.value)
+    return so_far

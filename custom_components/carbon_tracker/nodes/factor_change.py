@@ -24,7 +24,8 @@ from ..const import (
     FactorMode,
 )
 from ..core.carbon_units import factor_unit_label
-from .runtime import NodeSettings, TrackingNodeConfigEntry
+from .runtime import TrackingNodeConfigEntry
+from .settings import NodeSettings
 
 
 @callback

@@ -21,7 +21,8 @@ from ..issues import SOURCE_MISSING, async_clear
 from .entities import FACTOR_NUMBER_KEY
 from .factor_change import async_announce_factor_change
 from .hub import node_hub
-from .runtime import NodeRuntime, NodeSettings, TrackingNodeConfigEntry
+from .runtime import NodeRuntime, TrackingNodeConfigEntry
+from .settings import NodeSettings
 
 _LOGGER = logging.getLogger(__name__)
 

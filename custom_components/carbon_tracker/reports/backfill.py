@@ -15,7 +15,6 @@ existed is not imported).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 import logging
 from typing import Any
 
@@ -33,7 +32,7 @@ from homeassistant.helpers.recorder import get_instance, session_scope
 from sqlalchemy import func, select
 
 from ..const import CONF_BACKFILL, FactorMode
-from ..core.pricing import priced_kg, reading_scale
+from ..core.pricing import priced_history, reading_scale
 from ..nodes.runtime import TrackingNodeConfigEntry
 from ..ports import emissions_entity_id
 from .build import ReportError
@@ -74,14 +73,16 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
     }
     if len(meter_rows) < 2:
         return answer
-    kg_per_unit = _kg_per_meter_unit(runtime, meter_unit)
-    if kg_per_unit is None:
+    pricing = _pricing(runtime, meter_unit)
+    if pricing is None:
         raise ReportError("backfill_unit", name=entry.title, unit=str(meter_unit), meter=meter_id)
-    rows: list[StatisticData] = []
-    total = 0.0
-    for before, after in pairwise(meter_rows):
-        total += (after[1] - before[1]) * kg_per_unit
-        rows.append(StatisticData(start=after[0], state=total, sum=total))
+    scale, factor, carbon_source = pricing
+    so_far = priced_history([total for _, total in meter_rows], scale, factor, carbon_source)
+    rows = [
+        StatisticData(start=start, state=kg, sum=kg)
+        for (start, _), kg in zip(meter_rows[1:], so_far, strict=True)
+    ]
+    total = so_far[-1]
     async_join_history(
         hass,
         carbon_id,
@@ -137,13 +138,14 @@ def async_join_history(
     get_instance(hass).async_adjust_statistics(statistic_id, cutoff, total, unit)
 
 
-def _kg_per_meter_unit(runtime: Any, unit: str | None) -> float | None:
-    """Carbon per one unit of the meter's statistics, at the factor in force (the live rule)."""
+def _pricing(runtime: Any, unit: str | None) -> tuple[float, float, bool] | None:
+    """How the node prices a reading of the meter's statistics now: scale, factor, carbon."""
     carbon_source = runtime.settings.mode is FactorMode.CARBON
     scale = None if unit is None else reading_scale(carbon_source, unit, runtime.per_unit)
-    if scale is None or (runtime.factor is None and not carbon_source):
+    factor = 1.0 if carbon_source else runtime.factor
+    if scale is None or factor is None:
         return None
-    return priced_kg(scale, runtime.factor, carbon_source)
+    return scale, factor, carbon_source
 
 
 def first_statistics_row(hass: HomeAssistant, statistic_id: str) -> datetime | None:
