@@ -240,6 +240,29 @@ async def test_an_interrupt_report_on_a_crossing(
     )
 
 
+@pytest.mark.freeze_time("2026-03-01 20:00:00+00:00")  # the recorder starts on that day
+async def test_a_report_on_a_day_not_over_says_so(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    report_nodes: dict[int, str],
+    import_hours: ImportHours,
+) -> None:
+    """The current day so far: the notification says up to when its statistics go."""
+    profile = await setup_node(hass, profile_entry("now", "Now", nodes=[report_nodes[1]]))
+    import_hours(1, DAY_START, [1.0] * 10)
+    await recorded(hass)
+    data = await profile.runtime_data.async_report(
+        DAY_START, DAY_START + timedelta(days=1), "interrupt"
+    )
+    assert data is not None
+    assert data["complete"] is False
+    message = persistent_notification._async_get_or_create_notifications(hass)[
+        f"{DOMAIN}_report_now"
+    ]["message"]
+    until = next(p["statistics_until"] for p in data["periods"] if not p["complete"])
+    assert f"Not complete: statistics to {until[:16].replace('T', ' ')}" in message
+
+
 async def test_a_day_without_statistics_makes_no_report(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,

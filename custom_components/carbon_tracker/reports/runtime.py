@@ -28,6 +28,7 @@ from ..const import DOMAIN, EVENT_REPORT, EVENT_THRESHOLD_CROSSED
 from ..core.listeners import Listeners
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
+from ..texts import local_minute
 from .build import ReportRequest, async_build, async_write_files, report_data
 from .downloads import async_download_links
 from .profile_settings import ProfileSettings
@@ -199,6 +200,9 @@ class ProfileRuntime:
                 total=f"{data['total_kg']:g}",
             )
         ]
+        if not data["complete"]:
+            until = next(p["statistics_until"] for p in data["periods"] if not p["complete"])
+            lines.append(texts("report_incomplete").format(until=local_minute(until)))
         lines += [
             texts("report_scope").format(scope=scope, total=f"{total:g}")
             for scope, total in data["scopes"].items()
