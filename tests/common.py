@@ -221,17 +221,25 @@ EN = json.loads(
 )
 
 
-async def kind_form(hass: HomeAssistant, kind: str) -> FlowResult:
-    """Create helper > Carbon Tracker: the menu of kinds, then the first form of ``kind``."""
+# The menu of kinds, in its order: what Create helper > Carbon Tracker offers.
+KINDS_MENU = ["tracking_node", "binding_group", "report_profile", "logistics", "declaration"]
+
+
+async def pick_kind(hass: HomeAssistant, kind: str) -> FlowResult:
+    """Create helper > Carbon Tracker, then ``kind`` in the menu: what the flow answers (the
+    kind's first form, or an abort). The one flow starter of the tests."""
     result = await hass.config_entries.flow.async_init(
         DOMAIN, context={"source": config_entries.SOURCE_USER}
     )
     assert result["type"] is FlowResultType.MENU
     assert result["step_id"] == "user"
-    assert kind in result["menu_options"]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": kind}
-    )
+    assert result["menu_options"] == KINDS_MENU
+    return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": kind})
+
+
+async def kind_form(hass: HomeAssistant, kind: str) -> FlowResult:
+    """Create helper > Carbon Tracker: the menu of kinds, then the first form of ``kind``."""
+    result = await pick_kind(hass, kind)
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == kind
     assert result["errors"] == {}

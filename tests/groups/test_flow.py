@@ -7,7 +7,6 @@ from pathlib import Path
 from string import Formatter
 from typing import Any
 
-from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResult, FlowResultType, InvalidData
@@ -29,11 +28,10 @@ from custom_components.carbon_tracker.const import (
     CONF_THRESHOLD_KG,
     CONF_THRESHOLD_PCT,
     CONF_WINDOW,
-    DOMAIN,
 )
 from custom_components.carbon_tracker.groups.arithmetic import GroupKind
 from custom_components.carbon_tracker.groups.flow import CONF_NAME, check_members
-from tests.common import group_entry, node_carbon_id, node_entry, setup_node
+from tests.common import group_entry, node_carbon_id, node_entry, pick_kind, setup_node
 
 FORECAST = "forecast_vs_measured"
 TOTAL = "total_vs_sub"
@@ -112,21 +110,7 @@ def assert_refused(
 
 async def start_group_flow(hass: HomeAssistant) -> FlowResult:
     """Open the user menu and pick a binding group."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "user"
-    assert result["menu_options"] == [
-        "tracking_node",
-        "binding_group",
-        "report_profile",
-        "logistics",
-        "declaration",
-    ]
-    return await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "binding_group"}
-    )
+    return await pick_kind(hass, "binding_group")
 
 
 async def members_form(

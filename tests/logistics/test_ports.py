@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant import config_entries
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
@@ -24,7 +23,7 @@ from custom_components.carbon_tracker.groups import runtime as group_runtime
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME
 from custom_components.carbon_tracker.nodes.source_checks import next_free_port
 from custom_components.carbon_tracker.ports import used_ports
-from tests.common import add_nodes, group_entry, import_hourly_sums, setup_node
+from tests.common import add_nodes, group_entry, import_hourly_sums, kind_form, setup_node
 
 HGV_KG = 0.25 * 340 * 0.10163  # 20 x 12.5 kg over 340 km by HGV: 8.63855 kg
 SUBS = "sensor.main_vs_subs_sum_of_sub_meters"
@@ -128,15 +127,7 @@ def add_meter(hass: HomeAssistant, entity_id: str = "sensor.new_meter") -> None:
 @pytest.mark.usefixtures("warehouse")
 async def test_a_node_cannot_take_the_logistics_port(hass: HomeAssistant) -> None:
     add_meter(hass)
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "tracking_node"}
-    )
-    assert result["type"] is FlowResultType.FORM
-    assert result["step_id"] == "tracking_node"
+    result = await kind_form(hass, "tracking_node")
     submitted = await hass.config_entries.flow.async_configure(
         result["flow_id"],
         {CONF_NAME: "New meter", CONF_SOURCE: "sensor.new_meter", CONF_PORT: 20},

@@ -6,7 +6,6 @@ import math
 from typing import Any
 from unittest.mock import patch
 
-from homeassistant import config_entries
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
@@ -39,7 +38,7 @@ from custom_components.carbon_tracker.core.library_store import (
 )
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
 from custom_components.carbon_tracker.nodes.source_checks import SourceProblem, check_source
-from tests.common import CARBON, EN, SOURCE, carbon, node_entry, set_meter, setup_node
+from tests.common import CARBON, EN, SOURCE, carbon, node_entry, pick_kind, set_meter, setup_node
 
 OTHER = "sensor.other_meter"
 GAS = "sensor.gas_meter"
@@ -135,21 +134,7 @@ async def factor_labels(hass: HomeAssistant, result: FlowResult, language: str) 
 
 async def start_node_flow(hass: HomeAssistant) -> FlowResult:
     """Open the user menu and pick a tracking node."""
-    result = await hass.config_entries.flow.async_init(
-        DOMAIN, context={"source": config_entries.SOURCE_USER}
-    )
-    assert result["type"] is FlowResultType.MENU
-    assert result["step_id"] == "user"
-    assert result["menu_options"] == [
-        "tracking_node",
-        "binding_group",
-        "report_profile",
-        "logistics",
-        "declaration",
-    ]
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "tracking_node"}
-    )
+    result = await pick_kind(hass, "tracking_node")
     assert result["type"] is FlowResultType.FORM
     assert result["step_id"] == "tracking_node"
     return result

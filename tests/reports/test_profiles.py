@@ -22,7 +22,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_REPORT
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
 from custom_components.carbon_tracker.durable import durable_records
-from tests.common import group_entry, meter_id, set_meter, setup_node
+from tests.common import group_entry, meter_id, pick_kind, set_meter, setup_node
 from tests.reports.conftest import ImportHours, recorded
 
 # The tests run in US/Pacific: 2026-03-02 00:00 there is 08:00 UTC.
@@ -66,10 +66,7 @@ async def fire_at(hass: HomeAssistant, freezer: FrozenDateTimeFactory, moment: d
 
 async def test_a_profile_needs_a_node_first(hass: HomeAssistant) -> None:
     """Without any tracking node there is nothing to report on: the flow says so and stops."""
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "report_profile"}
-    )
+    result = await pick_kind(hass, "report_profile")
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "no_nodes"
     assert hass.config_entries.async_entries(DOMAIN) == []
@@ -78,10 +75,7 @@ async def test_a_profile_needs_a_node_first(hass: HomeAssistant) -> None:
 async def test_add_a_profile_through_the_flow(
     hass: HomeAssistant, report_nodes: dict[int, str]
 ) -> None:
-    result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
-    result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {"next_step_id": "report_profile"}
-    )
+    result = await pick_kind(hass, "report_profile")
     assert result["step_id"] == "report_profile"
     # A profile on nothing is refused, and what was typed stays.
     result = await hass.config_entries.flow.async_configure(
