@@ -20,7 +20,6 @@ from homeassistant.components import persistent_notification
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
-from homeassistant.helpers import translation
 from homeassistant.helpers.event import async_track_point_in_utc_time
 from homeassistant.util import dt as dt_util
 
@@ -28,7 +27,7 @@ from ..const import DOMAIN, EVENT_REPORT, EVENT_THRESHOLD_CROSSED
 from ..core.listeners import Listeners
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
-from ..texts import local_minute
+from ..texts import async_load_texts, local_minute, text
 from .build import ReportRequest, async_build, async_write_files, report_data
 from .downloads import async_download_links
 from .profile_settings import ProfileSettings
@@ -37,7 +36,6 @@ _LOGGER = logging.getLogger(__name__)
 
 # After a period closes, the time HA's recorder needs to compile its last hour.
 REPORT_DELAY = timedelta(minutes=5)
-TEXTS = "exceptions"
 
 type ReportProfileConfigEntry = ConfigEntry[ProfileRuntime]
 
@@ -242,18 +240,10 @@ def _filter_groups(groups: set[str]) -> Callable[[Any], bool]:
 
 
 async def _async_texts(hass: HomeAssistant) -> Callable[[str], str]:
-    """Report texts in the server language, English where a text is missing."""
-    wanted = {hass.config.language, "en"}
-    loaded = {
-        language: await translation.async_get_translations(hass, language, TEXTS, {DOMAIN})
-        for language in wanted
-    }
+    """Report texts in the server language, English where a text is missing (texts.py's rule)."""
+    await async_load_texts(hass)
 
-    def text(key: str) -> str:
-        full = f"component.{DOMAIN}.{TEXTS}.{key}.message"
-        for language in (hass.config.language, "en"):
-            if found := loaded[language].get(full):
-                return found
-        return ""
+    def report_text(key: str) -> str:
+        return text(hass, key) or ""
 
-    return text
+    return report_text
