@@ -21,7 +21,7 @@ The contenders, each following the same first MEMBERS (100) carbon sensors:
 - group: a total-vs-sub binding group entry, member 0 the total and members 1-99 the subs (100
   members, not 1 + 100), a day window, a threshold line of 1e9 kg (armed, so that every update
   also evaluates the alarm; never crossed). Its five entities are written as the product writes
-  them: the first change at once, then at most once per ``groups.runtime.WRITE_INTERVAL`` (1 s).
+  them: the first change at once, then at most once per ``core.throttle.WRITE_INTERVAL`` (5 s).
   Each timed loop starts more than WRITE_INTERVAL after the group's last publication and lasts
   well under a second, so it holds one publication (five entity writes; checked) for its UPDATES
   member updates; the rest is the O(1) hot path.
@@ -88,6 +88,7 @@ from custom_components.carbon_tracker.const import (
     CONF_KIND,
     DOMAIN,
 )
+from custom_components.carbon_tracker.core import throttle
 from custom_components.carbon_tracker.groups import runtime as group_runtime
 from custom_components.carbon_tracker.groups.arithmetic import Side
 from custom_components.carbon_tracker.kinds import EntryKind
@@ -97,7 +98,7 @@ MEMBERS = 100
 MEMBERS_LARGE = 1000
 UPDATES = 4000  # member updates per timed loop: 40 rounds of 100 sensors, 4 of 1000
 REPS = 5
-DEFAULT_WRITE_INTERVAL = group_runtime.WRITE_INTERVAL  # the product's, restored after each loop
+DEFAULT_WRITE_INTERVAL = throttle.WRITE_INTERVAL  # the product's, restored after each loop
 THRESHOLD_KG = 1e9  # arms the group's alarm (evaluated on every update) without ever crossing
 ROUND_DIGITS = 3  # of the min_max sensor
 
@@ -219,7 +220,7 @@ def group_contender(
     registered_error: list[str] = []
 
     async def start() -> None:
-        group_runtime.WRITE_INTERVAL = write_interval
+        throttle.WRITE_INTERVAL = write_interval
         assert await hass.config_entries.async_setup(entry.entry_id)
         await hass.async_block_till_done()
         if not registered_error:
@@ -241,7 +242,7 @@ def group_contender(
     async def stop() -> None:
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
-        group_runtime.WRITE_INTERVAL = DEFAULT_WRITE_INTERVAL
+        throttle.WRITE_INTERVAL = DEFAULT_WRITE_INTERVAL
 
     def check(first: float, last: float) -> None:
         runtime: group_runtime.GroupRuntime = entry.runtime_data

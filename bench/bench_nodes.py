@@ -52,8 +52,8 @@ from bench.common import FACTOR, carbon_entity_id, emit, fresh_hass, node_entry,
 from custom_components.carbon_tracker.const import (
     DOMAIN,
 )
+from custom_components.carbon_tracker.core import throttle
 from custom_components.carbon_tracker.durable import durable_records
-from custom_components.carbon_tracker.nodes import runtime as runtime_module
 
 STEP = 0.25  # kWh between two readings: with FACTOR, every total below is exact in binary
 REPS = 5
@@ -391,10 +391,10 @@ async def main() -> None:
     """Run every benchmark, one fresh HA instance each, and print the figures.
 
     Nodes write every total here, as the hand-written entity does, so the ratios compare the
-    same work; a node's coalescing of fast meters (nodes.runtime.WRITE_INTERVAL) is measured
+    same work; a node's coalescing of fast meters (core.throttle.WRITE_INTERVAL) is measured
     by the scale run, which keeps the default.
     """
-    runtime_module.WRITE_INTERVAL = 0.0
+    throttle.WRITE_INTERVAL = 0.0
     profile = os.environ.get("BENCH_PROFILE", "") not in ("", "0")
     figures: dict[str, float] = {}
     for n in (100, 1000):

@@ -12,7 +12,7 @@ from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotEx
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.carbon_tracker import durable
-from custom_components.carbon_tracker.nodes import runtime
+from custom_components.carbon_tracker.core import throttle
 
 TESTS = Path(__file__).resolve().parent
 MARKER_BY_FOLDER = {"live": pytest.mark.live, "firmware": pytest.mark.firmware}
@@ -39,9 +39,10 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 @pytest.fixture(autouse=True)
 def write_every_total() -> Iterator[None]:
-    """Tests read the carbon state right after a reading: no coalescing of writes (nor of the
-    durable records' rounds), but where a test asks for it (those tests patch it themselves)."""
-    with patch.object(runtime, "WRITE_INTERVAL", 0.0), patch.object(durable, "WRITE_DELAY", 0.0):
+    """Tests read a state right after a change: no coalescing of the entities' writes (nodes and
+    groups: one interval) nor of the durable records' rounds, but where a test asks for it (those
+    tests patch it themselves)."""
+    with patch.object(throttle, "WRITE_INTERVAL", 0.0), patch.object(durable, "WRITE_DELAY", 0.0):
         yield
 
 

@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from unittest.mock import patch
-
 from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.carbon_tracker.groups import runtime
 from tests.common import add_nodes, group_entry, setup_node
-
-
-@pytest.fixture(autouse=True)
-def write_every_group_change() -> Iterator[None]:
-    """Tests read a group's state right after a member changes: no coalescing of writes."""
-    with patch.object(runtime, "WRITE_INTERVAL", 0.0):
-        yield
 
 
 @pytest.fixture

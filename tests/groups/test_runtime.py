@@ -12,6 +12,7 @@ from homeassistant.core import HomeAssistant
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
+from custom_components.carbon_tracker.core import throttle
 from custom_components.carbon_tracker.groups import runtime
 from tests.common import (
     approx,
@@ -264,7 +265,7 @@ async def test_writes_are_coalesced_to_one_a_second(
         ),
     )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runtime, "WRITE_INTERVAL", 1.0)
+        patch.setattr(throttle, "WRITE_INTERVAL", 1.0)
         freezer.tick(timedelta(seconds=5))
         await read(hass, 1, 102)  # written at once
         await read(hass, 1, 104)  # held

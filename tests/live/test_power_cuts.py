@@ -46,7 +46,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.carbon_tracker.nodes.runtime import WRITE_INTERVAL as NODE_WRITE_INTERVAL
+from custom_components.carbon_tracker.core.throttle import WRITE_INTERVAL
 from devtools.live import ApiError, LiveHass, RecordedState, StatisticsRow
 
 FACTOR = 0.5
@@ -395,8 +395,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
                 break
             time.sleep(0.2)
         # The other nodes had their last readings with A's: each shows it at most an interval
-        # later; then the group follows (it writes at most once a second).
-        time.sleep(NODE_WRITE_INTERVAL + 1.5)
+        # later; then the group follows, at most an interval later again.
+        time.sleep(2 * WRITE_INTERVAL + 1.5)
         final_e = driver.meter("sensor.meter_e")
         group = (number(live.get_state(GROUP_TOTAL)), number(live.get_state(GROUP_SUBS)))
         declared = number(live.get_state(DECLARED_TOTAL))

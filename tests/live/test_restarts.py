@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.carbon_tracker.nodes.runtime import WRITE_INTERVAL
+from custom_components.carbon_tracker.core.throttle import WRITE_INTERVAL
 from devtools.live import LiveHass, RecordedState, StatisticsRow
 
 FACTOR = 0.5  # kg CO2e per kWh

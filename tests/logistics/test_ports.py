@@ -3,10 +3,8 @@ follow its total, and reports list it as value-chain (scope 3) carbon priced by 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest.mock import patch
 
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, Platform
 from homeassistant.core import HomeAssistant
@@ -19,7 +17,6 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 )
 
 from custom_components.carbon_tracker.const import CONF_PORT, CONF_SOURCE, DOMAIN
-from custom_components.carbon_tracker.groups import runtime as group_runtime
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME
 from custom_components.carbon_tracker.nodes.source_checks import next_free_port
 from custom_components.carbon_tracker.ports import used_ports
@@ -35,13 +32,6 @@ HOUR = timedelta(hours=1)
 @pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
     """The recorder's database must be prepared before hass starts: ask for it first."""
-
-
-@pytest.fixture(autouse=True)
-def write_every_group_change() -> Iterator[None]:
-    """The group's state is read right after a record: no coalescing of its writes."""
-    with patch.object(group_runtime, "WRITE_INTERVAL", 0.0):
-        yield
 
 
 def logistics_entry() -> MockConfigEntry:

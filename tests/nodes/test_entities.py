@@ -851,7 +851,7 @@ async def test_factor_number_snapshot(
 
 async def test_a_fast_meter_is_written_at_most_once_per_interval(hass: HomeAssistant) -> None:
     """The first change is written at once; changes within the interval together at its end."""
-    with patch("custom_components.carbon_tracker.nodes.runtime.WRITE_INTERVAL", 0.2):
+    with patch("custom_components.carbon_tracker.core.throttle.WRITE_INTERVAL", 0.2):
         set_meter(hass, 100)
         entry = await setup_node(hass, node_entry())
         set_meter(hass, 101)
@@ -871,14 +871,14 @@ async def test_a_fast_meter_is_written_at_most_once_per_interval(hass: HomeAssis
 
 
 async def test_a_pending_write_is_dropped_with_the_entity(hass: HomeAssistant) -> None:
-    with patch("custom_components.carbon_tracker.nodes.runtime.WRITE_INTERVAL", 60.0):
+    with patch("custom_components.carbon_tracker.core.throttle.WRITE_INTERVAL", 60.0):
         set_meter(hass, 100)
         entry = await setup_node(hass, node_entry())
         set_meter(hass, 101)
         set_meter(hass, 102)
         await hass.async_block_till_done()
         node = entry.runtime_data
-        assert node._publish_pending is not None
+        assert node._throttle.pending is not None
         assert await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
-        assert node._publish_pending is None
+        assert node._throttle.pending is None

@@ -3,8 +3,9 @@
 The runtime owns the state (window sums, the alarm, which members are missing); the group's
 entities register a callback and render it. A member update is O(1): its increase is added to
 its side's running sum, the alarm is evaluated on the two sums, and the entities are written at
-once, then at most once a second (later changes together, exact), so a 1,000-member group whose
-meters report every second does not write its five entities a thousand times a second.
+once, then at most once per interval (core/throttle.py, the nodes' own rule: 5 s; later changes
+together, exact), so a 1,000-member group whose meters report every second does not write its
+five entities a thousand times a second.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 
 from ..core.listeners import Listeners
+from ..core.throttle import WriteThrottle
 from ..core.units import kilograms_per
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
@@ -53,8 +55,6 @@ from .settings import GroupSettings
 
 _LOGGER = logging.getLogger(__name__)
 
-# Seconds between two writes of a group's entities (the first change is written at once).
-WRITE_INTERVAL = 1.0
 
 type BindingGroupConfigEntry = ConfigEntry[GroupRuntime]
 type TransitionHandler = Callable[[GroupRuntime, Transition], None]
@@ -97,11 +97,10 @@ class GroupRuntime:
         "_member_tracker",
         "_notation",
         "_order",
-        "_publish_pending",
-        "_published_at",
         "_reporting",
         "_source_down",
         "_started",
+        "_throttle",
         "_unsubscribes",
         "alarm",
         "entry_id",
@@ -169,11 +168,11 @@ class GroupRuntime:
         self.listeners = Listeners()
         self._unsubscribes: list[CALLBACK_TYPE] = []
         self._member_tracker: CALLBACK_TYPE | None = None
-        self._publish_pending: Any = None
+        # Writes the entities at once, then at most once per interval; a crossing at once.
+        self._throttle = WriteThrottle(hass.loop, self.listeners.async_notify)
         # Whether the window's state came back from a record (durable or HA's restore data).
         self.restored = False
         self._durable = durable_records(hass)
-        self._published_at = 0.0
         self._started = False
 
     # -- what the entities show ---------------------------------------------------------------
@@ -328,9 +327,7 @@ class GroupRuntime:
             self._member_tracker = None
         while self._unsubscribes:
             self._unsubscribes.pop()()
-        if self._publish_pending is not None:
-            self._publish_pending.cancel()
-            self._publish_pending = None
+        self._throttle.cancel()
 
     @callback
     def async_member_changed(self, member: Member) -> None:
@@ -434,29 +431,11 @@ class GroupRuntime:
     @callback
     def _publish(self) -> None:
         """Write the entities now, or once at the end of the interval."""
-        if self._publish_pending is not None:
-            return
-        now = time.time()
-        wait = self._published_at + WRITE_INTERVAL - now
-        if wait <= 0.0:
-            self._published_at = now
-            self.listeners.async_notify()
-        else:
-            self._publish_pending = self.hass.loop.call_later(wait, self._publish_deferred)
-
-    @callback
-    def _publish_deferred(self) -> None:
-        self._publish_pending = None
-        self._published_at = time.time()
-        self.listeners.async_notify()
+        self._throttle.request(time.time())
 
     @callback
     def _publish_now(self) -> None:
-        if self._publish_pending is not None:
-            self._publish_pending.cancel()
-            self._publish_pending = None
-        self._published_at = time.time()
-        self.listeners.async_notify()
+        self._throttle.at_once(time.time())
 
     # -- the forecast template and the window -------------------------------------------------
 

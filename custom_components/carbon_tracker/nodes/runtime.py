@@ -8,12 +8,10 @@ registered.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 import logging
 from math import isfinite
-import time
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
@@ -45,6 +43,7 @@ from ..core.carbon_units import (
 )
 from ..core.listeners import Listeners
 from ..core.pricing import reading_scale
+from ..core.throttle import WriteThrottle
 from ..core.units import reading_multiplier, unit_ratio
 from ..durable import durable_records
 from ..issues import (
@@ -75,12 +74,6 @@ _RECORD_CHANGED = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, O
 # Outcomes after which the total accounts for everything the meter counted up to this reading.
 _CAUGHT_UP = frozenset((Outcome.COUNTED, Outcome.RESET, Outcome.BASELINE, Outcome.JITTER))
 
-# A meter that reports every second or faster would make the carbon sensor (and the recorder, and
-# every listener) write as often: at factory scale that halves how many meter updates HA can
-# take. A new total is published at once, then at most once per interval: later changes inside
-# it are published together at its end, exact. What is counted is durable within a second
-# whatever this interval is (durable.WRITE_DELAY); only what the sensor shows waits.
-WRITE_INTERVAL = 5.0
 
 type TrackingNodeConfigEntry = ConfigEntry[NodeRuntime]
 
@@ -106,10 +99,9 @@ class NodeRuntime:
         "_jump_issue_open",
         "_lifting",
         "_multipliers",
-        "_publish_pending",
-        "_published_at",
         "_record",
         "_source_missing",
+        "_throttle",
         "_unsubscribes",
         "accumulator",
         "caught_up",
@@ -171,9 +163,8 @@ class NodeRuntime:
         self._source_missing = False
         self._jump_issue_open = False
         self._unsubscribes: list[CALLBACK_TYPE] = []
-        # When the total was last published (the reading's time), and a publication to come.
-        self._published_at = -WRITE_INTERVAL
-        self._publish_pending: asyncio.TimerHandle | None = None
+        # Writes the total at once, then at most once per interval (by the reading's time).
+        self._throttle = WriteThrottle(hass.loop, self.total_listeners.async_notify)
         # The integration's durable records, and this node's record as a bound method made once
         # (marking it on the hot path then allocates nothing).
         self._durable = durable_records(hass)
@@ -313,21 +304,12 @@ class NodeRuntime:
             self.async_take(state)
 
     @callback
-    def _publish_deferred(self) -> None:
-        self._publish_pending = None
-        self._published_at = time.time()
-        for update in self.total_listeners:
-            update()
-
-    @callback
     def async_stop(self) -> None:
         """Stop following the source and the intensity; a publication to come is dropped."""
         node_hub(self.hass).async_unfollow(self)
         while self._unsubscribes:
             self._unsubscribes.pop()()
-        if self._publish_pending is not None:
-            self._publish_pending.cancel()
-            self._publish_pending = None
+        self._throttle.cancel()
 
     @callback
     def async_source_gone(self) -> None:
@@ -372,17 +354,8 @@ class NodeRuntime:
         if outcome in _RECORD_CHANGED:
             self._durable.async_mark(self.entry_id, self._record)
         if outcome in _TOTAL_CHANGED:
-            if (self.caught_up or self._catch_up(outcome)) and self._publish_pending is None:
-                # Inline, on the hot path: publish now, or once at the end of the interval.
-                wait = self._published_at + WRITE_INTERVAL - at
-                if wait <= 0.0:
-                    self._published_at = at
-                    for update in self.total_listeners:
-                        update()
-                else:
-                    self._publish_pending = self.hass.loop.call_later(
-                        min(wait, WRITE_INTERVAL), self._publish_deferred
-                    )
+            if self.caught_up or self._catch_up(outcome):
+                self._throttle.request(at)
             if self._jump_issue_open:
                 self._clear_jump_issue()
         elif outcome is Outcome.SPIKE:
