@@ -6,11 +6,9 @@ on it to the kind's own subpackage.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 import logging
 from typing import Any, cast
 
-from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
@@ -30,68 +28,20 @@ from .const import (
 )
 from .core.carbon_units import CARBON_UNIT, parse_intensity_unit
 from .core.library_store import FactorTable, async_load_factor_table
-from .declarations.setup import (
-    DECLARATION_PLATFORMS,
-    async_build_declaration,
-    async_remove_declaration,
-    async_start_declaration,
-)
 from .durable import DATA_DURABLE, async_setup_durable
 from .entity import async_device_follows_title
-from .groups.setup import (
-    GROUP_PLATFORMS,
-    async_build_group,
-    async_remove_group,
-    async_start_group,
-)
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
-from .logistics.setup import (
-    LOGISTICS_PLATFORMS,
-    async_build_logistics,
-    async_remove_logistics,
-    async_start_logistics,
-)
-from .nodes.runtime import NodeRuntime, TrackingNodeConfigEntry
-from .nodes.setup import NODE_PLATFORMS, async_build_node, async_start_node
+from .nodes.runtime import TrackingNodeConfigEntry
 from .reports.backfill import async_schedule_pending_backfill
 from .reports.downloads import async_register_downloads
-from .reports.setup import (
-    PROFILE_PLATFORMS,
-    async_build_profile,
-    async_remove_profile,
-    async_start_profile,
-)
-from .runtime_data import CarbonTrackerConfigEntry, CarbonTrackerRuntime
+from .runtime_data import CarbonTrackerConfigEntry
 from .services import async_setup_services
+from .specs import spec_of
 
 _LOGGER = logging.getLogger(__name__)
 
 CONFIG_SCHEMA = cv.config_entry_only_config_schema(DOMAIN)
-
-PLATFORMS_BY_KIND: dict[EntryKind, tuple[Platform, ...]] = {
-    EntryKind.TRACKING_NODE: NODE_PLATFORMS,
-    EntryKind.BINDING_GROUP: GROUP_PLATFORMS,
-    EntryKind.REPORT_PROFILE: PROFILE_PLATFORMS,
-    EntryKind.LOGISTICS: LOGISTICS_PLATFORMS,
-    EntryKind.DECLARATION: DECLARATION_PLATFORMS,
-}
-# Setting up an entry is two steps: its kind builds the runtime, which becomes the entry's
-# runtime_data, then starts it (listeners, platforms), which read it from the entry.
-BUILD_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[CarbonTrackerRuntime]]] = {
-    EntryKind.TRACKING_NODE: async_build_node,
-    EntryKind.BINDING_GROUP: async_build_group,
-    EntryKind.REPORT_PROFILE: async_build_profile,
-    EntryKind.LOGISTICS: async_build_logistics,
-    EntryKind.DECLARATION: async_build_declaration,
-}
-START_BY_KIND: dict[EntryKind, Callable[[HomeAssistant, Any], Awaitable[None]]] = {
-    EntryKind.TRACKING_NODE: async_start_node,
-    EntryKind.BINDING_GROUP: async_start_group,
-    EntryKind.REPORT_PROFILE: async_start_profile,
-    EntryKind.LOGISTICS: async_start_logistics,
-    EntryKind.DECLARATION: async_start_declaration,
-}
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
@@ -105,25 +55,21 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
 
 async def async_setup_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:
     """Set up one entry of whatever kind it is."""
-    kind = entry_kind(entry.data)
-    entry.runtime_data = await BUILD_BY_KIND[kind](hass, entry)
-    await START_BY_KIND[kind](hass, entry)
+    spec = spec_of(entry)
+    entry.runtime_data = await spec.build(hass, entry)
+    await spec.start(hass, entry)
     # Every kind's device is named after its entry: a rename reaches the device at once.
     entry.async_on_unload(entry.add_update_listener(async_device_follows_title))
-    if kind is EntryKind.TRACKING_NODE and entry.data.get(CONF_BACKFILL):
+    if spec.kind is EntryKind.TRACKING_NODE and entry.data.get(CONF_BACKFILL):
         # The kind in the entry's data says what its runtime is.
         async_schedule_pending_backfill(hass, cast("TrackingNodeConfigEntry", entry))
     return True
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:
-    """Unload the platforms the entry set up."""
-    kind = entry_kind(entry.data)
-    runtime = entry.runtime_data
-    platforms = runtime.platforms if isinstance(runtime, NodeRuntime) else None
-    return await hass.config_entries.async_unload_platforms(
-        entry, platforms or PLATFORMS_BY_KIND[kind]
-    )
+    """Unload the platforms the entry set up (a node's runtime says which of its kind's)."""
+    platforms = getattr(entry.runtime_data, "platforms", None) or spec_of(entry).platforms
+    return await hass.config_entries.async_unload_platforms(entry, platforms)
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> None:
@@ -131,14 +77,7 @@ async def async_remove_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntr
     async_clear_all(hass, entry.entry_id)
     if (durable := hass.data.get(DATA_DURABLE)) is not None:
         durable.async_forget(entry.entry_id)
-    if entry_kind(entry.data) is EntryKind.BINDING_GROUP:
-        async_remove_group(hass, entry)
-    elif entry_kind(entry.data) is EntryKind.REPORT_PROFILE:
-        async_remove_profile(hass, entry)
-    elif entry_kind(entry.data) is EntryKind.LOGISTICS:
-        await async_remove_logistics(hass, entry)
-    elif entry_kind(entry.data) is EntryKind.DECLARATION:
-        await async_remove_declaration(hass, entry)
+    await spec_of(entry).remove(hass, entry)
 
 
 async def async_migrate_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers.entity import Entity
+from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
 from .const import CONF_KIND, DOMAIN
 
@@ -38,3 +42,41 @@ def entries_of_kind(hass: HomeAssistant, *kinds: EntryKind) -> list[ConfigEntry]
         for entry in hass.config_entries.async_entries(DOMAIN)
         if entry.data.get(CONF_KIND, EntryKind.TRACKING_NODE) in wanted
     ]
+
+
+# A kind's entities of one platform: added for an entry (its own typed entry).
+type EntityAdder = Callable[[HomeAssistant, Any, AddConfigEntryEntitiesCallback], None]
+
+
+def adding(factory: Callable[[HomeAssistant, Any], Sequence[Entity]]) -> EntityAdder:
+    """An adder for a kind whose entities of a platform are known when the entry is set up."""
+
+    def add(
+        hass: HomeAssistant, entry: Any, async_add_entities: AddConfigEntryEntitiesCallback
+    ) -> None:
+        async_add_entities(factory(hass, entry))
+
+    return add
+
+
+async def _nothing_to_remove(hass: HomeAssistant, entry: ConfigEntry) -> None:
+    """A kind that keeps nothing beyond its entry."""
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """What Home Assistant's hooks need of one kind of entry; each kind's folder exports one.
+
+    Setting an entry up is two steps: ``build`` makes the runtime, which becomes the entry's
+    runtime_data, then ``start`` starts it (listeners, platforms), which read it from the entry.
+    """
+
+    kind: EntryKind
+    build: Callable[[HomeAssistant, Any], Awaitable[Any]]
+    start: Callable[[HomeAssistant, Any], Awaitable[None]]
+    # Every platform the kind can set up (a node sets up a subset: its runtime says which).
+    platforms: tuple[Platform, ...]
+    entities: Mapping[Platform, EntityAdder]
+    diagnostics: Callable[[HomeAssistant, Any], dict[str, Any]]
+    # What goes with a deleted entry besides its issues and durable record.
+    remove: Callable[[HomeAssistant, Any], Awaitable[None]] = field(default=_nothing_to_remove)

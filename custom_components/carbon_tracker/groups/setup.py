@@ -108,6 +108,6 @@ async def _async_update_listener(hass: HomeAssistant, entry: BindingGroupConfigE
     await hass.config_entries.async_reload(entry.entry_id)
 
 
-def async_remove_group(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_remove_group(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """The group is deleted: so is its notification."""
     persistent_notification.async_dismiss(hass, notification_id(entry.entry_id))

@@ -36,6 +36,6 @@ async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> Non
     await hass.config_entries.async_reload(entry.entry_id)
 
 
-def async_remove_profile(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_remove_profile(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """The profile is deleted: so is its last notification."""
     persistent_notification.async_dismiss(hass, f"{DOMAIN}_report_{entry.entry_id}")

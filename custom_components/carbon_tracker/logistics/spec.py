@@ -1,0 +1,26 @@
+"""The logistics entry, as Home Assistant's hooks see it (see kinds.KindSpec)."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+
+from ..kinds import EntryKind, KindSpec
+from .diagnostics import logistics_diagnostics
+from .entities import async_logistics_sensors
+from .setup import (
+    LOGISTICS_PLATFORMS,
+    async_build_logistics,
+    async_remove_logistics,
+    async_start_logistics,
+)
+
+SPEC = KindSpec(
+    kind=EntryKind.LOGISTICS,
+    build=async_build_logistics,
+    start=async_start_logistics,
+    platforms=LOGISTICS_PLATFORMS,
+    # A sensor for each transport mode as it first carries goods: the adder keeps the callback.
+    entities={Platform.SENSOR: async_logistics_sensors},
+    diagnostics=logistics_diagnostics,
+    remove=async_remove_logistics,
+)

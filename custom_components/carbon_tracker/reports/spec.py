@@ -1,0 +1,20 @@
+"""The report profile, as Home Assistant's hooks see it (see kinds.KindSpec)."""
+
+from __future__ import annotations
+
+from homeassistant.const import Platform
+
+from ..kinds import EntryKind, KindSpec, adding
+from .diagnostics import profile_diagnostics
+from .entities import async_profile_sensors
+from .setup import PROFILE_PLATFORMS, async_build_profile, async_remove_profile, async_start_profile
+
+SPEC = KindSpec(
+    kind=EntryKind.REPORT_PROFILE,
+    build=async_build_profile,
+    start=async_start_profile,
+    platforms=PROFILE_PLATFORMS,
+    entities={Platform.SENSOR: adding(async_profile_sensors)},
+    diagnostics=profile_diagnostics,
+    remove=async_remove_profile,
+)
