@@ -80,3 +80,6 @@ class KindSpec:
     diagnostics: Callable[[HomeAssistant, Any], dict[str, Any]]
     # What goes with a deleted entry besides its issues and durable record.
     remove: Callable[[HomeAssistant, Any], Awaitable[None]] = field(default=_nothing_to_remove)
+    # The flows that fix the kind's repair issues, by the issue's kind (issues.py); given the
+    # entry, each makes a RepairsFlow.
+    repair_flows: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.components.repairs import ConfirmRepairFlow, RepairsFlow
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant
 
 from .const import DOMAIN
-from .declarations.repairs import DECLARATION_REPAIR_FLOWS
-from .groups.repairs import GROUP_REPAIR_FLOWS
 from .issues import parse_issue_id
-from .kinds import EntryKind, entry_kind
-from .nodes.repairs import NODE_REPAIR_FLOWS
-
-REPAIR_FLOWS_BY_KIND: dict[EntryKind, dict[str, Any]] = {
-    EntryKind.TRACKING_NODE: NODE_REPAIR_FLOWS,
-    EntryKind.BINDING_GROUP: GROUP_REPAIR_FLOWS,
-    EntryKind.DECLARATION: DECLARATION_REPAIR_FLOWS,
-}
+from .kinds import entry_kind
+from .specs import SPECS
 
 
 async def async_create_fix_flow(
@@ -32,5 +22,5 @@ async def async_create_fix_flow(
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.domain != DOMAIN or entry.state is not ConfigEntryState.LOADED:
         return ConfirmRepairFlow()
-    flow = REPAIR_FLOWS_BY_KIND.get(entry_kind(entry.data), {}).get(kind_of_issue)
+    flow = SPECS[entry_kind(entry.data)].repair_flows.get(kind_of_issue)
     return ConfirmRepairFlow() if flow is None else flow(entry)

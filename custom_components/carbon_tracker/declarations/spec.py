@@ -7,6 +7,7 @@ from homeassistant.const import Platform
 from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import declaration_diagnostics
 from .entities import async_declaration_sensors
+from .repairs import DECLARATION_REPAIR_FLOWS
 from .setup import (
     DECLARATION_PLATFORMS,
     async_build_declaration,
@@ -22,4 +23,5 @@ SPEC = KindSpec(
     entities={Platform.SENSOR: adding(async_declaration_sensors)},
     diagnostics=declaration_diagnostics,
     remove=async_remove_declaration,
+    repair_flows=DECLARATION_REPAIR_FLOWS,
 )

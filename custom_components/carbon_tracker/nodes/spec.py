@@ -7,6 +7,7 @@ from homeassistant.const import Platform
 from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import node_diagnostics
 from .entities import async_node_numbers, async_node_sensors
+from .repairs import NODE_REPAIR_FLOWS
 from .setup import NODE_PLATFORMS, async_build_node, async_start_node
 
 SPEC = KindSpec(
@@ -19,4 +20,5 @@ SPEC = KindSpec(
         Platform.NUMBER: adding(async_node_numbers),
     },
     diagnostics=node_diagnostics,
+    repair_flows=NODE_REPAIR_FLOWS,
 )
