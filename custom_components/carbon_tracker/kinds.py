@@ -83,3 +83,5 @@ class KindSpec:
     # The flows that fix the kind's repair issues, by the issue's kind (issues.py); given the
     # entry, each makes a RepairsFlow.
     repair_flows: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # How the logbook describes the kind's events, by event type.
+    logbook: Mapping[str, Callable[[Any], dict[str, Any]]] = field(default_factory=dict)

@@ -7,6 +7,7 @@ from homeassistant.const import Platform
 from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import declaration_diagnostics
 from .entities import async_declaration_sensors
+from .logbook import DECLARATION_LOGBOOK
 from .repairs import DECLARATION_REPAIR_FLOWS
 from .setup import (
     DECLARATION_PLATFORMS,
@@ -24,4 +25,5 @@ SPEC = KindSpec(
     diagnostics=declaration_diagnostics,
     remove=async_remove_declaration,
     repair_flows=DECLARATION_REPAIR_FLOWS,
+    logbook=DECLARATION_LOGBOOK,
 )

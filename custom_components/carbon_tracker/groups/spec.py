@@ -7,6 +7,7 @@ from homeassistant.const import Platform
 from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import group_diagnostics
 from .entities import async_group_binary_sensors, async_group_sensors
+from .logbook import GROUP_LOGBOOK
 from .repairs import GROUP_REPAIR_FLOWS
 from .setup import GROUP_PLATFORMS, async_build_group, async_remove_group, async_start_group
 
@@ -22,4 +23,5 @@ SPEC = KindSpec(
     diagnostics=group_diagnostics,
     remove=async_remove_group,
     repair_flows=GROUP_REPAIR_FLOWS,
+    logbook=GROUP_LOGBOOK,
 )

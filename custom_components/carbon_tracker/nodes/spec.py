@@ -7,6 +7,7 @@ from homeassistant.const import Platform
 from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import node_diagnostics
 from .entities import async_node_numbers, async_node_sensors
+from .logbook import NODE_LOGBOOK
 from .repairs import NODE_REPAIR_FLOWS
 from .setup import NODE_PLATFORMS, async_build_node, async_start_node
 
@@ -21,4 +22,5 @@ SPEC = KindSpec(
     },
     diagnostics=node_diagnostics,
     repair_flows=NODE_REPAIR_FLOWS,
+    logbook=NODE_LOGBOOK,
 )
