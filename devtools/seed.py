@@ -50,6 +50,7 @@ from devtools.demo_support.layout import (
     DASHBOARD_ID,
     DASHBOARD_URL,
     carbon_dashboard,
+    dashboard_item,
     seeded_group_cards,
 )
 
@@ -292,21 +293,7 @@ async def seed(
     carbon_sensors = {
         f"sensor.{slugify(entry.title)}_carbon_emissions": entry.title for entry in entries
     }
-    await Store(hass, 1, "lovelace_dashboards").async_save(
-        {
-            "items": [
-                {
-                    "id": DASHBOARD_ID,
-                    "url_path": DASHBOARD_URL,
-                    "title": "Carbon",
-                    "icon": "mdi:molecule-co2",
-                    "show_in_sidebar": True,
-                    "require_admin": False,
-                    "mode": "storage",
-                }
-            ]
-        }
-    )
+    await Store(hass, 1, "lovelace_dashboards").async_save({"items": [dashboard_item()]})
     await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(
         carbon_dashboard(carbon_sensors, [seeded_group_cards(title) for title, *_ in groups])
     )

@@ -15,6 +15,19 @@ DASHBOARD_ID = "carbon_dashboard"
 DASHBOARD_URL = "carbon-dashboard"
 
 
+def dashboard_item() -> dict[str, Any]:
+    """The Carbon dashboard as HA's list of dashboards holds it (a storage dashboard)."""
+    return {
+        "id": DASHBOARD_ID,
+        "url_path": DASHBOARD_URL,
+        "title": "Carbon",
+        "icon": "mdi:molecule-co2",
+        "show_in_sidebar": True,
+        "require_admin": False,
+        "mode": "storage",
+    }
+
+
 # The dashboard's own words, in the server's language (a dashboard is one text for all its
 # users; the entities' names come translated from HA).
 DASHBOARD_TEXTS = {

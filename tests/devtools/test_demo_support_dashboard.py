@@ -14,7 +14,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from devtools.demo_support.dashboard import REBUILD_AFTER, async_keep_dashboard, async_rebuild
-from devtools.demo_support.layout import DASHBOARD_ID, DASHBOARD_URL
+from devtools.demo_support.layout import DASHBOARD_URL, dashboard_item
 from tests.common import group_entry, meter_id, node_entry, set_meter, setup_node
 
 
@@ -25,19 +25,7 @@ async def dashboard(hass: HomeAssistant, hass_storage: dict[str, Any]) -> Any:
         "version": 1,
         "minor_version": 1,
         "key": "lovelace_dashboards",
-        "data": {
-            "items": [
-                {
-                    "id": DASHBOARD_ID,
-                    "url_path": DASHBOARD_URL,
-                    "title": "Carbon",
-                    "icon": "mdi:molecule-co2",
-                    "show_in_sidebar": True,
-                    "require_admin": False,
-                    "mode": "storage",
-                }
-            ]
-        },
+        "data": {"items": [dashboard_item()]},
     }
     assert await async_setup_component(hass, "lovelace", {})
     await hass.async_block_till_done()
