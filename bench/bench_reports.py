@@ -94,11 +94,8 @@ from pytest_homeassistant_custom_component.components.recorder.common import (  
 from bench.common import carbon_entity_id, configure_logging, emit, fresh_hass, setup_metered_nodes
 from custom_components.carbon_tracker.core.windows import Period
 from custom_components.carbon_tracker.reports.assembly import Report
-from custom_components.carbon_tracker.reports.build import (
-    ReportRequest,
-    async_build,
-    report_range,
-)
+from custom_components.carbon_tracker.reports.build import async_build
+from custom_components.carbon_tracker.reports.request import ReportRequest, report_range
 
 NODES = 100
 NODES_LARGE = 1000

@@ -2,32 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
-from ..const import CONF_GROUP_NUMBER, CONF_PORT, DOMAIN
+from ..const import CONF_PORT, DOMAIN
 from ..core.windows import Period
 from ..errors import async_require_admin
 from ..kinds import EntryKind
 from .backfill import async_backfill
-from .build import (
+from .build import async_build, report_data
+from .downloads import async_download_links
+from .files import async_write_files
+from .request import (
     MAX_PERIODS,
     ReportError,
-    ReportRequest,
-    async_build,
-    async_write_files,
-    check_scope,
-    entries_of,
-    report_data,
-    report_range,
+    entry_ids,
+    request_from_call,
 )
-from .downloads import async_download_links
-from .profile_settings import ProfileSettings
 
 SERVICE_GENERATE_REPORT = "generate_report"
 SERVICE_BACKFILL = "backfill"
@@ -91,58 +85,11 @@ async def _async_backfill(call: ServiceCall) -> ServiceResponse:
     given = call.data.get(CONF_PORT, call.data.get("config_entry_id"))
     if given is None:
         raise ReportError("unknown_scope", entry_id="-", kind=EntryKind.TRACKING_NODE.value)
-    (entry_id,) = _ids(hass, [given], EntryKind.TRACKING_NODE)
+    (entry_id,) = entry_ids(hass, [given], EntryKind.TRACKING_NODE)
     entry = hass.config_entries.async_get_entry(entry_id)
     if entry is None or entry.state is not ConfigEntryState.LOADED:
         raise ReportError("backfill_no_statistics_yet", name=given)
     return await async_backfill(hass, entry)
-
-
-def _ids(hass: HomeAssistant, items: list[Any], kind: EntryKind) -> tuple[str, ...]:
-    """Entry ids from ids, ports (nodes) or group numbers (groups, also written G1)."""
-    number_key = CONF_PORT if kind is EntryKind.TRACKING_NODE else CONF_GROUP_NUMBER
-    by_number = {
-        int(entry.options[number_key]): entry.entry_id
-        for entry in entries_of(hass, kind)
-        if entry.options.get(number_key) is not None
-    }
-    ids = []
-    for item in items:
-        text = str(item).strip()
-        if kind is EntryKind.BINDING_GROUP and text[:1] in "Gg" and text[1:].isdigit():
-            text = text[1:]
-        if text.isdigit():
-            if int(text) not in by_number:
-                raise ReportError("unknown_scope", entry_id=text, kind=kind.value)
-            ids.append(by_number[int(text)])
-        else:
-            ids.append(text)
-    return check_scope(hass, ids, kind)
-
-
-def request_from_call(hass: HomeAssistant, data: dict[str, Any]) -> ReportRequest:
-    """What the action's fields ask for, checked."""
-    period = Period(data["period"])
-    threshold = data.get("threshold_kg")
-    title = data.get("title")
-    if (profile_id := data.get("profile")) is not None:
-        (profile_id,) = check_scope(hass, [profile_id], EntryKind.REPORT_PROFILE)
-        entry = hass.config_entries.async_get_entry(profile_id)
-        assert entry is not None
-        profile = ProfileSettings.from_entry(entry.options)
-        nodes, groups = profile.nodes, profile.groups
-        threshold = profile.threshold_kg if threshold is None else threshold
-        title = title or entry.title
-    elif "nodes" in data or "groups" in data:
-        nodes = _ids(hass, data.get("nodes", []), EntryKind.TRACKING_NODE)
-        groups = _ids(hass, data.get("groups", []), EntryKind.BINDING_GROUP)
-    else:
-        nodes = tuple(entry.entry_id for entry in entries_of(hass, EntryKind.TRACKING_NODE))
-        groups = tuple(entry.entry_id for entry in entries_of(hass, EntryKind.BINDING_GROUP))
-    start, end = report_range(
-        period, start=data.get("start"), end=data.get("end"), last=data.get("last")
-    )
-    return ReportRequest(title or "Carbon report", period, start, end, nodes, groups, threshold)
 
 
 async def _async_generate_report(call: ServiceCall) -> ServiceResponse:

@@ -34,36 +34,9 @@ from datetime import datetime
 from itertools import pairwise
 
 from ..core.compensated import CompensatedSum
+from ..core.port_info import NodeInfo
 from ..core.scopes import Scope
 from ..groups.arithmetic import GroupKind, group_error
-
-
-@dataclass(frozen=True, slots=True)
-class NodeInfo:
-    """What a report says about a node besides its kilograms: enough to check its row."""
-
-    entry_id: str
-    port: int
-    name: str
-    scope: Scope
-    factor: str  # where its factor comes from: the source of a library factor, "typed in", ...
-    gas: str  # CO2 or CO2e
-    # The unit its activity is counted in (the factor's: kWh, m³, L, km); None: no metered
-    # activity (a carbon meter, shipments, declarations).
-    activity_unit: str | None = None
-    # kg of ``gas`` per activity unit; None where it varies (a live intensity) or is not one.
-    factor_value: float | None = None
-    factor_row: str | None = None  # the built-in table's row id
-    # The table's verification status: V read from the official file, S secondary and
-    # corroborated, U unverified.
-    factor_status: str | None = None
-    # Declared by a person day by day (its periods run to now), not read from statistics.
-    declared: bool = False
-
-    @property
-    def factor_unit(self) -> str | None:
-        """The factor's unit as a checker reads it: "kg CO2e/kWh"."""
-        return None if self.activity_unit is None else f"kg {self.gas}/{self.activity_unit}"
 
 
 @dataclass(frozen=True, slots=True)

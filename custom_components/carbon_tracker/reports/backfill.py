@@ -35,7 +35,7 @@ from ..const import CONF_BACKFILL, FactorMode
 from ..core.pricing import priced_history, reading_scale
 from ..nodes.runtime import TrackingNodeConfigEntry
 from ..ports import emissions_entity_id
-from .build import ReportError
+from .request import ReportError
 
 _LOGGER = logging.getLogger(__name__)
 

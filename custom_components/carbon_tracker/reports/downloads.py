@@ -22,7 +22,7 @@ from homeassistant.helpers.http import KEY_HASS, HomeAssistantView
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import DOMAIN
-from .build import REPORTS_FOLDER
+from .files import REPORTS_FOLDER
 
 DOWNLOAD_URL = f"/api/{DOMAIN}/reports/{{filename}}"
 LINK_VALIDITY = timedelta(days=7)

@@ -13,7 +13,6 @@ import voluptuous as vol
 from ..const import CONF_GROUP_NUMBER, CONF_KIND, CONF_PORT
 from ..core.windows import Period
 from ..kinds import EntryKind
-from .build import entries_of
 from .profile_settings import (
     CONF_FORMATS,
     CONF_GROUPS,
@@ -23,6 +22,7 @@ from .profile_settings import (
     CONF_PERIOD,
     CONF_THRESHOLD_KG,
 )
+from .request import entries_of
 
 CONF_NAME = "name"
 FIELDS = (

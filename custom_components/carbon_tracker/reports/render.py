@@ -17,9 +17,10 @@ from datetime import datetime, tzinfo
 import io
 from typing import Any
 
+from ..core.port_info import NodeInfo
 from ..core.scopes import Scope
 from ..groups.arithmetic import GroupKind
-from .assembly import GroupInfo, NodeInfo, PeriodRows, Report
+from .assembly import GroupInfo, PeriodRows, Report
 
 SIDE_NAMES = {
     GroupKind.FORECAST_VS_MEASURED: ("forecast", "measured"),

@@ -28,9 +28,11 @@ from ..core.listeners import Listeners
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
 from ..texts import async_load_texts, local_minute, text
-from .build import ReportRequest, async_build, async_write_files, report_data
+from .build import async_build, report_data
 from .downloads import async_download_links
+from .files import async_write_files
 from .profile_settings import ProfileSettings
+from .request import ReportRequest
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -1,0 +1,39 @@
+"""What a report says about a port (a node, a logistics or declaration entry). No HA imports.
+
+Each kind describes its own ports (``<kind>/report.py``); reports read them through
+``port_reports.py`` and never a kind's options or books.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .scopes import Scope
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """What a report says about a node besides its kilograms: enough to check its row."""
+
+    entry_id: str
+    port: int
+    name: str
+    scope: Scope
+    factor: str  # where its factor comes from: the source of a library factor, "typed in", ...
+    gas: str  # CO2 or CO2e
+    # The unit its activity is counted in (the factor's: kWh, m³, L, km); None: no metered
+    # activity (a carbon meter, shipments, declarations).
+    activity_unit: str | None = None
+    # kg of ``gas`` per activity unit; None where it varies (a live intensity) or is not one.
+    factor_value: float | None = None
+    factor_row: str | None = None  # the built-in table's row id
+    # The table's verification status: V read from the official file, S secondary and
+    # corroborated, U unverified.
+    factor_status: str | None = None
+    # Declared by a person day by day (its periods run to now), not read from statistics.
+    declared: bool = False
+
+    @property
+    def factor_unit(self) -> str | None:
+        """The factor's unit as a checker reads it: "kg CO2e/kWh"."""
+        return None if self.activity_unit is None else f"kg {self.gas}/{self.activity_unit}"
