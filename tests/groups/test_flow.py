@@ -30,7 +30,8 @@ from custom_components.carbon_tracker.const import (
     CONF_WINDOW,
 )
 from custom_components.carbon_tracker.groups.arithmetic import GroupKind
-from custom_components.carbon_tracker.groups.flow import CONF_NAME, check_members
+from custom_components.carbon_tracker.groups.flow import CONF_NAME
+from custom_components.carbon_tracker.groups.member_checks import check_members
 from tests.common import group_entry, node_carbon_id, node_entry, pick_kind, setup_node
 
 FORECAST = "forecast_vs_measured"

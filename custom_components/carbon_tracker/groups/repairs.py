@@ -9,7 +9,8 @@ import voluptuous as vol
 
 from ..const import CONF_LEFT, CONF_RIGHT
 from ..issues import MEMBER_DELETED
-from .flow import check_members, member_selector
+from .flow import member_selector
+from .member_checks import check_members
 from .runtime import BindingGroupConfigEntry
 
 CONF_REPLACEMENT = "replacement"
