@@ -13,7 +13,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
-from .const import CONF_PORT, CONF_SOURCE, DOMAIN
+from .const import CONF_PORT, CONF_SOURCE, DOMAIN, PORT_MAX, PORT_MIN
 from .kinds import EntryKind, entries_of_kind
 
 # The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
@@ -65,3 +65,14 @@ def used_ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[
 def emissions_entity_id(hass: HomeAssistant, entry_id: str) -> str | None:
     """The entity id of a node's carbon sensor."""
     return er.async_get(hass).async_get_entity_id(Platform.SENSOR, DOMAIN, f"{entry_id}_emissions")
+
+
+def port_in_use(hass: HomeAssistant, port: int, exclude_entry_id: str | None = None) -> bool:
+    """Whether another port (a node, a logistics or declaration entry) already has this one."""
+    return port in used_ports(hass, exclude_entry_id)
+
+
+def next_free_port(hass: HomeAssistant) -> int:
+    """The lowest port nothing uses."""
+    used = used_ports(hass)
+    return next(port for port in range(PORT_MIN, PORT_MAX + 1) if port not in used)

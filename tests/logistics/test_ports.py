@@ -18,8 +18,7 @@ from pytest_homeassistant_custom_component.components.recorder.common import (
 
 from custom_components.carbon_tracker.const import CONF_PORT, CONF_SOURCE, DOMAIN
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME
-from custom_components.carbon_tracker.nodes.source_checks import next_free_port
-from custom_components.carbon_tracker.ports import used_ports
+from custom_components.carbon_tracker.ports import next_free_port, used_ports
 from tests.common import add_nodes, group_entry, import_hourly_sums, kind_form, setup_node
 
 HGV_KG = 0.25 * 340 * 0.10163  # 20 x 12.5 kg over 340 km by HGV: 8.63855 kg

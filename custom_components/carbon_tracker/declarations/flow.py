@@ -18,7 +18,7 @@ import voluptuous as vol
 from ..const import CONF_KIND, CONF_PORT, PORT_MAX, PORT_MIN
 from ..core.library_store import async_load_factor_table
 from ..kinds import EntryKind, entries_of_kind
-from ..nodes.source_checks import next_free_port, port_in_use
+from ..ports import next_free_port, port_in_use
 from .settings import (
     CONF_ACTIVITIES,
     CONF_FORM_PATH,

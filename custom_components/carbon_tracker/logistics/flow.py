@@ -19,7 +19,7 @@ import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_PORT, PORT_MAX, PORT_MIN
 from ..kinds import EntryKind
-from ..nodes.source_checks import next_free_port, port_in_use
+from ..ports import next_free_port, port_in_use
 from .ledger import Method
 from .settings import CONF_METHOD, CONF_MODES, CONF_PRODUCTS, CONF_WEBHOOK_ID
 

@@ -40,6 +40,7 @@ from ..core.library_store import async_load_factor_table
 from ..core.scopes import Scope
 from ..core.units import reading_multiplier, unit_ratio
 from ..kinds import EntryKind
+from ..ports import next_free_port, port_in_use
 from .scope import node_scope
 from .source_checks import (
     CheckedSource,
@@ -48,8 +49,6 @@ from .source_checks import (
     check_intensity,
     check_node_source,
     check_source,
-    next_free_port,
-    port_in_use,
 )
 
 CONF_NAME = "name"

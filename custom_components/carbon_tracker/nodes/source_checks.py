@@ -23,14 +23,12 @@ from ..const import (
     CONF_FACTOR_UNIT,
     CONF_INTENSITY_ENTITY,
     DOMAIN,
-    PORT_MAX,
-    PORT_MIN,
     FactorMode,
 )
 from ..core.carbon_units import carbon_unit_scale, parse_intensity_unit
 from ..core.library_store import factor_table
 from ..core.units import reading_multiplier, unit_is_trackable
-from ..ports import node_tracking_source, used_ports
+from ..ports import node_tracking_source
 
 ATTR_STATE_CLASS = "state_class"
 CUMULATIVE_STATE_CLASSES = frozenset((SensorStateClass.TOTAL, SensorStateClass.TOTAL_INCREASING))
@@ -173,14 +171,3 @@ def tracked_by_other_node(hass: HomeAssistant, source: str, entry_id: str | None
     """
     entry = node_tracking_source(hass, source, entry_id)
     return None if entry is None else entry.title
-
-
-def port_in_use(hass: HomeAssistant, port: int, exclude_entry_id: str | None = None) -> bool:
-    """Whether another node already has this port."""
-    return port in used_ports(hass, exclude_entry_id)
-
-
-def next_free_port(hass: HomeAssistant) -> int:
-    """The lowest port no node uses."""
-    used = used_ports(hass)
-    return next(port for port in range(PORT_MIN, PORT_MAX + 1) if port not in used)
