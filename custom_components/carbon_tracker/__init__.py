@@ -7,7 +7,7 @@ on it to the kind's own subpackage.
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import cast
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
@@ -15,23 +15,15 @@ from homeassistant.helpers.typing import ConfigType
 
 from .const import (
     CONF_BACKFILL,
-    CONF_FACTOR_ID,
-    CONF_FACTOR_MODE,
-    CONF_FACTOR_NUMBER,
-    CONF_FACTOR_UNIT,
-    CONF_INTENSITY_ENTITY,
     CONF_KIND,
-    CONF_MAX_DELTA_PER_HOUR,
-    CONF_MAX_DELTA_UNIT,
     DOMAIN,
-    FactorMode,
 )
-from .core.carbon_units import CARBON_UNIT, parse_intensity_unit
-from .core.library_store import FactorTable, async_load_factor_table
+from .core.library_store import async_load_factor_table
 from .durable import DATA_DURABLE, async_setup_durable
 from .entity import async_device_follows_title
 from .issues import async_clear_all
 from .kinds import EntryKind, entry_kind
+from .nodes.migration import node_options_v1_2, node_options_v1_3
 from .nodes.runtime import TrackingNodeConfigEntry
 from .reports.backfill import async_schedule_pending_backfill
 from .reports.downloads import async_register_downloads
@@ -90,7 +82,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEnt
         hass.config_entries.async_update_entry(
             entry,
             data={**entry.data, CONF_KIND: EntryKind.TRACKING_NODE.value},
-            options=_node_options_v1_2(hass, dict(entry.options), table),
+            options=node_options_v1_2(hass, dict(entry.options), table),
             minor_version=2,
         )
         _LOGGER.debug("Migrated %s to version 1.2", entry.title)
@@ -98,47 +90,7 @@ async def async_migrate_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEnt
         # Until 1.3 every fixed factor had its number entity: existing nodes keep theirs.
         options = dict(entry.options)
         if entry_kind(entry.data) is EntryKind.TRACKING_NODE:
-            options[CONF_FACTOR_NUMBER] = FactorMode(options[CONF_FACTOR_MODE]) in (
-                FactorMode.LIBRARY,
-                FactorMode.CUSTOM,
-            )
+            options = node_options_v1_3(options)
         hass.config_entries.async_update_entry(entry, options=options, minor_version=3)
         _LOGGER.debug("Migrated %s to version 1.3", entry.title)
     return True
-
-
-def _node_options_v1_2(
-    hass: HomeAssistant, options: dict[str, Any], table: FactorTable
-) -> dict[str, Any]:
-    """Options of a 1.1 node: retired factor ids replaced, the limit's unit written down."""
-    factor_id = options.get(CONF_FACTOR_ID)
-    if factor_id in table.retired:
-        options[CONF_FACTOR_ID] = table.retired[factor_id]
-    if options.get(CONF_MAX_DELTA_PER_HOUR) is not None and CONF_MAX_DELTA_UNIT not in options:
-        # Until 1.2 the limit was a bare number in the unit readings were priced per.
-        unit = _priced_unit_v1_1(hass, options, table)
-        if unit is not None:
-            options[CONF_MAX_DELTA_UNIT] = unit
-    return options
-
-
-def _priced_unit_v1_1(
-    hass: HomeAssistant, options: dict[str, Any], table: FactorTable
-) -> str | None:
-    mode = FactorMode(options[CONF_FACTOR_MODE])
-    if mode is FactorMode.CARBON:
-        return CARBON_UNIT
-    if mode is FactorMode.CUSTOM:
-        return str(options[CONF_FACTOR_UNIT])
-    if mode is FactorMode.LIBRARY:
-        factor = table.factors.get(str(options.get(CONF_FACTOR_ID)))
-        return None if factor is None else factor.per_unit
-    # A live intensity: the unit it is priced per now. Unknown yet (its integration has not
-    # started), the limit stays as it was read until now: in the unit readings are priced per.
-    intensity = hass.states.get(str(options.get(CONF_INTENSITY_ENTITY)))
-    parsed = (
-        None
-        if intensity is None
-        else parse_intensity_unit(intensity.attributes.get("unit_of_measurement"))
-    )
-    return None if parsed is None else parsed.per_unit
