@@ -1,10 +1,11 @@
 """The demo's Carbon dashboard, kept in step with the entries: demo only.
 
 The seeded dashboard is a storage dashboard (devtools/seed.py writes it before the first start).
-Whenever a Carbon Tracker entry is added, removed or reloaded, or one of its entities changes in
-the registry, its Carbon view is built again from what exists: every port's carbon sensor under
-its name, the graphs per day and month, and each group's entities (under their own, translated
-names) with its error per day. The words of the dashboard itself follow HA's server language.
+Whenever a Carbon Tracker entry is added, removed or reloaded, one of its entities changes in
+the registry, or the server's language changes, its Carbon view is built again from what
+exists: every port's carbon sensor under its name, the graphs per day and month, and each
+group's entities (under their own, translated names) with its error per day. The words of the
+dashboard itself follow HA's server language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 from homeassistant.components.lovelace.const import LOVELACE_DATA
 from homeassistant.config_entries import SIGNAL_CONFIG_ENTRY_CHANGED, ConfigEntry
+from homeassistant.const import EVENT_CORE_CONFIG_UPDATE
 from homeassistant.core import CALLBACK_TYPE, Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.debounce import Debouncer
@@ -89,9 +91,16 @@ def async_keep_dashboard(hass: HomeAssistant) -> CALLBACK_TYPE:
         if entity is None or entity.platform == CARBON_DOMAIN:
             hass.async_create_task(debouncer.async_call())
 
+    @callback
+    def language_changed(event: Event[Any]) -> None:
+        # The dashboard's words follow the server's language.
+        if "language" in event.data:
+            hass.async_create_task(debouncer.async_call())
+
     stops = [
         async_dispatcher_connect(hass, SIGNAL_CONFIG_ENTRY_CHANGED, entry_changed),
         hass.bus.async_listen(er.EVENT_ENTITY_REGISTRY_UPDATED, entity_changed),
+        hass.bus.async_listen(EVENT_CORE_CONFIG_UPDATE, language_changed),
     ]
     hass.async_create_task(async_rebuild(hass))
 

@@ -79,6 +79,20 @@ async def test_a_node_and_a_group_added_show_on_the_dashboard(
     assert config["views"][1]["path"] == "declare"
 
 
+async def test_the_words_change_with_the_server_language(
+    hass: HomeAssistant, dashboard: Any
+) -> None:
+    """Settings > System > General > Language: the dashboard's own words follow at once."""
+    stop = async_keep_dashboard(hass)
+    await hass.async_block_till_done()
+    assert (await carbon_view(dashboard))["title"] == "Carbon"
+    await hass.config.async_update(language="zh-Hans")
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=REBUILD_AFTER + 1))
+    await hass.async_block_till_done()
+    stop()
+    assert (await carbon_view(dashboard))["title"] == "碳排放"
+
+
 async def test_a_node_removed_goes_and_words_follow_the_server_language(
     hass: HomeAssistant, dashboard: Any
 ) -> None:
