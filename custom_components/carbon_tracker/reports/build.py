@@ -28,6 +28,7 @@ from ..groups.settings import GroupSettings
 from ..kinds import EntryKind
 from ..port_reports import PORT_REPORTS
 from ..ports import emissions_entity_id
+from ..texts import local_minute
 from .assembly import GroupInfo, Report, assemble, changes_between
 from .reader import async_compiled_until, async_meter_sums_at, async_sums_at
 from .render import as_data
@@ -36,7 +37,6 @@ from .request import (
     ReportError,
     ReportRequest,
     kind_of,
-    local_time,
     period_count,
     report_zone,
 )
@@ -119,7 +119,7 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
             changes[entry_id] = kilograms
     if not any(value is not None for values in changes.values() for value in values):
         raise ReportError(
-            "range_no_data", start=local_time(request.start), end=local_time(request.end)
+            "range_no_data", start=local_minute(request.start), end=local_minute(request.end)
         )
     return assemble(
         periods,

@@ -320,8 +320,7 @@ def as_csv(report: Report, zone: tzinfo) -> str:
             {
                 "section": "node_total",
                 **_node_cells(report, info),
-                **{key: value for key, value in _factor_fields(info).items() if key != "gas"},
-                "gas": info.gas,
+                **_factor_fields(info),
                 "activity": activity(report.activity_totals.get(entry_id)),
                 "kg": kg(report.node_totals[entry_id]),
             }

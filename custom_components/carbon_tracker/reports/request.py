@@ -109,15 +109,15 @@ def report_range(
             last=LAST_REPORT_YEAR,
         )
     if end <= start:
-        raise ReportError("range_empty", start=local_time(start), end=local_time(end))
+        raise ReportError("range_empty", start=local_minute(start), end=local_minute(end))
     for moment in (start, end):
         if window_start(moment, period, zone) != moment:
             raise ReportError(
                 "period_does_not_fit",
                 period=period.value,
-                moment=local_time(moment),
-                before=local_time(window_start(moment, period, zone)),
-                after=local_time(
+                moment=local_minute(moment),
+                before=local_minute(window_start(moment, period, zone)),
+                after=local_minute(
                     next_window_start(window_start(moment, period, zone), period, zone)
                 ),
             )
@@ -129,11 +129,6 @@ _EPSILON = timedelta(microseconds=1)
 
 def _aware(moment: datetime, zone: tzinfo) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
-
-
-def local_time(moment: datetime) -> str:
-    """A moment as the errors say it: local, to the minute."""
-    return local_minute(moment)
 
 
 def period_count(start: datetime, end: datetime, period: Period, zone: tzinfo) -> int:
