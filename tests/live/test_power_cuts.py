@@ -397,6 +397,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
         # The other nodes had their last readings with A's: each shows it at most an interval
         # later; then the group follows, at most an interval later again.
         time.sleep(2 * WRITE_INTERVAL + 1.5)
+        # Read again: A showed its last reading first, the others may have shown theirs since.
+        totals = {which: number(live.get_state(CARBON[which])) for which in METERS}
         final_e = driver.meter("sensor.meter_e")
         group = (number(live.get_state(GROUP_TOTAL)), number(live.get_state(GROUP_SUBS)))
         declared = number(live.get_state(DECLARED_TOTAL))
