@@ -22,6 +22,9 @@ from homeassistant.helpers.entity_platform import async_get_platforms
 from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.components.recorder.common import (
+    async_wait_recording_done,
+)
 
 from custom_components.carbon_tracker.const import (
     CONF_FACTOR_MODE,
@@ -308,3 +311,8 @@ def import_hourly_sums(
         },
         [{"start": start, "state": total, "sum": total} for start, total in sums],
     )
+
+
+async def recorded(hass: HomeAssistant) -> None:
+    """Wait until the recorder has written what was imported."""
+    await async_wait_recording_done(hass)

@@ -63,7 +63,7 @@ ACTIONS: list[tuple[str, dict[str, Any], str, str | None]] = [
         "backfill",
         {"port": 1},
         ADMIN_ONLY,
-        "custom_components.carbon_tracker.reports.actions.async_backfill",
+        "custom_components.carbon_tracker.nodes.actions.async_backfill",
     ),
     (
         "record_shipment",

@@ -7,14 +7,12 @@ on it to the kind's own subpackage.
 from __future__ import annotations
 
 import logging
-from typing import cast
 
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.typing import ConfigType
 
 from .const import (
-    CONF_BACKFILL,
     CONF_KIND,
     DOMAIN,
 )
@@ -22,14 +20,12 @@ from .core.library_store import async_load_factor_table
 from .durable import DATA_DURABLE, async_setup_durable
 from .entity import async_device_follows_title
 from .issues import async_clear_all
-from .kinds import EntryKind, entry_kind
+from .kinds import KINDS, EntryKind, entry_kind
 from .nodes.migration import node_options_v1_2, node_options_v1_3
-from .nodes.runtime import TrackingNodeConfigEntry
-from .reports.backfill import async_schedule_pending_backfill
 from .reports.downloads import async_register_downloads
 from .runtime_data import CarbonTrackerConfigEntry
 from .services import async_setup_services
-from .specs import spec_of
+from .specs import SPECS, spec_of
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -40,6 +36,7 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     """Read the factor table once, off the event loop, and register the actions."""
     await async_load_factor_table(hass)
     await async_setup_durable(hass)
+    hass.data[KINDS] = SPECS
     async_setup_services(hass)
     async_register_downloads(hass)
     return True
@@ -52,9 +49,6 @@ async def async_setup_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry
     await spec.start(hass, entry)
     # Every kind's device is named after its entry: a rename reaches the device at once.
     entry.async_on_unload(entry.add_update_listener(async_device_follows_title))
-    if spec.kind is EntryKind.TRACKING_NODE and entry.data.get(CONF_BACKFILL):
-        # The kind in the entry's data says what its runtime is.
-        async_schedule_pending_backfill(hass, cast("TrackingNodeConfigEntry", entry))
     return True
 
 

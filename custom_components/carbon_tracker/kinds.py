@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from enum import StrEnum
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, OptionsFlow
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
+from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_KIND, DOMAIN
+from .core.comparison import GroupInfo
+from .core.port_info import NodeInfo
+from .flow_steps import FlowSteps
 
 
 class EntryKind(StrEnum):
@@ -59,6 +64,24 @@ def adding(factory: Callable[[HomeAssistant, Any], Sequence[Entity]]) -> EntityA
     return add
 
 
+type KgInPeriods = Callable[
+    [Any, Sequence[tuple[datetime, datetime]], tzinfo], list[float | None] | None
+]
+
+
+@dataclass(frozen=True, slots=True)
+class PortReport:
+    """How a kind of port appears in a report.
+
+    ``info`` describes its row; a kind whose carbon is not best read from its statistics gives
+    its kilograms per period itself (``kg_in_periods``: a person's declarations, whose days
+    count on the day declared for).
+    """
+
+    info: Callable[[HomeAssistant, ConfigEntry], NodeInfo]
+    kg_in_periods: KgInPeriods | None = None
+
+
 async def _nothing_to_remove(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """A kind that keeps nothing beyond its entry."""
 
@@ -72,6 +95,10 @@ class KindSpec:
     """
 
     kind: EntryKind
+    # The handler of the config flow's steps that add one (its first step is ``kind``'s value),
+    # given the flow; and the options flow of an entry.
+    config_steps: Callable[[Any], FlowSteps]
+    options_flow: Callable[[], OptionsFlow]
     build: Callable[[HomeAssistant, Any], Awaitable[Any]]
     start: Callable[[HomeAssistant, Any], Awaitable[None]]
     # Every platform the kind can set up (a node sets up a subset: its runtime says which).
@@ -83,5 +110,17 @@ class KindSpec:
     # The flows that fix the kind's repair issues, by the issue's kind (issues.py); given the
     # entry, each makes a RepairsFlow.
     repair_flows: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
+    # What makes a new entry the same as an existing one (data keys): one node per meter, one
+    # declaration entry per person. Kinds a user may well want several alike of have none; only
+    # their port is theirs alone.
+    identity: tuple[str, ...] = ()
     # How the logbook describes the kind's events, by event type.
     logbook: Mapping[str, Callable[[Any], dict[str, Any]]] = field(default_factory=dict)
+    # How an entry appears in a report: a port's row, or a group's comparison.
+    port_report: PortReport | None = None
+    group_report: Callable[[ConfigEntry], GroupInfo] | None = None
+
+
+# The registry at run time, for what cannot import it (the reports are a kind themselves):
+# every kind's spec, by kind. Set once when the integration is set up.
+KINDS: HassKey[Mapping[EntryKind, KindSpec]] = HassKey(f"{DOMAIN}_kinds")

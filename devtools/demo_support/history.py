@@ -27,7 +27,7 @@ from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.helpers.storage import Store
 
-from custom_components.carbon_tracker.reports.backfill import (
+from custom_components.carbon_tracker.nodes.backfill import (
     async_join_history,
     first_statistics_row,
 )

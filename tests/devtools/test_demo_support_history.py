@@ -19,10 +19,10 @@ from tests.common import (
     import_hourly_sums,
     node_carbon_id,
     node_entry,
+    recorded,
     set_meter,
     setup_node,
 )
-from tests.reports.conftest import recorded
 
 METER = "sensor.demo_electricity_meter"
 LIVE = datetime(2026, 6, 10, 10, tzinfo=UTC)  # the first hour of the meter's own statistics

@@ -7,15 +7,13 @@ from fractions import Fraction
 from hypothesis import given, strategies as st
 import pytest
 
+from custom_components.carbon_tracker.core.comparison import GroupError, GroupKind, group_error
 from custom_components.carbon_tracker.groups.arithmetic import (
     Alarm,
-    GroupError,
-    GroupKind,
     Side,
     Threshold,
     Transition,
     WindowSums,
-    group_error,
 )
 
 

@@ -29,7 +29,7 @@ from custom_components.carbon_tracker.const import (
     CONF_THRESHOLD_PCT,
     CONF_WINDOW,
 )
-from custom_components.carbon_tracker.groups.arithmetic import GroupKind
+from custom_components.carbon_tracker.core.comparison import GroupKind
 from custom_components.carbon_tracker.groups.flow import CONF_NAME
 from custom_components.carbon_tracker.groups.member_checks import check_members
 from tests.common import group_entry, node_carbon_id, node_entry, pick_kind, setup_node

@@ -36,7 +36,8 @@ from custom_components.carbon_tracker.core.library_store import (
     FactorTable,
     async_load_factor_table,
 )
-from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU, FactorSteps
+from custom_components.carbon_tracker.kinds import EntryKind
+from custom_components.carbon_tracker.nodes.flow import CONF_NAME, FACTOR_MENU
 from custom_components.carbon_tracker.nodes.source_checks import SourceProblem, check_source
 from tests.common import CARBON, EN, SOURCE, carbon, node_entry, pick_kind, set_meter, setup_node
 
@@ -599,15 +600,10 @@ async def test_custom_step_rejects_a_unit_that_does_not_fit(hass: HomeAssistant)
     flow.hass = hass
     flow.handler = DOMAIN
     flow.flow_id = "test"
-    flow._source_unit = "kWh"
+    flow.kind_steps[EntryKind.TRACKING_NODE].factor.source_unit = "kWh"
     result = await flow.async_step_factor_custom({CONF_FACTOR_VALUE: 1.0, CONF_FACTOR_UNIT: "m³"})
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_FACTOR_UNIT: "unit_incompatible"}
-
-
-def test_factor_steps_need_a_finish() -> None:
-    with pytest.raises(NotImplementedError):
-        FactorSteps()._finish({})
 
 
 @pytest.mark.parametrize(

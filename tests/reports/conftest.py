@@ -47,8 +47,3 @@ async def report_nodes(recorder_mock: None, hass: HomeAssistant) -> dict[int, st
     nodes = await add_nodes(hass, 1, 2, 3)
     await async_wait_recording_done(hass)
     return nodes
-
-
-async def recorded(hass: HomeAssistant) -> None:
-    """Wait until the recorder has written what was imported."""
-    await async_wait_recording_done(hass)

@@ -37,10 +37,10 @@ from tests.common import (
     meter_id,
     node_carbon_id,
     node_entry,
+    recorded,
     set_meter,
     setup_node,
 )
-from tests.reports.conftest import recorded
 
 pytestmark = pytest.mark.freeze_time("2026-12-10 20:00:00+00:00")
 

@@ -12,12 +12,11 @@ import math
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.carbon_tracker.core.comparison import GroupInfo, GroupKind
 from custom_components.carbon_tracker.core.factor_library import load_library
 from custom_components.carbon_tracker.core.port_info import NodeInfo
 from custom_components.carbon_tracker.core.scopes import ENERGY_UNITS, Scope, default_scope
-from custom_components.carbon_tracker.groups.arithmetic import GroupKind
 from custom_components.carbon_tracker.reports.assembly import (
-    GroupInfo,
     GroupRow,
     Inventory,
     Report,

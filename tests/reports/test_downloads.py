@@ -18,8 +18,8 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.reports.downloads import LINK_VALIDITY
-from tests.common import setup_node
-from tests.reports.conftest import ImportHours, recorded
+from tests.common import recorded, setup_node
+from tests.reports.conftest import ImportHours
 
 DAY = datetime(2026, 3, 1, 8, tzinfo=UTC)  # 2026-03-01 00:00 in US/Pacific
 pytestmark = pytest.mark.freeze_time("2026-03-03 20:00:00+00:00")

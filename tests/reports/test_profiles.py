@@ -22,8 +22,8 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_REPORT
 from custom_components.carbon_tracker.diagnostics import async_get_config_entry_diagnostics
 from custom_components.carbon_tracker.durable import durable_records
-from tests.common import group_entry, meter_id, pick_kind, set_meter, setup_node
-from tests.reports.conftest import ImportHours, recorded
+from tests.common import group_entry, meter_id, pick_kind, recorded, set_meter, setup_node
+from tests.reports.conftest import ImportHours
 
 # The tests run in US/Pacific: 2026-03-02 00:00 there is 08:00 UTC.
 DAY_START = datetime(2026, 3, 1, 8, tzinfo=UTC)

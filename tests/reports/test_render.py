@@ -13,11 +13,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.carbon_tracker.core.comparison import GroupInfo, GroupKind
 from custom_components.carbon_tracker.core.port_info import NodeInfo
 from custom_components.carbon_tracker.core.scopes import Scope
-from custom_components.carbon_tracker.groups.arithmetic import GroupKind
 from custom_components.carbon_tracker.reports.assembly import (
-    GroupInfo,
     Report,
     assemble,
 )

@@ -1,7 +1,7 @@
 """What a report says about a port (a node, a logistics or declaration entry). No HA imports.
 
-Each kind describes its own ports (``<kind>/report.py``); reports read them through
-``port_reports.py`` and never a kind's options or books.
+Each kind describes its own ports (``<kind>/report.py``, named by its spec); reports read them
+through the registry of kinds and never a kind's options or books.
 """
 
 from __future__ import annotations
@@ -32,6 +32,8 @@ class NodeInfo:
     factor_status: str | None = None
     # Declared by a person day by day (its periods run to now), not read from statistics.
     declared: bool = False
+    # The meter whose long-term statistics give the activity (a node's source).
+    meter: str | None = None
 
     @property
     def factor_unit(self) -> str | None:

@@ -17,6 +17,7 @@ import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_PORT, PORT_MAX, PORT_MIN
 from ..core.library_store import async_load_factor_table
+from ..flow_steps import FlowSteps
 from ..kinds import EntryKind, entries_of_kind
 from ..ports import next_free_port, port_in_use
 from .settings import (
@@ -121,10 +122,8 @@ def _options(user_input: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
-class DeclarationConfigSteps:
+class DeclarationConfigSteps(FlowSteps):
     """The step that adds a person's declaration entry."""
-
-    hass: HomeAssistant
 
     async def async_step_declaration(
         self, user_input: dict[str, Any] | None = None
@@ -147,7 +146,7 @@ class DeclarationConfigSteps:
             else:
                 errors, placeholders = _check_settings(self.hass, user_input, None)
             if state is not None and not errors:
-                return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
+                return self.flow.async_create_entry(
                     title=str(state.name),
                     data={CONF_KIND: EntryKind.DECLARATION.value, CONF_PERSON: person},
                     options=_options(user_input),
@@ -165,9 +164,9 @@ class DeclarationConfigSteps:
             CONF_PORT: next_free_port(self.hass),
             CONF_GRID_FACTOR_ID: DEFAULT_GRID_FACTOR_BY_COUNTRY.get(country, DEFAULT_GRID_FACTOR),
         }
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="declaration",
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),  # type: ignore[attr-defined]
+            data_schema=self.flow.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders=placeholders,
         )

@@ -16,8 +16,9 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.util import dt as dt_util
 
 from ..const import DOMAIN, EVENT_THRESHOLD_CLEARED, EVENT_THRESHOLD_CROSSED
+from ..core.comparison import GroupKind
 from ..texts import local_minute, text as _text
-from .arithmetic import GroupKind, Side, Transition
+from .arithmetic import Side, Transition
 from .runtime import GroupRuntime
 
 

@@ -6,9 +6,7 @@ A member that is unavailable keeps its last total; when it comes back, the catch
 counted the outage's consumption) lands in the window it comes back in, once. At a window
 boundary the sums start from zero and every member's last total becomes its baseline.
 
-Sign convention: forecast against measured gives measured minus forecast; a total meter against
-its sub-meters gives the total minus the sum of the subs (the unaccounted remainder). The relative
-error is the error over the forecast (or the total), in per cent.
+The error and its sign convention are in ``core/comparison.py``.
 """
 
 from __future__ import annotations
@@ -18,14 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from math import isfinite
 
+from ..core.comparison import GroupError
 from ..core.compensated import CompensatedSum
-
-
-class GroupKind(StrEnum):
-    """What a group compares."""
-
-    FORECAST_VS_MEASURED = "forecast_vs_measured"
-    TOTAL_VS_SUB = "total_vs_sub"
 
 
 class Side(StrEnum):
@@ -96,25 +88,6 @@ class WindowSums:
     def new_window(self) -> None:
         """A window boundary: sums from zero, each member's last total is its new baseline."""
         self._sums = {Side.LEFT: CompensatedSum(), Side.RIGHT: CompensatedSum()}
-
-
-@dataclass(frozen=True, slots=True)
-class GroupError:
-    """A group's error now: kilograms (signed) and per cent of the reference (None if zero)."""
-
-    kilograms: float
-    relative_pct: float | None
-    reference_kg: float
-
-
-def group_error(kind: GroupKind, left_kg: float, right_kg: float) -> GroupError:
-    """The error by the documented sign convention."""
-    # Measured minus forecast; the total minus its subs.
-    forward = kind is GroupKind.FORECAST_VS_MEASURED
-    error = right_kg - left_kg if forward else left_kg - right_kg
-    reference = left_kg
-    relative = error / reference * 100.0 if reference > 0.0 else None
-    return GroupError(error, relative, reference)
 
 
 @dataclass(frozen=True, slots=True)

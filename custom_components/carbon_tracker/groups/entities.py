@@ -26,8 +26,9 @@ from homeassistant.const import PERCENTAGE, UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 
+from ..core.comparison import GroupKind
 from ..entity import service_device
-from .arithmetic import GroupKind, Side
+from .arithmetic import Side
 from .runtime import BindingGroupConfigEntry, GroupRuntime, GroupSnapshot
 
 _LOGGER = logging.getLogger(__name__)

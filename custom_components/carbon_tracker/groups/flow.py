@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowHandler
 from homeassistant.helpers import selector
 import voluptuous as vol
 
@@ -30,9 +31,10 @@ from ..const import (
     CONF_WINDOW,
     GROUP_NUMBER_MAX,
 )
+from ..core.comparison import GroupKind
 from ..core.windows import Period
+from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
-from .arithmetic import GroupKind
 from .member_checks import check_members
 from .members import member_entries, member_ports, resolve_member
 from .notation import show_live
@@ -174,26 +176,28 @@ def live_notation(hass: HomeAssistant, options: Mapping[str, Any]) -> str:
     )
 
 
-class GroupConfigSteps:
+class GroupConfigSteps(FlowSteps):
     """The steps that add a binding group: its kind and name, its members, its threshold."""
 
-    hass: HomeAssistant
-    _group_kind: GroupKind
-    _group_name: str
-    _group_options: dict[str, Any]
+    def __init__(self, flow: FlowHandler[Any, Any, Any]) -> None:
+        """Nothing chosen yet."""
+        super().__init__(flow)
+        self.group_kind = GroupKind.FORECAST_VS_MEASURED
+        self.name = ""
+        self.options: dict[str, Any] = {}
 
     async def async_step_binding_group(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the group and say what it compares."""
         if not member_entries(self.hass):
-            return self.async_abort(reason="no_nodes")  # type: ignore[attr-defined,no-any-return]
+            return self.flow.async_abort(reason="no_nodes")
         if user_input is not None:
-            self._group_kind = GroupKind(user_input[CONF_GROUP_KIND])
-            self._group_name = user_input[CONF_NAME].strip()
-            self._group_options = {}
+            self.group_kind = GroupKind(user_input[CONF_GROUP_KIND])
+            self.name = user_input[CONF_NAME].strip()
+            self.options = {}
             return await self.async_step_group_members()
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="binding_group",
             data_schema=vol.Schema(
                 {
@@ -217,16 +221,16 @@ class GroupConfigSteps:
         """Pick or type the members."""
         errors: dict[str, str] = {}
         placeholders: dict[str, str] = {}
-        schema = members_schema(self.hass, self._group_kind)
+        schema = members_schema(self.hass, self.group_kind)
         if user_input is not None:
-            check = check_members(self.hass, self._group_kind, user_input)
+            check = check_members(self.hass, self.group_kind, user_input)
             if not check.errors:
-                self._group_options.update(check.options)
+                self.options.update(check.options)
                 return await self.async_step_group_threshold()
             errors, placeholders = check.errors, check.placeholders
-            schema = self.add_suggested_values_to_schema(schema, user_input)  # type: ignore[attr-defined]
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
-            step_id=f"group_members_{self._group_kind.value}",
+            schema = self.flow.add_suggested_values_to_schema(schema, user_input)
+        return self.flow.async_show_form(
+            step_id=f"group_members_{self.group_kind.value}",
             data_schema=schema,
             errors=errors,
             description_placeholders={"notation": "-", **_placeholder_defaults(), **placeholders},
@@ -250,22 +254,22 @@ class GroupConfigSteps:
         """The window and the threshold line; then the group is made."""
         errors = {} if user_input is None else threshold_errors(user_input)
         if user_input is not None and not errors:
-            self._group_options.update(check_threshold(user_input))
-            return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
-                title=self._group_name,
+            self.options.update(check_threshold(user_input))
+            return self.flow.async_create_entry(
+                title=self.name,
                 data={
                     CONF_KIND: EntryKind.BINDING_GROUP.value,
-                    CONF_GROUP_KIND: self._group_kind.value,
+                    CONF_GROUP_KIND: self.group_kind.value,
                 },
-                options=self._group_options,
+                options=self.options,
             )
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="group_threshold",
-            data_schema=self.add_suggested_values_to_schema(  # type: ignore[attr-defined]
+            data_schema=self.flow.add_suggested_values_to_schema(
                 threshold_schema(), user_input or {}
             ),
             errors=errors,
-            description_placeholders={"notation": live_notation(self.hass, self._group_options)},
+            description_placeholders={"notation": live_notation(self.hass, self.options)},
         )
 
 

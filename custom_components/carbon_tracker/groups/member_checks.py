@@ -22,8 +22,8 @@ from ..const import (
     CONF_RIGHT,
     GROUP_NUMBER_MAX,
 )
+from ..core.comparison import GroupKind
 from ..kinds import EntryKind, entries_of_kind
-from .arithmetic import GroupKind
 from .members import is_cumulative_carbon, member_ports, resolve_member
 from .notation import NotationError, parse
 

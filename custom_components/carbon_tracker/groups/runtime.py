@@ -44,12 +44,13 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.template import Template
 from homeassistant.util import dt as dt_util
 
+from ..core.comparison import GroupError, group_error
 from ..core.listeners import Listeners
 from ..core.throttle import WriteThrottle
 from ..core.units import kilograms_per
 from ..core.windows import next_window_start, window_start
 from ..durable import durable_records
-from .arithmetic import Alarm, GroupError, Side, Transition, WindowSums, group_error
+from .arithmetic import Alarm, Side, Transition, WindowSums
 from .notation import show_live
 from .settings import GroupSettings
 

@@ -19,8 +19,9 @@ from ..const import (
     CONF_THRESHOLD_PCT,
     CONF_WINDOW,
 )
+from ..core.comparison import GroupKind
 from ..core.windows import Period
-from .arithmetic import GroupKind, Threshold
+from .arithmetic import Threshold
 
 DEFAULT_WINDOW = Period.DAY
 DEFAULT_HYSTERESIS_PCT = 10.0

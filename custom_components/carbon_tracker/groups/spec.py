@@ -7,12 +7,16 @@ from homeassistant.const import Platform
 from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import group_diagnostics
 from .entities import async_group_binary_sensors, async_group_sensors
+from .flow import GroupConfigSteps, GroupOptionsFlow
 from .logbook import GROUP_LOGBOOK
 from .repairs import GROUP_REPAIR_FLOWS
+from .report import group_report_info
 from .setup import GROUP_PLATFORMS, async_build_group, async_remove_group, async_start_group
 
 SPEC = KindSpec(
     kind=EntryKind.BINDING_GROUP,
+    config_steps=GroupConfigSteps,
+    options_flow=GroupOptionsFlow,
     build=async_build_group,
     start=async_start_group,
     platforms=GROUP_PLATFORMS,
@@ -23,5 +27,6 @@ SPEC = KindSpec(
     diagnostics=group_diagnostics,
     remove=async_remove_group,
     repair_flows=GROUP_REPAIR_FLOWS,
+    group_report=group_report_info,
     logbook=GROUP_LOGBOOK,
 )

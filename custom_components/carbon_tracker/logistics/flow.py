@@ -13,11 +13,11 @@ from typing import Any
 
 from homeassistant.components import webhook
 from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
-from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import CONF_KIND, CONF_PORT, PORT_MAX, PORT_MIN
+from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
 from ..ports import next_free_port, port_in_use
 from .ledger import Method
@@ -88,10 +88,8 @@ def _catalogue_fields() -> dict[vol.Marker, Any]:
     }
 
 
-class LogisticsConfigSteps:
+class LogisticsConfigSteps(FlowSteps):
     """The step that adds a logistics entry."""
-
-    hass: HomeAssistant
 
     async def async_step_logistics(
         self, user_input: dict[str, Any] | None = None
@@ -110,7 +108,7 @@ class LogisticsConfigSteps:
                 field, key, placeholders = problem
                 errors[field] = key
             else:
-                return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
+                return self.flow.async_create_entry(
                     title=user_input[CONF_NAME].strip(),
                     data={
                         CONF_KIND: EntryKind.LOGISTICS.value,
@@ -134,9 +132,9 @@ class LogisticsConfigSteps:
                 **_catalogue_fields(),
             }
         )
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="logistics",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),  # type: ignore[attr-defined]
+            data_schema=self.flow.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders=placeholders,
         )

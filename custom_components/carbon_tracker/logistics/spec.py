@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 
-from ..kinds import EntryKind, KindSpec
+from ..kinds import EntryKind, KindSpec, PortReport
 from .diagnostics import logistics_diagnostics
 from .entities import async_logistics_sensors
+from .flow import LogisticsConfigSteps, LogisticsOptionsFlow
+from .report import logistics_port_info
 from .setup import (
     LOGISTICS_PLATFORMS,
     async_build_logistics,
@@ -16,11 +18,14 @@ from .setup import (
 
 SPEC = KindSpec(
     kind=EntryKind.LOGISTICS,
+    config_steps=LogisticsConfigSteps,
+    options_flow=LogisticsOptionsFlow,
     build=async_build_logistics,
     start=async_start_logistics,
     platforms=LOGISTICS_PLATFORMS,
     # A sensor for each transport mode as it first carries goods: the adder keeps the callback.
     entities={Platform.SENSOR: async_logistics_sensors},
     diagnostics=logistics_diagnostics,
+    port_report=PortReport(logistics_port_info),
     remove=async_remove_logistics,
 )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from math import isfinite
 from typing import Any
 
 from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowHandler
 from homeassistant.helpers import config_validation as cv, selector
 import voluptuous as vol
 
@@ -39,6 +40,7 @@ from ..core.factor_library import LibraryFactor, fits_device_class, meter_order
 from ..core.library_store import async_load_factor_table
 from ..core.scopes import Scope
 from ..core.units import reading_multiplier, unit_ratio
+from ..flow_steps import ComposedFlow, FlowSteps
 from ..kinds import EntryKind
 from ..ports import next_free_port, port_in_use
 from .scope import node_scope
@@ -132,19 +134,25 @@ def meter_selector(hass: HomeAssistant, keep: str | None = None) -> selector.Ent
     return MeterPicker(selector.EntitySelectorConfig(domain="sensor", include_entities=fitting))
 
 
-class FactorSteps:
+class FactorSteps(FlowSteps):
     """The factor steps, shared by the config flow and the options flow.
 
-    A subclass provides ``_source_unit`` (the unit readings come in) and ``_finish``.
+    The flow that hands over to them says the unit readings come in (``source_unit``), the
+    meter's device class, the options the entry had (``previous``, to suggest them again) and
+    what ``finish`` does with the chosen factor.
     """
 
-    _source_unit: str | None
-    _source_device_class: str | None = None
-    _entry_options: dict[str, Any]
-    hass: HomeAssistant
-
-    def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
-        raise NotImplementedError
+    def __init__(
+        self,
+        flow: FlowHandler[Any, Any, Any],
+        finish: Callable[[dict[str, Any]], ConfigFlowResult],
+    ) -> None:
+        """Steps shown through ``flow`` that end with ``finish``."""
+        super().__init__(flow)
+        self._finish = finish
+        self.source_unit: str | None = None
+        self.source_device_class: str | None = None
+        self.previous: Mapping[str, Any] = {}
 
     async def async_step_factor(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Choose where the factor comes from; the table only when it has a factor that fits."""
@@ -152,7 +160,7 @@ class FactorSteps:
         if not await self._async_fitting_factors():
             # A water meter, say: a choice that cannot work is not offered (the form says why).
             menu = [option for option in FACTOR_MENU if option != f"factor_{FactorMode.LIBRARY}"]
-        return self.async_show_menu(step_id="factor", menu_options=menu)  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_menu(step_id="factor", menu_options=menu)
 
     async def _async_fitting_factors(self) -> list[LibraryFactor]:
         """The table's factors this meter can be priced by, those of its kind first."""
@@ -160,10 +168,10 @@ class FactorSteps:
         fitting = [
             factor
             for factor in table.factors.values()
-            if reading_multiplier(self._source_unit, factor.per_unit) is not None
-            and fits_device_class(factor, self._source_device_class)
+            if reading_multiplier(self.source_unit, factor.per_unit) is not None
+            and fits_device_class(factor, self.source_device_class)
         ]
-        return meter_order(fitting, self._source_unit)
+        return meter_order(fitting, self.source_unit)
 
     async def async_step_factor_library(
         self, user_input: dict[str, Any] | None = None
@@ -172,7 +180,7 @@ class FactorSteps:
         fitting = await self._async_fitting_factors()
         if not fitting:
             # Only reached by a stale form: the menu offers the table only when something fits.
-            return self.async_abort(reason="no_library_factor")  # type: ignore[attr-defined,no-any-return]
+            return self.flow.async_abort(reason="no_library_factor")
         if user_input is not None:
             return self._finish(
                 {
@@ -186,9 +194,7 @@ class FactorSteps:
             {
                 vol.Required(
                     CONF_FACTOR_ID,
-                    default=_offered(
-                        self._entry_options.get(CONF_FACTOR_ID), [f.id for f in fitting]
-                    ),
+                    default=_offered(self.previous.get(CONF_FACTOR_ID), [f.id for f in fitting]),
                 ): selector.SelectSelector(
                     selector.SelectSelectorConfig(
                         options=[f.id for f in fitting],
@@ -198,15 +204,13 @@ class FactorSteps:
                 )
             }
         )
-        return self.async_show_form(step_id="factor_library", data_schema=schema)  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(step_id="factor_library", data_schema=schema)
 
     async def async_step_factor_custom(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Type a factor in, with the unit it is priced per."""
-        units = [
-            u for u in FACTOR_PER_UNITS if reading_multiplier(self._source_unit, u) is not None
-        ]
+        units = [u for u in FACTOR_PER_UNITS if reading_multiplier(self.source_unit, u) is not None]
         errors: dict[str, str] = {}
         if user_input is not None:
             value = float(user_input.get(CONF_FACTOR_VALUE, "nan"))
@@ -224,7 +228,7 @@ class FactorSteps:
                         CONF_FACTOR_UNIT: user_input[CONF_FACTOR_UNIT],
                     }
                 )
-        previous = self._entry_options
+        previous = self.previous
         schema = vol.Schema(
             {
                 # No bounds in the selector: out-of-range values get the integration's own
@@ -250,11 +254,11 @@ class FactorSteps:
             CONF_FACTOR_VALUE: previous.get(CONF_FACTOR_VALUE),
             CONF_FACTOR_UNIT: previous.get(CONF_FACTOR_UNIT)
             if previous.get(CONF_FACTOR_UNIT) in units
-            else natural_unit(self._source_unit, units),
+            else natural_unit(self.source_unit, units),
         }
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="factor_custom",
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),  # type: ignore[attr-defined]
+            data_schema=self.flow.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders={"max": f"{FACTOR_MAX:,.0f}"},
         )
@@ -266,7 +270,7 @@ class FactorSteps:
         errors: dict[str, str] = {}
         if user_input is not None:
             intensity = user_input[CONF_INTENSITY_ENTITY]
-            problem = check_intensity(self.hass, intensity, self._source_unit)
+            problem = check_intensity(self.hass, intensity, self.source_unit)
             if problem is None:
                 return self._finish(
                     {
@@ -279,13 +283,11 @@ class FactorSteps:
             {
                 vol.Required(
                     CONF_INTENSITY_ENTITY,
-                    default=self._entry_options.get(CONF_INTENSITY_ENTITY, vol.UNDEFINED),
+                    default=self.previous.get(CONF_INTENSITY_ENTITY, vol.UNDEFINED),
                 ): INTENSITY_SELECTOR
             }
         )
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
-            step_id="factor_entity", data_schema=schema, errors=errors
-        )
+        return self.flow.async_show_form(step_id="factor_entity", data_schema=schema, errors=errors)
 
 
 def _refusal_errors(refusal: SourceRefusal) -> tuple[dict[str, str], dict[str, str]]:
@@ -311,12 +313,20 @@ def _limit_in(options: Mapping[str, Any], unit: str) -> float | None:
     return None if multiplier is None else float(limit) * multiplier
 
 
-class NodeConfigSteps(FactorSteps):
-    """The config flow's steps for a tracking node; mixed into the integration's config flow."""
+class NodeConfigSteps(FlowSteps):
+    """The config flow's steps for a tracking node; then the factor steps."""
 
-    _data: dict[str, Any]
-    _options: dict[str, Any]
-    _title: str
+    def __init__(self, flow: FlowHandler[Any, Any, Any]) -> None:
+        """Nothing chosen yet."""
+        super().__init__(flow)
+        self.factor = FactorSteps(flow, self._finish)
+        self.title = ""
+        self.data: dict[str, Any] = {}
+        self.options: dict[str, Any] = {}
+
+    def parts(self) -> tuple[FlowSteps, ...]:
+        """These steps and the factor steps they hand over to."""
+        return (self, self.factor)
 
     async def async_step_tracking_node(
         self, user_input: dict[str, Any] | None = None
@@ -333,16 +343,16 @@ class NodeConfigSteps(FactorSteps):
             elif port_in_use(self.hass, port):
                 errors[CONF_PORT] = "port_in_use"
             else:
-                self._title = user_input[CONF_NAME]
-                self._data = {CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source}
+                self.title = user_input[CONF_NAME]
+                self.data = {CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source}
                 if user_input.get(CONF_BACKFILL):
-                    self._data[CONF_BACKFILL] = True
-                self._options = {CONF_PORT: port, **_limit_options(user_input, checked.unit)}
-                self._source_unit = checked.unit
-                self._source_device_class = checked.device_class
+                    self.data[CONF_BACKFILL] = True
+                self.options = {CONF_PORT: port, **_limit_options(user_input, checked.unit)}
                 if checked.is_carbon:
                     return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
-                return await self.async_step_factor()
+                self.factor.source_unit = checked.unit
+                self.factor.source_device_class = checked.device_class
+                return await self.factor.async_step_factor()
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME): selector.TextSelector(),
@@ -352,19 +362,19 @@ class NodeConfigSteps(FactorSteps):
                 vol.Optional(CONF_BACKFILL, default=False): selector.BooleanSelector(),
             }
         )
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="tracking_node",
-            data_schema=self.add_suggested_values_to_schema(schema, user_input),  # type: ignore[attr-defined]
+            data_schema=self.flow.add_suggested_values_to_schema(schema, user_input),
             errors=errors,
             description_placeholders=placeholders,
         )
 
     def _finish(self, options: dict[str, Any]) -> ConfigFlowResult:
-        return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
-            title=self._title, data=self._data, options={**self._options, **options}
+        return self.flow.async_create_entry(
+            title=self.title, data=self.data, options={**self.options, **options}
         )
 
-    async def async_reconfigure_node(
+    async def async_reconfigure(
         self, entry: ConfigEntry, user_input: dict[str, Any] | None
     ) -> ConfigFlowResult:
         """Point a node at another meter; the total carries on, the new meter gets a baseline."""
@@ -380,7 +390,7 @@ class NodeConfigSteps(FactorSteps):
             if isinstance(checked, SourceRefusal):
                 errors, placeholders = _refusal_errors(checked)
             else:
-                return self.async_update_and_abort(  # type: ignore[attr-defined,no-any-return]
+                return self.flow.async_update_and_abort(
                     entry, title=user_input[CONF_NAME], data={**entry.data, CONF_SOURCE: source}
                 )
         schema = vol.Schema(
@@ -390,21 +400,27 @@ class NodeConfigSteps(FactorSteps):
             }
         )
         suggested = user_input or {CONF_NAME: entry.title, CONF_SOURCE: entry.data[CONF_SOURCE]}
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+        return self.flow.async_show_form(
             step_id="reconfigure",
-            data_schema=self.add_suggested_values_to_schema(schema, suggested),  # type: ignore[attr-defined]
+            data_schema=self.flow.add_suggested_values_to_schema(schema, suggested),
             errors=errors,
             description_placeholders=placeholders,
         )
 
 
-class NodeOptionsFlow(FactorSteps, OptionsFlow):
+class NodeOptionsFlow(ComposedFlow, OptionsFlow):
     """Port, plausibility limit and factor of a node."""
+
+    def __init__(self) -> None:
+        """The factor steps are a handler of their own."""
+        self.factor = FactorSteps(self, self._finish)
+        self.compose(self.factor)
+        self._options: dict[str, Any] = {}
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Port and plausibility limit first, then the factor (unless the source is carbon)."""
         entry = self.config_entry
-        self._entry_options = dict(entry.options)
+        self.factor.previous = dict(entry.options)
         checked = check_source(self.hass, entry.data[CONF_SOURCE])
         if isinstance(checked, SourceProblem):
             return self.async_abort(reason="source_unavailable")
@@ -427,9 +443,9 @@ class NodeOptionsFlow(FactorSteps, OptionsFlow):
                 if checked.is_carbon:
                     # A source that measures carbon itself always counts 1:1.
                     return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
-                self._source_unit = checked.unit
-                self._source_device_class = checked.device_class
-                return await self.async_step_factor()
+                self.factor.source_unit = checked.unit
+                self.factor.source_device_class = checked.device_class
+                return await self.factor.async_step_factor()
         schema = vol.Schema(
             {
                 **_port_field(entry.options[CONF_PORT]),

@@ -14,6 +14,7 @@ from ..const import (
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
     CONF_PORT,
+    CONF_SOURCE,
 )
 from ..core.library_store import factor_table
 from ..core.port_info import NodeInfo
@@ -61,4 +62,5 @@ def node_port_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
         factor_value=value,
         factor_row=row,
         factor_status=status,
+        meter=entry.data.get(CONF_SOURCE),
     )

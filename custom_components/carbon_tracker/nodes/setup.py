@@ -15,9 +15,10 @@ from homeassistant.helpers.helper_integration import (
 )
 from homeassistant.helpers.start import async_at_started
 
-from ..const import DOMAIN, FactorMode
+from ..const import CONF_BACKFILL, DOMAIN, FactorMode
 from ..core.library_store import factor_table
 from ..issues import SOURCE_MISSING, async_clear
+from .backfill import async_schedule_pending_backfill
 from .entities import FACTOR_NUMBER_KEY
 from .factor_change import async_announce_factor_change
 from .hub import node_hub
@@ -88,6 +89,9 @@ async def async_start_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) 
     if Platform.NUMBER not in platforms:
         _remove_factor_number(hass, entry)
     await hass.config_entries.async_forward_entry_setups(entry, platforms)
+    if entry.data.get(CONF_BACKFILL):
+        # Asked for in the flow: the meter's history, once the node has statistics.
+        async_schedule_pending_backfill(hass, entry)
 
 
 def _remove_factor_number(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:

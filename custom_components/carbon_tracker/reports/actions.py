@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.helpers import config_validation as cv
-from homeassistant.helpers.service import async_register_admin_service
 import voluptuous as vol
 
-from ..const import CONF_PORT, DOMAIN
+from ..const import DOMAIN
 from ..core.windows import Period
 from ..errors import async_require_admin
-from ..kinds import EntryKind
-from .backfill import async_backfill
 from .build import async_build, report_data
 from .downloads import async_download_links
 from .files import async_write_files
-from .request import (
-    MAX_PERIODS,
-    ReportError,
-    entry_ids,
-    request_from_call,
-)
+from .request import MAX_PERIODS, request_from_call
 
 SERVICE_GENERATE_REPORT = "generate_report"
-SERVICE_BACKFILL = "backfill"
 FORMATS = ("csv", "markdown")
 
 GENERATE_REPORT_SCHEMA = vol.Schema(
@@ -48,19 +38,11 @@ GENERATE_REPORT_SCHEMA = vol.Schema(
 )
 
 
-BACKFILL_SCHEMA = vol.Schema(
-    {
-        vol.Exclusive(CONF_PORT, "node"): vol.All(vol.Coerce(int), vol.Range(min=1, max=65535)),
-        vol.Exclusive("config_entry_id", "node"): cv.string,
-    }
-)
-
-
 def async_register_report_actions(hass: HomeAssistant) -> None:
-    """Register the report actions (from ``async_setup``).
+    """Register the report action (from ``async_setup``).
 
-    Backfill writes long-term statistics: administrators only. A report is read by anyone who
-    may call actions; writing its files asks for an administrator.
+    A report is read by anyone who may call actions; writing its files asks for an
+    administrator.
     """
     hass.services.async_register(
         DOMAIN,
@@ -69,27 +51,6 @@ def async_register_report_actions(hass: HomeAssistant) -> None:
         schema=GENERATE_REPORT_SCHEMA,
         supports_response=SupportsResponse.OPTIONAL,
     )
-    async_register_admin_service(
-        hass,
-        DOMAIN,
-        SERVICE_BACKFILL,
-        _async_backfill,
-        schema=BACKFILL_SCHEMA,
-        supports_response=SupportsResponse.OPTIONAL,
-    )
-
-
-async def _async_backfill(call: ServiceCall) -> ServiceResponse:
-    """Import a node's past carbon from its meter's statistics."""
-    hass = call.hass
-    given = call.data.get(CONF_PORT, call.data.get("config_entry_id"))
-    if given is None:
-        raise ReportError("unknown_scope", entry_id="-", kind=EntryKind.TRACKING_NODE.value)
-    (entry_id,) = entry_ids(hass, [given], EntryKind.TRACKING_NODE)
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or entry.state is not ConfigEntryState.LOADED:
-        raise ReportError("backfill_no_statistics_yet", name=given)
-    return await async_backfill(hass, entry)
 
 
 async def _async_generate_report(call: ServiceCall) -> ServiceResponse:

@@ -33,22 +33,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
+from ..core.comparison import GroupInfo, GroupKind, group_error
 from ..core.compensated import CompensatedSum
 from ..core.port_info import NodeInfo
 from ..core.scopes import Scope
-from ..groups.arithmetic import GroupKind, group_error
-
-
-@dataclass(frozen=True, slots=True)
-class GroupInfo:
-    """A group as a report reads it; ``left`` is None for a forecast template."""
-
-    entry_id: str
-    name: str
-    number: int | None
-    kind: GroupKind
-    left: tuple[str, ...] | None
-    right: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Building a report from a checked request (``request``); its files are written after (``files``).
 
-The statistics sums at the periods' boundaries are read (``reader``), each port is described by
-its kind (``port_reports``), and the figures are assembled (``assembly``, HA-free).
+The statistics sums at the periods' boundaries are read (``reader``), each port and group is
+described by its kind (its spec, from the registry of kinds), and the figures are assembled
+(``assembly``, HA-free).
 """
 
 from __future__ import annotations
@@ -16,20 +17,16 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 
 from ..const import (
-    CONF_GROUP_KIND,
-    CONF_SOURCE,
     DOMAIN,
 )
+from ..core.comparison import GroupInfo
 from ..core.port_info import NodeInfo
 from ..core.units import reading_multiplier
 from ..core.windows import windows
-from ..groups.arithmetic import GroupKind
-from ..groups.settings import GroupSettings
-from ..kinds import EntryKind
-from ..port_reports import PORT_REPORTS
+from ..kinds import KINDS
 from ..ports import emissions_entity_id
 from ..texts import local_minute
-from .assembly import GroupInfo, Report, assemble, changes_between
+from .assembly import Report, assemble, changes_between
 from .reader import async_compiled_until, async_meter_sums_at, async_sums_at
 from .render import as_data
 from .request import (
@@ -45,24 +42,18 @@ from .request import (
 MAX_SUMS = 2_000_000
 
 
-def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
-    """What a report says about a port, as its kind describes it."""
+def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo | None:
+    """What a report says about a port, as its kind describes it (None: not a port)."""
     kind = kind_of(entry)
-    assert kind is not None
-    return PORT_REPORTS[kind].info(hass, entry)
+    port_report = None if kind is None else hass.data[KINDS][kind].port_report
+    return None if port_report is None else port_report.info(hass, entry)
 
 
-def group_info(entry: ConfigEntry) -> GroupInfo:
-    """A group as a report reads it."""
-    settings = GroupSettings.from_entry(entry.data, entry.options)
-    return GroupInfo(
-        entry.entry_id,
-        entry.title,
-        settings.number,
-        GroupKind(entry.data[CONF_GROUP_KIND]),
-        None if settings.forecast_template else settings.left,
-        settings.right,
-    )
+def group_info(hass: HomeAssistant, entry: ConfigEntry) -> GroupInfo | None:
+    """A group as its kind describes it (None: not a group)."""
+    kind = kind_of(entry)
+    group_report = None if kind is None else hass.data[KINDS][kind].group_report
+    return None if group_report is None else group_report(entry)
 
 
 async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
@@ -75,10 +66,10 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
     periods = list(windows(request.start, request.end, request.period, zone))
     # A group named twice counts once; a group deleted since a profile named it is left out.
     groups = [
-        group_info(entry)
+        group
         for group_id in dict.fromkeys(request.groups)
         if (entry := hass.config_entries.async_get_entry(group_id)) is not None
-        and kind_of(entry) is EntryKind.BINDING_GROUP
+        and (group := group_info(hass, entry)) is not None
     ]
     node_ids = list(dict.fromkeys(request.nodes))
     for group in groups:
@@ -86,9 +77,10 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
             if member not in node_ids and hass.config_entries.async_get_entry(member) is not None:
                 node_ids.append(member)
     nodes = {
-        entry_id: node_info(hass, entry)
+        entry_id: info
         for entry_id in node_ids
         if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
+        and (info := node_info(hass, entry)) is not None
     }
     statistic_of: dict[str, str] = {}
     for entry_id in nodes:
@@ -113,7 +105,8 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
     for entry_id in nodes:
         entry = hass.config_entries.async_get_entry(entry_id)
         kind = None if entry is None else kind_of(entry)
-        own = None if kind is None else PORT_REPORTS[kind].kg_in_periods
+        port_report = None if kind is None else hass.data[KINDS][kind].port_report
+        own = None if port_report is None else port_report.kg_in_periods
         if own is not None and (kilograms := own(entry, periods, report_zone())) is not None:
             # The kind counts its own periods (a person's day on that day).
             changes[entry_id] = kilograms
@@ -144,9 +137,8 @@ async def _async_activity(
     """
     meters: dict[str, tuple[str, str]] = {}
     for entry_id, info in nodes.items():
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if info.activity_unit is not None and entry is not None and CONF_SOURCE in entry.data:
-            meters[entry_id] = (entry.data[CONF_SOURCE], info.activity_unit)
+        if info.activity_unit is not None and info.meter is not None:
+            meters[entry_id] = (info.meter, info.activity_unit)
     sums = await async_meter_sums_at(hass, {meter for meter, _ in meters.values()}, boundaries)
     activity: dict[str, list[float | None]] = {}
     for entry_id, (meter, per_unit) in meters.items():

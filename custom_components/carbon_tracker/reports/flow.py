@@ -12,6 +12,7 @@ import voluptuous as vol
 
 from ..const import CONF_GROUP_NUMBER, CONF_KIND, CONF_PORT
 from ..core.windows import Period
+from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
 from .profile_settings import (
     CONF_FORMATS,
@@ -114,30 +115,28 @@ def profile_options(user_input: Mapping[str, Any]) -> dict[str, Any] | None:
     return options
 
 
-class ProfileConfigSteps:
+class ProfileConfigSteps(FlowSteps):
     """The step that adds a report profile."""
-
-    hass: HomeAssistant
 
     async def async_step_report_profile(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the profile and say what it reports on, how often and where."""
         if not entries_of(self.hass, EntryKind.TRACKING_NODE):
-            return self.async_abort(reason="no_nodes")  # type: ignore[attr-defined,no-any-return]
+            return self.flow.async_abort(reason="no_nodes")
         errors: dict[str, str] = {}
         schema = profile_schema(self.hass, with_name=True)
         if user_input is not None:
             options = profile_options(user_input)
             if options is not None:
-                return self.async_create_entry(  # type: ignore[attr-defined,no-any-return]
+                return self.flow.async_create_entry(
                     title=user_input[CONF_NAME].strip(),
                     data={CONF_KIND: EntryKind.REPORT_PROFILE.value},
                     options=options,
                 )
             errors["base"] = "profile_empty"
-            schema = self.add_suggested_values_to_schema(schema, user_input)  # type: ignore[attr-defined]
-        return self.async_show_form(  # type: ignore[attr-defined,no-any-return]
+            schema = self.flow.add_suggested_values_to_schema(schema, user_input)
+        return self.flow.async_show_form(
             step_id="report_profile", data_schema=schema, errors=errors
         )
 

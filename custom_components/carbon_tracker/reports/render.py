@@ -17,10 +17,10 @@ from datetime import datetime, tzinfo
 import io
 from typing import Any
 
+from ..core.comparison import GroupInfo, GroupKind
 from ..core.port_info import NodeInfo
 from ..core.scopes import Scope
-from ..groups.arithmetic import GroupKind
-from .assembly import GroupInfo, PeriodRows, Report
+from .assembly import PeriodRows, Report
 
 SIDE_NAMES = {
     GroupKind.FORECAST_VS_MEASURED: ("forecast", "measured"),

@@ -21,10 +21,10 @@ from tests.common import (
     meter_id,
     node_carbon_id,
     node_entry,
+    recorded,
     set_meter,
     setup_node,
 )
-from tests.reports.conftest import recorded
 
 HOUR = timedelta(hours=1)
 NOW = datetime(2026, 6, 10, 12, 30, tzinfo=UTC)
@@ -118,7 +118,10 @@ async def test_backfill_needs_the_nodes_own_statistics(
     assert caught.value.translation_key == "backfill_no_statistics_yet"
     with pytest.raises(ServiceValidationError) as caught:
         await hass.services.async_call(DOMAIN, "backfill", {"port": 9}, blocking=True)
-    assert caught.value.translation_key == "unknown_scope"
+    assert caught.value.translation_key == "no_node_on_port"
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(DOMAIN, "backfill", {}, blocking=True)
+    assert caught.value.translation_key == "backfill_which_node"
 
 
 async def test_history_asked_for_in_the_flow_is_imported_once_statistics_exist(

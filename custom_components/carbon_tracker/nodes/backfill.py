@@ -33,9 +33,9 @@ from sqlalchemy import func, select
 
 from ..const import CONF_BACKFILL, FactorMode
 from ..core.pricing import priced_history, reading_scale
-from ..nodes.runtime import TrackingNodeConfigEntry
+from ..errors import CarbonTrackerError
 from ..ports import emissions_entity_id
-from .request import ReportError
+from .runtime import TrackingNodeConfigEntry
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -49,12 +49,12 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
     carbon_id = emissions_entity_id(hass, entry.entry_id)
     meter_id = runtime.settings.source
     if carbon_id is None:
-        raise ReportError("backfill_no_statistics_yet", name=entry.title)
+        raise CarbonTrackerError("backfill_no_statistics_yet", name=entry.title)
     instance = get_instance(hass)
     first = await instance.async_add_executor_job(first_statistics_row, hass, carbon_id)
     if first is None:
         # The node's own statistics must exist first: they are what history is joined to.
-        raise ReportError("backfill_no_statistics_yet", name=entry.title)
+        raise CarbonTrackerError("backfill_no_statistics_yet", name=entry.title)
     cutoff = first.replace(minute=0, second=0, microsecond=0)
     # HA gives the statistics in the unit the meter shows now.
     state = hass.states.get(meter_id)
@@ -75,7 +75,9 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
         return answer
     pricing = _pricing(runtime, meter_unit)
     if pricing is None:
-        raise ReportError("backfill_unit", name=entry.title, unit=str(meter_unit), meter=meter_id)
+        raise CarbonTrackerError(
+            "backfill_unit", name=entry.title, unit=str(meter_unit), meter=meter_id
+        )
     scale, factor, carbon_source = pricing
     so_far = priced_history([total for _, total in meter_rows], scale, factor, carbon_source)
     rows = [
@@ -199,7 +201,7 @@ def async_schedule_pending_backfill(hass: HomeAssistant, entry: TrackingNodeConf
         tries += 1
         try:
             await async_backfill(hass, entry)
-        except ReportError as err:
+        except CarbonTrackerError as err:
             if err.translation_key == "backfill_no_statistics_yet" and tries < PENDING_TRIES:
                 return
             _LOGGER.warning("%s: history not imported: %s", entry.title, err)
