@@ -39,7 +39,7 @@ def imported_folders(path: Path, package: Path = PACKAGE) -> set[str]:
 
 
 def test_every_kind_has_its_own_folder_with_its_spec_and_steps() -> None:
-    assert KIND_FOLDERS == {"nodes", "groups", "reports", "logistics", "declarations"}
+    assert {"nodes", "groups", "reports", "logistics", "declarations"} == KIND_FOLDERS
     for spec in SPECS.values():
         folder = spec.build.__module__.split(".")[2]
         assert (PACKAGE / folder / "spec.py").is_file()
