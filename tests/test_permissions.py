@@ -24,11 +24,6 @@ ADMIN_ONLY = "admin only"
 OPEN = "open"
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before hass starts: ask for it first."""
-
-
 @pytest.fixture
 def hass_config_dir(hass_tmp_config_dir: str) -> str:
     """Imports and reports go to a temporary config folder of the test's own."""

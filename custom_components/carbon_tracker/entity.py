@@ -1,12 +1,20 @@
-"""What the sensors of the entries that are not nodes share.
+"""What the kinds' sensors share.
 
-Each such entry has a service device of its own; a port's sensors follow the runtime that owns
-their state.
+The service device of an entry that is not a node, a port's sensors following the runtime that
+owns their state, and restore data with fields of its own.
 """
 
 from __future__ import annotations
 
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from dataclasses import dataclass, fields
+from typing import Any
+
+from homeassistant.components.sensor import (
+    SensorDeviceClass,
+    SensorEntity,
+    SensorExtraStoredData,
+    SensorStateClass,
+)
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
@@ -15,6 +23,23 @@ from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 
 from .const import CONF_PORT, DOMAIN
 from .core.listeners import Listeners
+
+
+@dataclass
+class StoredFields(SensorExtraStoredData):
+    """A sensor's restore data with fields of its own, each saved under its name.
+
+    A subclass adds its fields (the entry they belong to among them: a new entry never takes
+    over a deleted one's state) and reads them back in ``from_dict``.
+    """
+
+    def as_dict(self) -> dict[str, Any]:
+        """The sensor's value and unit, then every field of the subclass."""
+        data = super().as_dict()
+        data.update(
+            {item.name: getattr(self, item.name) for item in fields(self) if item.name not in data}
+        )
+        return data
 
 
 def service_device(entry: ConfigEntry, model: str, serial_number: str | None = None) -> DeviceInfo:

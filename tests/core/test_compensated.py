@@ -5,14 +5,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from hypothesis import given, strategies as st
-import pytest
 
 from custom_components.carbon_tracker.core.compensated import CompensatedSum
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant needed."""
 
 
 @given(st.lists(st.floats(0.0, 1.0), max_size=2000))

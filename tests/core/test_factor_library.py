@@ -21,12 +21,6 @@ from custom_components.carbon_tracker.core.factor_library import (
     meter_order,
 )
 
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Override the package-wide autouse fixture: it needs ``hass``, and these tests do not."""
-
-
 STATUSES = {"V", "S", "U"}
 GASES = {"CO2", "CO2e"}
 # The units a factor may be priced in (mirrors FACTOR_PER_UNITS of core/carbon_units.py).

@@ -6,7 +6,6 @@ from __future__ import annotations
 from itertools import accumulate
 
 from hypothesis import given, settings, strategies as st
-import pytest
 
 from custom_components.carbon_tracker.core.pricing import (
     priced_history,
@@ -14,11 +13,6 @@ from custom_components.carbon_tracker.core.pricing import (
     reading_scale,
 )
 from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant needed."""
 
 
 def test_the_scale_of_a_reading() -> None:

@@ -28,11 +28,6 @@ TODAY = date(2026, 11, 25)
 GRID = 0.5306  # kg CO2/kWh, China national 2023
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """These tests need no Home Assistant."""
-
-
 def test_the_activity_table() -> None:
     assert len(ACTIVITIES_BY_ID) == len(ACTIVITIES)
     for needed in (

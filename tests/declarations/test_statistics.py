@@ -15,7 +15,6 @@ from freezegun.api import FrozenDateTimeFactory
 from homeassistant.components.recorder.statistics import statistics_during_period
 from homeassistant.core import Context, HomeAssistant
 from homeassistant.helpers.recorder import get_instance
-import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
@@ -30,11 +29,6 @@ from .conftest import People
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 TOTAL = "sensor.alex_declared_total"
-
-
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before hass starts: ask for it first."""
 
 
 async def compile_hour(hass: HomeAssistant, freezer: FrozenDateTimeFactory, hour: datetime) -> None:

@@ -29,11 +29,6 @@ LIVE = datetime(2026, 6, 10, 10, tzinfo=UTC)  # the first hour of the meter's ow
 pytestmark = pytest.mark.freeze_time("2026-06-10 10:20:00+00:00")
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before hass starts: ask for it first."""
-
-
 def test_a_month_of_hours_ending_at_the_reading() -> None:
     mean, swing = METERS[METER]
     rows = history_rows(METER, mean, swing, LIVE, 1520.0)

@@ -17,11 +17,6 @@ from custom_components.carbon_tracker.groups.arithmetic import (
 )
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant needed."""
-
-
 def test_increases_are_summed_per_side_from_each_members_baseline() -> None:
     sums = WindowSums(["forecast"], ["a", "b"])
     assert sums.update("a", 10.0) == 0.0  # baseline

@@ -16,11 +16,6 @@ from custom_components.carbon_tracker.groups.notation import (
 )
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant needed."""
-
-
 @pytest.mark.parametrize(
     ("text", "binding"),
     [

@@ -9,11 +9,6 @@ import pytest
 import pytest_socket
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Override tests/conftest.py: live tests start no in-process Home Assistant."""
-
-
 @pytest.fixture(scope="module")
 def local_sockets() -> None:
     """Let the harness open sockets, which the HA test plugin blocks in every test.

@@ -148,11 +148,6 @@ expect.set_options(timeout=UI_TIMEOUT_MS)
 
 
 @pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Override tests/conftest.py: these tests start no in-process Home Assistant."""
-
-
-@pytest.fixture(autouse=True)
 def verify_cleanup() -> None:
     """Override the HA test plugin's check of the in-process instance's loop and threads.
 

@@ -47,11 +47,6 @@ MODES = {
 }
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant needed."""
-
-
 def record(**changes: Any) -> dict[str, Any]:
     return {**GOOD, **changes}
 

@@ -17,11 +17,6 @@ DESNZ_ID = re.compile(r"\b\d+(?:_\d+){4}\b")
 UOM_OF_FIELD = {"kg_per_tonne_km": "tonne.km", "kg_per_vehicle_km": "km"}
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant needed."""
-
-
 def cited_ids(mode: TransportMode) -> list[str]:
     return DESNZ_ID.findall(mode.source)
 

@@ -28,11 +28,6 @@ ERROR = "sensor.main_vs_subs_error"
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before hass starts: ask for it first."""
-
-
 def logistics_entry() -> MockConfigEntry:
     """The warehouse at port 20, priced by tonne-km."""
     return MockConfigEntry(

@@ -40,11 +40,6 @@ from tests.common import (
 ENTRY_ID = "node_grid_energy"
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before hass starts: ask for it first."""
-
-
 def restored_older_total(hass: HomeAssistant) -> None:
     """HA's restore data from before the cut: 10 kg with the meter at 80 kWh."""
     extra = NodeStoredData(

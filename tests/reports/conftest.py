@@ -17,11 +17,6 @@ from tests.common import add_nodes, import_hourly_sums, node_carbon_id
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations(recorder_db_url: str, enable_custom_integrations: None) -> None:
-    """The recorder's database must be prepared before hass starts: ask for it first."""
-
-
 type ImportHours = Callable[[int, datetime, Iterable[float]], None]
 
 

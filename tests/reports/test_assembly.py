@@ -30,11 +30,6 @@ START = datetime(2024, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant (and no recorder) needed."""
-
-
 def hours(count: int) -> list[tuple[datetime, datetime]]:
     return [(START + index * HOUR, START + (index + 1) * HOUR) for index in range(count)]
 

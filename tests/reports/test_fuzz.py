@@ -18,9 +18,10 @@ import voluptuous as vol
 
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.core.windows import Period
+from tests.common import recorded
 from tests.strategies import hostile
 
-from .conftest import ImportHours, recorded
+from .conftest import ImportHours
 
 FUZZ = settings(
     max_examples=80,

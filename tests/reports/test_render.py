@@ -42,11 +42,6 @@ SHANGHAI_DAYS = [
 META = {"title": "Weekly", "period": "day", "trigger": "action"}
 
 
-@pytest.fixture(autouse=True)
-def auto_enable_custom_integrations() -> None:
-    """Pure module: no Home Assistant (and no recorder) needed."""
-
-
 NODES = {
     "fa": NodeInfo("fa", 1, "Forecast A", Scope.ENERGY, "typed in", "CO2e"),
     "fb": NodeInfo("fb", 2, "Forecast B", Scope.ENERGY, "typed in", "CO2e"),

@@ -27,7 +27,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 
 from ..core.comparison import GroupKind
-from ..entity import service_device
+from ..entity import StoredFields, service_device
 from .arithmetic import Side
 from .runtime import BindingGroupConfigEntry, GroupRuntime, GroupSnapshot
 
@@ -99,7 +99,7 @@ class SideSumSensor(WindowSensor):
 
 
 @dataclass
-class GroupStoredData(SensorExtraStoredData):
+class GroupStoredData(StoredFields):
     """The window's state, saved with the error sensor."""
 
     window_start: str
@@ -109,19 +109,6 @@ class GroupStoredData(SensorExtraStoredData):
     alarm_on: bool
     # The config entry the data belongs to: a new group never takes over a deleted one's sums.
     entry_id: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """Serialise for the restore-state store."""
-        data = super().as_dict()
-        data.update(
-            window_start=self.window_start,
-            left_kg=self.left_kg,
-            right_kg=self.right_kg,
-            last_totals=self.last_totals,
-            alarm_on=self.alarm_on,
-            entry_id=self.entry_id,
-        )
-        return data
 
     @classmethod
     def from_dict(cls, restored: dict[str, Any]) -> Self | None:

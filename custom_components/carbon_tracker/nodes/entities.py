@@ -27,6 +27,7 @@ from homeassistant.helpers.entity import Entity
 
 from ..const import DOMAIN, FACTOR_MAX
 from ..core.carbon_units import factor_unit_label
+from ..entity import StoredFields
 from .factor_change import async_set_node_factor
 from .runtime import NodeRuntime, NodeSnapshot, TrackingNodeConfigEntry
 
@@ -85,7 +86,7 @@ def async_node_numbers(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> l
 
 
 @dataclass
-class NodeStoredData(SensorExtraStoredData):
+class NodeStoredData(StoredFields):
     """What versions before the durable records saved of a node in HA's restore data."""
 
     accumulator: dict[str, Any]
@@ -95,18 +96,6 @@ class NodeStoredData(SensorExtraStoredData):
     source_uid: str | None = None
     # The config entry the data belongs to: a new node never takes over a deleted node's total.
     entry_id: str | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        """As it was saved in the restore-state store."""
-        data = super().as_dict()
-        data.update(
-            accumulator=self.accumulator,
-            source=self.source,
-            per_unit=self.per_unit,
-            source_uid=self.source_uid,
-            entry_id=self.entry_id,
-        )
-        return data
 
     @classmethod
     def from_dict(cls, restored: dict[str, Any]) -> Self | None:

@@ -194,8 +194,8 @@ class ProfileRuntime:
         texts = await _async_texts(self.hass)
         lines = [
             texts("report_summary").format(
-                start=data["start"][:16].replace("T", " "),
-                end=data["end"][:16].replace("T", " "),
+                start=local_minute(data["start"]),
+                end=local_minute(data["end"]),
                 period=texts(f"window_{data['period']}") or data["period"],
                 total=f"{data['total_kg']:g}",
             )
