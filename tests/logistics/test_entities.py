@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.carbon_tracker.const import DOMAIN
 from tests.common import refusal
+from tests.logistics.conftest import logistics_entry as warehouse, record_shipment
 
 ENTRY_ID = "logistics_main"
 STORE_KEY = f"carbon_tracker.logistics.{ENTRY_ID}"
@@ -47,19 +48,15 @@ def approx(value: float) -> Any:
 
 def logistics_entry(entry_id: str = ENTRY_ID, **options: Any) -> MockConfigEntry:
     """A tonne-km logistics entry at port 7 with widgets and crates."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Warehouse",
-        data={"kind": "logistics", "webhook_id": WEBHOOK_ID},
-        minor_version=3,
-        entry_id=entry_id,
-        options={
+    return warehouse(
+        **{
             "port": 7,
-            "method": "tonne_km",
+            "entry_id": entry_id,
+            "webhook_id": WEBHOOK_ID,
             "products": [WIDGET, CRATE],
             "modes": {},
             **options,
-        },
+        }
     )
 
 
@@ -74,16 +71,7 @@ async def setup_entry(hass: HomeAssistant, entry: MockConfigEntry | None = None)
 
 async def record(hass: HomeAssistant, **changes: Any) -> dict[str, Any]:
     """Record one shipment (SO-1 unless told otherwise) through the action."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "record_shipment",
-        {"port": 7, **SHIPMENT, **changes},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    await hass.async_block_till_done()
-    return response
+    return await record_shipment(hass, port=7, **{**SHIPMENT, **changes})
 
 
 def value(hass: HomeAssistant, entity_id: str) -> float:

@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.carbon_tracker.const import DOMAIN
 from tests.common import EN, add_nodes, assert_refused, kind_form
+from tests.logistics.conftest import logistics_entry as warehouse, record_shipment
 
 WEBHOOK_ID = "0123456789abcdef0123456789abcdef"
 WIDGET = {"model": "widget", "kg_per_unit": 12.5}
@@ -43,19 +44,12 @@ def logistics_entry(
     **options: Any,
 ) -> MockConfigEntry:
     """A logistics entry (tonne-km, one product, no mode override unless told otherwise)."""
-    return MockConfigEntry(
-        domain=DOMAIN,
+    return warehouse(
+        port=port,
         title=title,
-        data={"kind": "logistics", "webhook_id": webhook_id},
-        minor_version=3,
         entry_id=entry_id,
-        options={
-            "port": port,
-            "method": "tonne_km",
-            "products": [WIDGET],
-            "modes": {},
-            **options,
-        },
+        webhook_id=webhook_id,
+        **{"products": [WIDGET], "modes": {}, **options},
     )
 
 
@@ -107,15 +101,7 @@ async def submit(hass: HomeAssistant, **changes: Any) -> FlowResult:
 
 async def record(hass: HomeAssistant, port: int = 7, **changes: Any) -> dict[str, Any]:
     """Record one shipment through the action; its answer."""
-    response = await hass.services.async_call(
-        DOMAIN,
-        "record_shipment",
-        {"port": port, **SHIPMENT, **changes},
-        blocking=True,
-        return_response=True,
-    )
-    assert response is not None
-    return response
+    return await record_shipment(hass, port=port, **{**SHIPMENT, **changes})
 
 
 # --------------------------------------------------------------------------------------------------

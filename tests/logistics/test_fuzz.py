@@ -20,10 +20,8 @@ import voluptuous as vol
 
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.logistics.intake import RECORD_FIELDS
-from tests.logistics.test_intake import HOOK, entry, hass_config_dir, shipment, write_import
+from tests.logistics.conftest import HOOK, shipment, write_import
 from tests.strategies import hostile, json_values, records_like
-
-__all__ = ["entry", "hass_config_dir"]  # fixtures used here, defined with the intake tests
 
 FUZZ = settings(
     max_examples=100,

@@ -19,7 +19,6 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import entity_registry as er
-from homeassistant.setup import async_setup_component
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
@@ -30,45 +29,18 @@ from custom_components.carbon_tracker.durable import RETRY_DELAY
 from custom_components.carbon_tracker.logistics import intake
 from custom_components.carbon_tracker.logistics.runtime import LogisticsRuntime
 from tests.common import add_nodes, refusal, refusing_disk, setup_node
+from tests.logistics.conftest import (
+    HOOK,
+    logistics_entry,
+    record_shipment,
+    shipment,
+    write_import,
+)
 
-HOOK = "/api/webhook/secret-hook"
 HGV = 0.10163
 WATERWAY = 0.03
 KG_PER_UNIT = {"A1": 12.5, "B2": 2.0}
 CSV_HEADER = "order_id,time,model,quantity,distance_km,mode,origin,destination"
-
-
-def logistics_entry(**options: Any) -> MockConfigEntry:
-    """The warehouse at port 20, priced by tonne-km."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Warehouse",
-        data={"kind": "logistics", "webhook_id": "secret-hook"},
-        options={
-            "port": 20,
-            "method": "tonne_km",
-            "products": [
-                {"model": "A1", "kg_per_unit": 12.5},
-                {"model": "B2", "kg_per_unit": 2.0, "kg_co2e_per_km": 0.002},
-            ],
-            "modes": {"inland_waterway": {"kg_per_tonne_km": 0.03}},
-            **options,
-        },
-        minor_version=3,
-    )
-
-
-def shipment(order_id: str, **changes: Any) -> dict[str, Any]:
-    """A good record: 20 x A1 (0.25 t) over 340 km by HGV unless told otherwise."""
-    return {
-        "order_id": order_id,
-        "time": "2026-11-25T09:30:00+08:00",
-        "model": "A1",
-        "quantity": 20,
-        "distance_km": 340,
-        "mode": "hgv",
-        **changes,
-    }
 
 
 def tonne_km(model: str, quantity: float, distance: float, intensity: float) -> float:
@@ -77,19 +49,6 @@ def tonne_km(model: str, quantity: float, distance: float, intensity: float) -> 
 
 
 SO_1_KG = 0.25 * 340 * HGV  # 8.63855 kg
-
-
-@pytest.fixture
-def hass_config_dir(hass_tmp_config_dir: str) -> str:
-    """Imports are read from a temporary config folder of the test's own."""
-    return hass_tmp_config_dir
-
-
-@pytest.fixture
-async def entry(hass: HomeAssistant) -> MockConfigEntry:
-    """The logistics entry, set up, with HA's webhook component running."""
-    assert await async_setup_component(hass, "webhook", {})
-    return await setup_node(hass, logistics_entry())
 
 
 def runtime_of(entry: MockConfigEntry) -> LogisticsRuntime:
@@ -114,15 +73,6 @@ def emissions_state(hass: HomeAssistant, entry: MockConfigEntry) -> float:
     return float(state.state)
 
 
-async def record(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
-    """Call record_shipment and return its answer."""
-    response = await hass.services.async_call(
-        DOMAIN, "record_shipment", data, blocking=True, return_response=True
-    )
-    assert response is not None
-    return dict(response)
-
-
 async def import_file(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
     """Call import_shipments and return its answer."""
     response = await hass.services.async_call(
@@ -130,21 +80,6 @@ async def import_file(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
     )
     assert response is not None
     return dict(response)
-
-
-async def write_import(hass: HomeAssistant, name: str, content: str | bytes) -> Path:
-    """A file in ``<config>/carbon_tracker/imports/``."""
-    path = Path(hass.config.path("carbon_tracker", "imports", name))
-
-    def write() -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-
-    await hass.async_add_executor_job(write)
-    return path
 
 
 # --------------------------------------------------------------------------------------------------
@@ -155,7 +90,7 @@ async def write_import(hass: HomeAssistant, name: str, content: str | bytes) -> 
 async def test_one_record_from_fields_by_port_and_by_entry_id(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    answer = await record(hass, port=20, **shipment("SO-1"))
+    answer = await record_shipment(hass, port=20, **shipment("SO-1"))
     assert answer == {
         "accepted": 1,
         "refused": 0,
@@ -166,7 +101,7 @@ async def test_one_record_from_fields_by_port_and_by_entry_id(
     assert emissions_state(hass, entry) == pytest.approx(8.63855, abs=1e-9)
 
     # 10 x B2 = 20 kg = 0.02 t, 200 km by inland waterway at the entry's 0.03.
-    answer = await record(
+    answer = await record_shipment(
         hass,
         config_entry_id=entry.entry_id,
         **shipment("SO-2", model="B2", quantity=10, distance_km=200, mode="inland_waterway"),
@@ -237,7 +172,7 @@ async def test_batch_with_good_and_bad_records(hass: HomeAssistant, entry: MockC
     """Each bad record is refused with its key, the good ones are counted, nothing else."""
     records = [GOOD_RECORDS[0][0], *(bad[0] for bad in BAD_RECORDS)]
     records += [good[0] for good in GOOD_RECORDS[1:]]
-    answer = await record(hass, port=20, records=records)
+    answer = await record_shipment(hass, port=20, records=records)
 
     assert answer["accepted"] == 3
     assert answer["refused"] == len(BAD_RECORDS)
@@ -258,7 +193,7 @@ async def test_batch_with_good_and_bad_records(hass: HomeAssistant, entry: MockC
 async def test_no_intensity_for_the_method(hass: HomeAssistant) -> None:
     """Per-km: A1 has no kg CO2e per km; B2 has 0.002 per unit-km."""
     per_km = await setup_node(hass, logistics_entry(method="per_km"))
-    answer = await record(
+    answer = await record_shipment(
         hass,
         config_entry_id=per_km.entry_id,
         records=[shipment("PK-1"), shipment("PK-2", model="B2", quantity=10, distance_km=100)],
@@ -277,26 +212,26 @@ async def test_a_non_object_record_in_an_action_batch(
     """The action's schema takes objects only: a batch with a non-object is refused whole
     (the webhook reports such a record alone, see test_webhook_non_object_records)."""
     with pytest.raises(vol.Invalid):
-        await record(hass, port=20, records=[shipment("OK-1"), "not a record", 7])
+        await record_shipment(hass, port=20, records=[shipment("OK-1"), "not a record", 7])
     assert total(entry) == 0.0
 
 
 async def test_same_order_again_is_unchanged_and_a_correction_moves_the_total(
     hass: HomeAssistant, entry: MockConfigEntry
 ) -> None:
-    await record(hass, port=20, records=[shipment("SO-1"), shipment("SO-2", quantity=40)])
+    await record_shipment(hass, port=20, records=[shipment("SO-1"), shipment("SO-2", quantity=40)])
     before = total(entry)
     assert before == pytest.approx(3 * SO_1_KG, abs=1e-9)
 
     # The same content, even written with another UTC offset, changes nothing.
-    again = await record(
+    again = await record_shipment(
         hass, port=20, **shipment("SO-1", time="2026-11-25T01:30:00+00:00", quantity=20.0)
     )
     assert again["results"] == [{"order_id": "SO-1", "outcome": "unchanged", "kg": 8.63855}]
     assert total(entry) == before
 
     # SO-2 was 40 units; it really was 30 by rail (0.375 t x 340 km x 0.02779 kg/t-km).
-    corrected = await record(hass, port=20, **shipment("SO-2", quantity=30, mode="rail"))
+    corrected = await record_shipment(hass, port=20, **shipment("SO-2", quantity=30, mode="rail"))
     new_kg = tonne_km("A1", 30, 340, 0.02779)
     assert corrected["results"] == [
         {"order_id": "SO-2", "outcome": "corrected", "kg": round(new_kg, 6)}
@@ -322,7 +257,7 @@ async def test_unknown_entry_is_refused(
 ) -> None:
     await add_nodes(hass, 1)  # a node's port is no logistics entry
     with pytest.raises(ServiceValidationError) as raised:
-        await record(hass, **target, **shipment("SO-1"))
+        await record_shipment(hass, **target, **shipment("SO-1"))
     assert raised.value.translation_key == "not_a_logistics_entry"
     assert total(entry) == 0.0
 
@@ -331,7 +266,7 @@ async def test_an_unloaded_entry_is_refused(hass: HomeAssistant, entry: MockConf
     assert await hass.config_entries.async_unload(entry.entry_id)
     await hass.async_block_till_done()
     with pytest.raises(ServiceValidationError) as raised:
-        await record(hass, port=20, **shipment("SO-1"))
+        await record_shipment(hass, port=20, **shipment("SO-1"))
     assert raised.value.translation_key == "not_a_logistics_entry"
     assert str(raised.value) == "20 is not a loaded Carbon Tracker logistics entry"
 
@@ -736,7 +671,7 @@ async def test_ledger_survives_a_reload_once_written(
     freezer: FrozenDateTimeFactory,
     hass_storage: dict[str, Any],
 ) -> None:
-    await record(
+    await record_shipment(
         hass,
         port=20,
         records=[
@@ -745,7 +680,9 @@ async def test_ledger_survives_a_reload_once_written(
             shipment("SO-3", quantity=40, distance_km=200, mode="inland_waterway"),
         ],
     )
-    await record(hass, port=20, **shipment("SO-2", model="B2", quantity=15, distance_km=100))
+    await record_shipment(
+        hass, port=20, **shipment("SO-2", model="B2", quantity=15, distance_km=100)
+    )
     before_orders = dict(runtime_of(entry).ledger.orders)
     before_total = total(entry)
     before_modes = runtime_of(entry).ledger.mode_totals()
@@ -764,7 +701,7 @@ async def test_ledger_survives_a_reload_once_written(
     assert last is not None
     assert last["order_id"] == "SO-2"
     # Still idempotent after the reload.
-    again = await record(hass, port=20, **shipment("SO-1"))
+    again = await record_shipment(hass, port=20, **shipment("SO-1"))
     assert again["results"][0]["outcome"] == "unchanged"
 
 
@@ -776,13 +713,13 @@ async def test_immediate_reload_keeps_the_records(
 ) -> None:
     """A reload (options changed, say) within the save delay must not lose a record, and the old
     entry's pending save must not later overwrite the new one's ledger."""
-    await record(hass, port=20, **shipment("SO-1"))
+    await record_shipment(hass, port=20, **shipment("SO-1"))
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
     assert set(runtime_of(entry).ledger.orders) == {"SO-1"}
     assert total(entry) == pytest.approx(SO_1_KG, abs=1e-9)
 
-    await record(hass, port=20, **shipment("SO-2"))
+    await record_shipment(hass, port=20, **shipment("SO-2"))
     key = f"{DOMAIN}.logistics.{entry.entry_id}"
     assert set(hass_storage[key]["data"]["orders"]) == {"SO-1", "SO-2"}
 
@@ -799,7 +736,7 @@ async def test_an_order_the_disk_refuses_is_not_acknowledged(
     key = f"{DOMAIN}.logistics.{entry.entry_id}"
     with refusing_disk():
         with pytest.raises(HomeAssistantError) as refused:
-            await record(hass, port=20, **shipment("D-1"))
+            await record_shipment(hass, port=20, **shipment("D-1"))
         assert refused.value.translation_key == "not_saved"
         response = await client.post(HOOK, json=shipment("D-2"))
         assert response.status == 503
@@ -808,7 +745,7 @@ async def test_an_order_the_disk_refuses_is_not_acknowledged(
     kg_each = total(entry) / 2
     assert kg_each > 0
     # The sender retries: both orders answered unchanged, after they are on disk.
-    answer = await record(hass, port=20, **shipment("D-1"))
+    answer = await record_shipment(hass, port=20, **shipment("D-1"))
     assert answer["results"][0]["outcome"] == "unchanged"
     assert set(hass_storage[key]["data"]["orders"]) == {"D-1", "D-2"}
     response = await client.post(HOOK, json=shipment("D-2"))

@@ -4,7 +4,6 @@ follow its total, and reports list it as value-chain (scope 3) carbon priced by 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from homeassistant.const import ATTR_DEVICE_CLASS, ATTR_UNIT_OF_MEASUREMENT, Platform
 from homeassistant.core import HomeAssistant
@@ -20,6 +19,7 @@ from custom_components.carbon_tracker.const import CONF_PORT, CONF_SOURCE, DOMAI
 from custom_components.carbon_tracker.nodes.flow import CONF_NAME
 from custom_components.carbon_tracker.ports import next_free_port, used_ports
 from tests.common import add_nodes, group_entry, import_hourly_sums, kind_form, setup_node
+from tests.logistics.conftest import logistics_entry, record_shipment, shipment
 
 HGV_KG = 0.25 * 340 * 0.10163  # 20 x 12.5 kg over 340 km by HGV: 8.63855 kg
 SUBS = "sensor.main_vs_subs_sum_of_sub_meters"
@@ -28,30 +28,10 @@ ERROR = "sensor.main_vs_subs_error"
 HOUR = timedelta(hours=1)
 
 
-def logistics_entry() -> MockConfigEntry:
-    """The warehouse at port 20, priced by tonne-km."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title="Warehouse",
-        entry_id="warehouse",
-        data={"kind": "logistics", "webhook_id": "secret-hook"},
-        options={
-            "port": 20,
-            "method": "tonne_km",
-            "products": [
-                {"model": "A1", "kg_per_unit": 12.5},
-                {"model": "B2", "kg_per_unit": 2.0, "kg_co2e_per_km": 0.002},
-            ],
-            "modes": {"inland_waterway": {"kg_per_tonne_km": 0.03}},
-        },
-        minor_version=3,
-    )
-
-
 @pytest.fixture
 async def warehouse(hass: HomeAssistant) -> MockConfigEntry:
     """The logistics entry, set up."""
-    return await setup_node(hass, logistics_entry())
+    return await setup_node(hass, logistics_entry(entry_id="warehouse"))
 
 
 def emissions_entity(hass: HomeAssistant, entry: MockConfigEntry) -> str:
@@ -68,26 +48,6 @@ def value(hass: HomeAssistant, entity_id: str) -> float:
     state = hass.states.get(entity_id)
     assert state is not None
     return float(state.state)
-
-
-async def record(hass: HomeAssistant, order_id: str, **changes: Any) -> dict[str, Any]:
-    """Record one shipment at port 20 (20 x A1 over 340 km by HGV unless told otherwise)."""
-    data = {
-        "port": 20,
-        "order_id": order_id,
-        "time": "2026-11-25T09:30:00+08:00",
-        "model": "A1",
-        "quantity": 20,
-        "distance_km": 340,
-        "mode": "hgv",
-        **changes,
-    }
-    response = await hass.services.async_call(
-        DOMAIN, "record_shipment", data, blocking=True, return_response=True
-    )
-    await hass.async_block_till_done()
-    assert response is not None
-    return dict(response)
 
 
 def add_meter(hass: HomeAssistant, entity_id: str = "sensor.new_meter") -> None:
@@ -143,7 +103,7 @@ async def test_a_node_cannot_move_to_the_logistics_port(hass: HomeAssistant) -> 
 
 async def test_the_next_free_port_skips_the_logistics_port(hass: HomeAssistant) -> None:
     """With nodes at 1 to 19 and the warehouse at 20, a new node is offered 21."""
-    await setup_node(hass, logistics_entry())
+    await setup_node(hass, logistics_entry(entry_id="warehouse"))
     await add_nodes(hass, *range(1, 20))
     assert next_free_port(hass) == 21
     assert 20 in used_ports(hass)
@@ -165,15 +125,15 @@ async def test_a_group_binds_the_logistics_entry_and_follows_it(
     assert error.attributes["missing_members"] == []
     assert value(hass, SUBS) == 0.0
 
-    await record(hass, "SO-1")
+    await record_shipment(hass, port=20, **shipment("SO-1"))
     assert value(hass, SUBS) == pytest.approx(HGV_KG, abs=1e-9)
-    await record(hass, "SO-2", quantity=40)
+    await record_shipment(hass, port=20, **shipment("SO-2", quantity=40))
     assert value(hass, SUBS) == pytest.approx(3 * HGV_KG, abs=1e-9)
     # The same order again: nothing moves; a correction moves the group by the difference.
-    await record(hass, "SO-1")
+    await record_shipment(hass, port=20, **shipment("SO-1"))
     assert value(hass, SUBS) == pytest.approx(3 * HGV_KG, abs=1e-9)
     # A correction upwards (SO-2 was 60 units, not 40) moves the group by the difference.
-    await record(hass, "SO-2", quantity=60)
+    await record_shipment(hass, port=20, **shipment("SO-2", quantity=60))
     assert value(hass, SUBS) == pytest.approx(4 * HGV_KG, abs=1e-9)
     # The total meter (node 1) did not move: the error is minus the shipments.
     assert value(hass, TOTAL) == 0.0
@@ -188,10 +148,10 @@ async def test_a_group_follows_a_downward_correction(
     group's sum of sub-meters (not jump up by the new total as after a reset)."""
     nodes = await add_nodes(hass, 1)
     await setup_node(hass, group_entry(left=[nodes[1]], right=[warehouse.entry_id]))
-    await record(hass, "SO-1")
-    await record(hass, "SO-2", quantity=40)
+    await record_shipment(hass, port=20, **shipment("SO-1"))
+    await record_shipment(hass, port=20, **shipment("SO-2", quantity=40))
     assert value(hass, SUBS) == pytest.approx(3 * HGV_KG, abs=1e-9)
-    await record(hass, "SO-2", quantity=10)
+    await record_shipment(hass, port=20, **shipment("SO-2", quantity=10))
     assert value(hass, emissions_entity(hass, warehouse)) == pytest.approx(1.5 * HGV_KG, abs=1e-9)
     assert value(hass, SUBS) == pytest.approx(1.5 * HGV_KG, abs=1e-9)
     assert value(hass, ERROR) == pytest.approx(-1.5 * HGV_KG, abs=1e-9)
@@ -204,7 +164,7 @@ async def test_a_group_follows_a_downward_correction(
 
 @pytest.mark.usefixtures("recorder_mock")
 async def test_the_report_lists_the_logistics_entry_as_scope_3(hass: HomeAssistant) -> None:
-    warehouse = await setup_node(hass, logistics_entry())
+    warehouse = await setup_node(hass, logistics_entry(entry_id="warehouse"))
     await add_nodes(hass, 1)
     await async_wait_recording_done(hass)
     start = datetime(2026, 1, 1, 8, tzinfo=UTC)  # 2026-01-01 00:00 in US/Pacific
