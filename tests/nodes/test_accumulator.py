@@ -59,79 +59,64 @@ def test_increase_is_counted_at_the_factor_of_the_reading() -> None:
     assert acc.total == 5.0 + 16.0
 
 
-def test_unchanged_reading_counts_nothing() -> None:
+# A meter's story: (reading, factor, last_reset) after a first reading of 100 at the story's
+# factor, each with the outcome and the total (kg) after it, and the baseline at the end.
+type Step = tuple[float, float, str | None, Outcome, float]
+STORIES: dict[str, tuple[list[Step], float]] = {
+    "an unchanged reading counts nothing": ([(100.0, 1.0, None, Outcome.COUNTED, 0.0)], 100.0),
+    "below 90 % is a reset counted from zero": (
+        [(30.0, 0.5, None, Outcome.RESET, 15.0), (40.0, 0.5, None, Outcome.COUNTED, 20.0)],
+        40.0,
+    ),
+    "just below 90 % of the baseline is a reset": (
+        [(89.5, 1.0, None, Outcome.RESET, 89.5)],
+        89.5,
+    ),
+    "just above 90 % is jitter": ([(90.5, 1.0, None, Outcome.JITTER, 0.0)], 100.0),
+    "a reset to zero counts nothing, then from zero": (
+        [(0.0, 1.0, None, Outcome.RESET, 0.0), (3.0, 1.0, None, Outcome.COUNTED, 3.0)],
+        3.0,
+    ),
+    "a new last_reset is a reset even with a higher reading": (
+        [
+            (150.0, 0.5, "2024-01-02T00:00:00", Outcome.RESET, 75.0),  # from zero, not 50
+            (160.0, 0.5, "2024-01-02T00:00:00", Outcome.COUNTED, 80.0),
+        ],
+        160.0,
+    ),
+    "the same or a missing last_reset is not a reset": (
+        [(110.0, 1.0, "A", Outcome.COUNTED, 10.0), (120.0, 1.0, None, Outcome.COUNTED, 20.0)],
+        120.0,
+    ),
+    "a small dip is jitter and its recovery is not counted twice": (
+        [
+            (95.0, 1.0, None, Outcome.JITTER, 0.0),
+            (92.0, 1.0, None, Outcome.JITTER, 0.0),
+            (100.0, 1.0, None, Outcome.COUNTED, 0.0),
+            (101.0, 1.0, None, Outcome.COUNTED, 1.0),
+        ],
+        101.0,
+    ),
+}
+FIRST_RESET = {
+    "a new last_reset is a reset even with a higher reading": "2024-01-01T00:00:00",
+    "the same or a missing last_reset is not a reset": "A",
+}
+
+
+@pytest.mark.parametrize("story", STORIES, ids=str)
+def test_a_meters_story(story: str) -> None:
+    steps, baseline = STORIES[story]
     acc = CarbonAccumulator()
-    acc.reading(100.0, 0.0, 1.0)
-    assert acc.reading(100.0, 60.0, 1.0) is Outcome.COUNTED
-    assert acc.total == 0.0
-    assert acc.baseline == 100.0
-
-
-def test_reading_below_90_percent_is_a_reset_counted_from_zero() -> None:
-    acc = CarbonAccumulator()
-    acc.reading(100.0, 0.0, 0.5)
-    assert acc.reading(30.0, 60.0, 0.5) is Outcome.RESET
-    assert acc.total == 15.0
-    assert acc.baseline == 30.0
-    assert acc.reading(40.0, 120.0, 0.5) is Outcome.COUNTED
-    assert acc.total == 20.0
-
-
-def test_reset_threshold_is_90_percent_of_the_baseline() -> None:
-    just_below = CarbonAccumulator()
-    just_below.reading(100.0, 0.0, 1.0)
-    assert just_below.reading(89.5, 60.0, 1.0) is Outcome.RESET
-    assert just_below.total == 89.5
-
-    just_above = CarbonAccumulator()
-    just_above.reading(100.0, 0.0, 1.0)
-    assert just_above.reading(90.5, 60.0, 1.0) is Outcome.JITTER
-    assert just_above.total == 0.0
-    assert just_above.baseline == 100.0
-
-
-def test_reset_to_zero_counts_nothing_then_counts_from_zero() -> None:
-    acc = CarbonAccumulator()
-    acc.reading(100.0, 0.0, 1.0)
-    assert acc.reading(0.0, 60.0, 1.0) is Outcome.RESET
-    assert acc.total == 0.0
-    assert acc.baseline == 0.0
-    assert acc.reading(3.0, 120.0, 1.0) is Outcome.COUNTED
-    assert acc.total == 3.0
-
-
-def test_new_last_reset_is_a_reset_even_when_reading_is_higher() -> None:
-    acc = CarbonAccumulator()
-    acc.reading(100.0, 0.0, 0.5, last_reset="2024-01-01T00:00:00")
-    outcome = acc.reading(150.0, 60.0, 0.5, last_reset="2024-01-02T00:00:00")
-    assert outcome is Outcome.RESET
-    assert acc.total == 75.0  # 150 counted from zero, not 50
-    assert acc.last_reset == "2024-01-02T00:00:00"
-    assert acc.reading(160.0, 120.0, 0.5, last_reset="2024-01-02T00:00:00") is Outcome.COUNTED
-    assert acc.total == 80.0
-
-
-def test_same_or_missing_last_reset_is_not_a_reset() -> None:
-    acc = CarbonAccumulator()
-    acc.reading(100.0, 0.0, 1.0, last_reset="A")
-    assert acc.reading(110.0, 60.0, 1.0, last_reset="A") is Outcome.COUNTED
-    assert acc.reading(120.0, 120.0, 1.0, last_reset=None) is Outcome.COUNTED
-    assert acc.total == 20.0
-    assert acc.last_reset == "A"
-
-
-def test_small_dip_is_jitter_and_recovery_is_not_double_counted() -> None:
-    acc = CarbonAccumulator()
-    acc.reading(100.0, 0.0, 1.0)
-    assert acc.reading(95.0, 60.0, 1.0) is Outcome.JITTER
-    assert acc.total == 0.0
-    assert acc.baseline == 100.0  # the high-water mark stays
-    assert acc.baseline_at == 0.0
-    assert acc.reading(92.0, 90.0, 1.0) is Outcome.JITTER
-    assert acc.reading(100.0, 120.0, 1.0) is Outcome.COUNTED
-    assert acc.total == 0.0
-    assert acc.reading(101.0, 180.0, 1.0) is Outcome.COUNTED
-    assert acc.total == 1.0
+    acc.reading(100.0, 0.0, steps[0][1], last_reset=FIRST_RESET.get(story))
+    for at, (reading, factor, last_reset, outcome, total) in enumerate(steps, start=1):
+        assert acc.reading(reading, 60.0 * at, factor, last_reset=last_reset) is outcome
+        assert acc.total == total
+    assert acc.baseline == baseline
+    if story in FIRST_RESET:
+        # The last reset is the last one a reading named.
+        named = [step[2] for step in steps if step[2] is not None]
+        assert acc.last_reset == named[-1]
 
 
 def test_unknown_factor_holds_consumption_until_priced_once() -> None:

@@ -287,46 +287,69 @@ async def test_monthly_report_with_gaps(
 # --- Daylight-saving changes -------------------------------------------------------------------
 
 
-async def test_dst_days_and_months(hass: HomeAssistant, report_nodes: dict[int, str]) -> None:
-    """1 kg an hour: Mar 8 2026 (23 h) and Nov 1 2026 (25 h) in US/Pacific; March 743 h,
-    November 721 h."""
+DST_RANGES = {
+    "spring days (Mar 8: 23 h)": (
+        "day",
+        "2026-03-07 00:00:00",
+        "2026-03-10 00:00:00",
+        [
+            ("2026-03-07T00:00:00-08:00", "2026-03-08T00:00:00-08:00", {"1": 24.0}),
+            ("2026-03-08T00:00:00-08:00", "2026-03-09T00:00:00-07:00", {"1": 23.0}),
+            ("2026-03-09T00:00:00-07:00", "2026-03-10T00:00:00-07:00", {"1": 24.0}),
+        ],
+    ),
+    "autumn days (Nov 1: 25 h)": (
+        "day",
+        "2026-10-31 00:00:00",
+        "2026-11-03 00:00:00",
+        [
+            ("2026-10-31T00:00:00-07:00", "2026-11-01T00:00:00-07:00", {"1": 24.0}),
+            ("2026-11-01T00:00:00-07:00", "2026-11-02T00:00:00-08:00", {"1": 25.0}),
+            ("2026-11-02T00:00:00-08:00", "2026-11-03T00:00:00-08:00", {"1": 24.0}),
+        ],
+    ),
+    "March (743 h)": (
+        "month",
+        "2026-03-01 00:00:00",
+        "2026-04-01 00:00:00",
+        [("2026-03-01T00:00:00-08:00", "2026-04-01T00:00:00-07:00", {"1": 743.0})],
+    ),
+    "October and November (721 h)": (
+        "month",
+        "2026-10-01 00:00:00",
+        "2026-12-01 00:00:00",
+        [
+            ("2026-10-01T00:00:00-07:00", "2026-11-01T00:00:00-07:00", {"1": 744.0}),
+            ("2026-11-01T00:00:00-07:00", "2026-12-01T00:00:00-08:00", {"1": 721.0}),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("dst_range", DST_RANGES.values(), ids=DST_RANGES)
+async def test_dst_days_and_months(
+    hass: HomeAssistant,
+    report_nodes: dict[int, str],
+    dst_range: tuple[str, str, str, list[tuple[str, str, dict[str, float]]]],
+) -> None:
+    """1 kg an hour in US/Pacific: each period has the hours it really has."""
     rows = hours(at(2026, 3, 1), at(2026, 4, 1), 1.0) + hours(at(2026, 10, 1), at(2026, 12, 1), 1.0)
     import_rows(hass, node_carbon_id(1), rows)
     await recorded(hass)
 
-    spring = await generate(
-        hass, period="day", start="2026-03-07 00:00:00", end="2026-03-10 00:00:00", nodes=[1]
-    )
-    assert periods_of(spring) == [
-        ("2026-03-07T00:00:00-08:00", "2026-03-08T00:00:00-08:00", {"1": 24.0}),
-        ("2026-03-08T00:00:00-08:00", "2026-03-09T00:00:00-07:00", {"1": 23.0}),
-        ("2026-03-09T00:00:00-07:00", "2026-03-10T00:00:00-07:00", {"1": 24.0}),
-    ]
-    assert spring["total_kg"] == 71.0
+    period, start, end, expected = dst_range
+    report = await generate(hass, period=period, start=start, end=end, nodes=[1])
+    assert periods_of(report) == expected
+    assert report["total_kg"] == sum(kg["1"] for _, _, kg in expected)
 
-    autumn = await generate(
-        hass, period="day", start="2026-10-31 00:00:00", end="2026-11-03 00:00:00", nodes=[1]
-    )
-    assert periods_of(autumn) == [
-        ("2026-10-31T00:00:00-07:00", "2026-11-01T00:00:00-07:00", {"1": 24.0}),
-        ("2026-11-01T00:00:00-07:00", "2026-11-02T00:00:00-08:00", {"1": 25.0}),
-        ("2026-11-02T00:00:00-08:00", "2026-11-03T00:00:00-08:00", {"1": 24.0}),
-    ]
-    assert autumn["total_kg"] == 73.0
 
-    march = await generate(
-        hass, period="month", start="2026-03-01 00:00:00", end="2026-04-01 00:00:00", nodes=[1]
-    )
-    assert periods_of(march) == [
-        ("2026-03-01T00:00:00-08:00", "2026-04-01T00:00:00-07:00", {"1": 743.0})
-    ]
-    autumn_months = await generate(
-        hass, period="month", start="2026-10-01 00:00:00", end="2026-12-01 00:00:00", nodes=[1]
-    )
-    assert periods_of(autumn_months) == [
-        ("2026-10-01T00:00:00-07:00", "2026-11-01T00:00:00-07:00", {"1": 744.0}),
-        ("2026-11-01T00:00:00-07:00", "2026-12-01T00:00:00-08:00", {"1": 721.0}),
-    ]
+async def test_hour_by_hour_across_the_clock_changes(
+    hass: HomeAssistant, report_nodes: dict[int, str]
+) -> None:
+    """1 kg an hour: the night the clocks go back has 01:00 twice; March has 743 hours."""
+    rows = hours(at(2026, 3, 1), at(2026, 4, 1), 1.0) + hours(at(2026, 10, 1), at(2026, 12, 1), 1.0)
+    import_rows(hass, node_carbon_id(1), rows)
+    await recorded(hass)
 
     # The night of Nov 1 hour by hour: 01:00 comes twice.
     night = await generate(
