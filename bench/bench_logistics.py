@@ -39,7 +39,7 @@ Figures, over RUNS runs:
   spent inside each gap (timed with ``gc.callbacks``): a full collection walks the whole heap, and
   the batch's allocations only decide when it comes. Collections over 5 ms go to stderr.
 
-The ledger's delayed save (``runtime.SAVE_DELAY`` s after a batch, its data built in the loop) is
+The ledger's delayed save (``durable.WRITE_DELAY`` s after a batch, its data built in the loop) is
 outside the batch window; the monitor is kept running until it has happened after the last run,
 and that block is logged on stderr (``save_block_ms``), not part of the figure.
 """
@@ -80,8 +80,8 @@ from pytest_homeassistant_custom_component.common import (  # type: ignore[impor
 )
 
 from bench.common import emit, fresh_hass, run_main
+from custom_components.carbon_tracker import durable
 from custom_components.carbon_tracker.const import DOMAIN
-from custom_components.carbon_tracker.logistics import runtime as logistics_runtime
 from custom_components.carbon_tracker.logistics.modes import MODES_BY_ID
 
 BATCH = 10_000
@@ -373,7 +373,7 @@ async def main() -> None:
             ]
             # The ledger's delayed save, after the last batch: its block is logged, apart.
             monitor.reset()
-            await asyncio.sleep(logistics_runtime.SAVE_DELAY + 1.0)
+            await asyncio.sleep(durable.WRITE_DELAY + 1.0)
             await hass.async_block_till_done()
             _LOGGER.info(
                 "save_block_ms (delayed save of %d orders, after the batches): %.1f; "
