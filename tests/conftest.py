@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 import csv
+import os
 from pathlib import Path
 from unittest.mock import patch
 
 import pytest
 from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
+import pytest_socket
+from sqlalchemy import make_url
 from syrupy.assertion import SnapshotAssertion
 
 from custom_components.carbon_tracker import durable
@@ -16,14 +19,30 @@ from custom_components.carbon_tracker.core import throttle
 
 TESTS = Path(__file__).resolve().parent
 MARKER_BY_FOLDER = {"live": pytest.mark.live, "firmware": pytest.mark.firmware}
+SERVER_URLS = ("postgresql://", "mysql://")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``--dburl`` naming a PostgreSQL or MariaDB server, each xdist worker has a database of
+    its own (HA's fixture creates and drops it around every test)."""
+    url = config.getoption("dburl", "sqlite://")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith(SERVER_URLS):
+        made = make_url(url)
+        config.option.dburl = made.set(database=f"{made.database}_{worker}").render_as_string(
+            hide_password=False
+        )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test of tests/live and tests/firmware, so ``-m`` can leave the slow parts out."""
+    """Mark each test of tests/live and tests/firmware, so ``-m`` can leave the slow parts out,
+    and each test with the recorder (``-m recorder`` runs them on another database)."""
     for item in items:
         parts = item.path.resolve().relative_to(TESTS).parts
         if marker := MARKER_BY_FOLDER.get(parts[0]):
             item.add_marker(marker)
+        if "recorder_mock" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.recorder)
 
 
 @pytest.fixture(autouse=True)
@@ -37,6 +56,13 @@ def auto_enable_custom_integrations(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("recorder_db_url")
     if "hass" in request.fixturenames:
         request.getfixturevalue("enable_custom_integrations")
+
+
+@pytest.fixture(scope="module")
+def local_sockets() -> None:
+    """Let a module's tests open sockets (a real hass, a browser, the tests' servers), which the
+    HA test plugin blocks in every test. Its host filter stays: connections go to 127.0.0.1."""
+    pytest_socket.enable_socket()
 
 
 @pytest.fixture

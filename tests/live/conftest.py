@@ -6,16 +6,6 @@ from collections.abc import Iterator
 import importlib.metadata
 
 import pytest
-import pytest_socket
-
-
-@pytest.fixture(scope="module")
-def local_sockets() -> None:
-    """Let the harness open sockets, which the HA test plugin blocks in every test.
-
-    The plugin's host filter stays in place, so connections can only go to 127.0.0.1.
-    """
-    pytest_socket.enable_socket()
 
 
 def installed_distributions() -> frozenset[tuple[str, str]]:
