@@ -54,7 +54,7 @@ OUT_FILE = "hass.out.log"
 CONFIGURATION = """\
 homeassistant:
   name: {name}
-  time_zone: UTC
+  time_zone: {time_zone}
   unit_system: metric
 
 api:
@@ -145,6 +145,8 @@ class LiveHass:
         declaration_port: int | None = None,
         groups: Iterable[GroupSpec] = (),
         logistics: tuple[int, str] | None = None,
+        db_url: str | None = None,
+        time_zone: str = "UTC",
     ) -> Self:
         """Write configuration.yaml, link the integration and seed .storage; nothing runs yet.
 
@@ -153,12 +155,17 @@ class LiveHass:
         gets a personal declaration entry on that port (load ``person:`` to use it). ``groups``:
         binding groups over the nodes' ports (``devtools.seed.GroupSpec``). ``logistics``: (port,
         webhook id) of a warehouse's logistics entry (load ``webhook:`` to post to it).
+        ``db_url``: the recorder's database (PostgreSQL or MariaDB, as a central runs it); by
+        default SQLite in the folder, which the ``statistics`` and ``recorded_states`` helpers
+        read. ``time_zone``: the server's.
         """
         config_dir = Path(directory or tempfile.mkdtemp(prefix="carbon-tracker-live-")).resolve()
         config_dir.mkdir(parents=True, exist_ok=True)
-        db_url = f"sqlite:///{config_dir / DB_FILE}"
+        db_url = db_url or f"sqlite:///{config_dir / DB_FILE}"
         (config_dir / "configuration.yaml").write_text(
-            CONFIGURATION.format(name=json.dumps(name), db_url=json.dumps(db_url))
+            CONFIGURATION.format(
+                name=json.dumps(name), db_url=json.dumps(db_url), time_zone=json.dumps(time_zone)
+            )
         )
         components = config_dir / "custom_components"
         components.mkdir(exist_ok=True)

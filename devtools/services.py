@@ -16,9 +16,11 @@ Tests add a database or topic of their own under these.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -212,6 +214,12 @@ def ensure() -> dict[str, str]:
         "CARBON_TRACKER_MQTT_PORT": str(mqtt_port),
         "CARBON_TRACKER_SERVICES_PIDS": " ".join(str(pid) for pid in pids),
     }
+
+
+def stop(pid: int) -> None:
+    """Stop a private instance (its whole process group: runuser and the server)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
 
 
 def main() -> None:

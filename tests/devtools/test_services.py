@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-import os
-import signal
 import subprocess
 
 import pytest
@@ -21,10 +19,6 @@ def loopback() -> None:
     pytest_socket.enable_socket()
 
 
-def stop(pid: int) -> None:
-    os.killpg(pid, signal.SIGTERM)
-
-
 def test_ensure_gives_every_address_and_each_answers() -> None:
     found = services.ensure()
     try:
@@ -38,7 +32,7 @@ def test_ensure_gives_every_address_and_each_answers() -> None:
         assert services.reachable(int(found["CARBON_TRACKER_MQTT_PORT"]))
     finally:
         for pid in found["CARBON_TRACKER_SERVICES_PIDS"].split():
-            stop(int(pid))
+            services.stop(int(pid))
 
 
 @pytest.mark.parametrize(
@@ -61,7 +55,7 @@ def test_a_private_database_server_starts_and_takes_the_tests_login(
             assert connection.execute(sa.text("SELECT 1")).scalar() == 1
         engine.dispose()
     finally:
-        stop(pid)
+        services.stop(pid)
 
 
 def test_a_private_broker_starts_and_keeps_retained_messages() -> None:
@@ -81,4 +75,4 @@ def test_a_private_broker_starts_and_keeps_retained_messages() -> None:
         )
         assert read.stdout.strip() == "kept"
     finally:
-        stop(pid)
+        services.stop(pid)
