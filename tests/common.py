@@ -225,7 +225,15 @@ EN = json.loads(
 
 
 # The menu of kinds, in its order: what Create helper > Carbon Tracker offers.
-KINDS_MENU = ["tracking_node", "binding_group", "report_profile", "logistics", "declaration"]
+KINDS_MENU = [
+    "tracking_node",
+    "binding_group",
+    "report_profile",
+    "logistics",
+    "declaration",
+    "site_publisher",
+    "remote_site",
+]
 
 
 async def pick_kind(hass: HomeAssistant, kind: str) -> FlowResult:

@@ -15,7 +15,7 @@ from custom_components.carbon_tracker import async_migrate_entry
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.core import library_store
 from custom_components.carbon_tracker.core.library_store import LIBRARY_KEY
-from tests.common import approx, carbon, set_meter
+from tests.common import KINDS_MENU, approx, carbon, set_meter
 
 
 def v1_1_entry(**options: object) -> MockConfigEntry:
@@ -144,13 +144,7 @@ async def test_an_entry_from_a_newer_version_is_not_loaded(hass: HomeAssistant) 
 async def test_create_helper_starts_with_a_menu_of_kinds(hass: HomeAssistant) -> None:
     result = await hass.config_entries.flow.async_init(DOMAIN, context={"source": "user"})
     assert result["type"] == "menu"
-    assert result["menu_options"] == [
-        "tracking_node",
-        "binding_group",
-        "report_profile",
-        "logistics",
-        "declaration",
-    ]
+    assert result["menu_options"] == KINDS_MENU
 
 
 async def test_an_up_to_date_entry_is_left_as_it_is(hass: HomeAssistant) -> None:

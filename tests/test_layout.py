@@ -39,7 +39,15 @@ def imported_folders(path: Path, package: Path = PACKAGE) -> set[str]:
 
 
 def test_every_kind_has_its_own_folder_with_its_spec_and_steps() -> None:
-    assert {"nodes", "groups", "reports", "logistics", "declarations"} == KIND_FOLDERS
+    assert {
+        "nodes",
+        "groups",
+        "reports",
+        "logistics",
+        "declarations",
+        "publisher",
+        "remote",
+    } == KIND_FOLDERS
     for spec in SPECS.values():
         folder = spec.build.__module__.split(".")[2]
         assert (PACKAGE / folder / "spec.py").is_file()
@@ -61,7 +69,15 @@ def test_the_shared_floor_imports_no_kind() -> None:
     """``core/`` and the top-level modules the kinds stand on know no kind's folder."""
     floor = [*(PACKAGE / "core").glob("*.py")] + [
         PACKAGE / name
-        for name in ("kinds.py", "ports.py", "entity.py", "flow_steps.py", "errors.py", "texts.py")
+        for name in (
+            "kinds.py",
+            "ports.py",
+            "entity.py",
+            "flow_steps.py",
+            "errors.py",
+            "texts.py",
+            "region.py",
+        )
     ]
     crossings = {
         str(path.relative_to(PACKAGE)): sorted(found)

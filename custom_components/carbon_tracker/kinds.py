@@ -29,6 +29,8 @@ class EntryKind(StrEnum):
     REPORT_PROFILE = "report_profile"
     LOGISTICS = "logistics"
     DECLARATION = "declaration"
+    SITE_PUBLISHER = "site_publisher"
+    REMOTE_SITE = "remote_site"
 
 
 def entry_kind(data: Mapping[str, Any]) -> EntryKind:

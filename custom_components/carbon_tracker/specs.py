@@ -15,12 +15,22 @@ from .groups.spec import SPEC as BINDING_GROUP
 from .kinds import EntryKind, KindSpec, entry_kind
 from .logistics.spec import SPEC as LOGISTICS
 from .nodes.spec import SPEC as TRACKING_NODE
+from .publisher.spec import SPEC as SITE_PUBLISHER
+from .remote.spec import SPEC as REMOTE_SITE
 from .reports.spec import SPEC as REPORT_PROFILE
 from .runtime_data import CarbonTrackerConfigEntry
 
 SPECS: dict[EntryKind, KindSpec] = {
     spec.kind: spec
-    for spec in (TRACKING_NODE, BINDING_GROUP, REPORT_PROFILE, LOGISTICS, DECLARATION)
+    for spec in (
+        TRACKING_NODE,
+        BINDING_GROUP,
+        REPORT_PROFILE,
+        LOGISTICS,
+        DECLARATION,
+        SITE_PUBLISHER,
+        REMOTE_SITE,
+    )
 }
 
 

@@ -1,0 +1,1 @@
+"""Site publisher: a site's ports, published to the region through HA's MQTT integration."""
