@@ -71,6 +71,7 @@ class PublisherRuntime:
         self._dirty: set[str] = set()
         self._throttle = WriteThrottle(hass.loop, self._async_flush_soon)
         self._flushing: asyncio.Task[None] | None = None
+        self._again = False
 
     async def async_start_session(self) -> None:
         """A session number higher than any the site used, on disk before any publish."""
@@ -133,13 +134,21 @@ class PublisherRuntime:
 
     @callback
     def _async_flush_soon(self) -> None:
-        if self._flushing is None or self._flushing.done():
-            self._flushing = self.hass.async_create_background_task(
-                self._async_flush(), f"{DOMAIN} publisher {self.entry_id}"
-            )
-        else:
-            # A flush is under way: what changed since goes with the next.
-            self._throttle.request(time.time())
+        """The throttle's write: publish what is marked, in a task (the broker answers later)."""
+        if self._flushing is not None and not self._flushing.done():
+            # A flush is under way: what was marked since goes right after it.
+            self._again = True
+            return
+        self._flushing = self.hass.async_create_background_task(
+            self._async_flush_while_marked(), f"{DOMAIN} publisher {self.entry_id}"
+        )
+
+    async def _async_flush_while_marked(self) -> None:
+        while True:
+            self._again = False
+            await self._async_flush()
+            if not self._again:
+                return
 
     async def _async_flush(self) -> None:
         """Publish the marked ports (and the site's status)."""

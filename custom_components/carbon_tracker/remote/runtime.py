@@ -88,9 +88,6 @@ class RemoteSiteRuntime:
         except WireError as err:
             self._refuse(message.topic, err)
             return
-        if state.site != self.settings.site_id:
-            self._refuse(message.topic, WireError("foreign_payload", message.topic))
-            return
         new = state.port not in self.ledger.ports
         port = self.ledger.offer(state)
         if port is None:
