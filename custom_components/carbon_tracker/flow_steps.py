@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler
 
@@ -19,10 +19,10 @@ type Step = Callable[[dict[str, Any] | None], Awaitable[ConfigFlowResult]]
 STEP_PREFIX = "async_step_"
 
 
-class FlowSteps:
+class StepHandler[F: FlowHandler[Any, ConfigFlowResult, str]]:
     """Some steps of a flow, with their own state; forms are shown through ``flow``."""
 
-    def __init__(self, flow: FlowHandler[Any, Any, Any]) -> None:
+    def __init__(self, flow: F) -> None:
         """Steps shown through ``flow``."""
         self.flow = flow
 
@@ -31,15 +31,20 @@ class FlowSteps:
         """The flow's Home Assistant."""
         return self.flow.hass
 
-    def parts(self) -> tuple[FlowSteps, ...]:
+    def parts(self) -> tuple[StepHandler[Any], ...]:
         """The handlers whose steps the flow must find: this one, and any it hands over to."""
         return (self,)
 
     def steps(self) -> dict[str, Step]:
         """The steps of this handler, by method name."""
-        return {
+        found: dict[str, Step] = {
             name: getattr(self, name) for name in dir(type(self)) if name.startswith(STEP_PREFIX)
         }
+        return found
+
+
+class FlowSteps(StepHandler[ConfigFlow]):
+    """One kind's steps in the integration's config flow."""
 
     async def async_reconfigure(
         self, entry: ConfigEntry, user_input: dict[str, Any] | None
@@ -53,7 +58,7 @@ class ComposedFlow:
 
     _steps: dict[str, Step]
 
-    def compose(self, *handlers: FlowSteps) -> None:
+    def compose(self, *handlers: StepHandler[Any]) -> None:
         """Take the steps of these handlers (and of the handlers they hand over to)."""
         steps: dict[str, Step] = {}
         for handler in handlers:
@@ -68,7 +73,7 @@ class ComposedFlow:
     def __getattr__(self, name: str) -> Step:
         """A step of a handler (only reached when normal lookup fails)."""
         # Only reached when normal lookup fails: the flow's own steps and attributes win.
-        step = self.__dict__.get("_steps", {}).get(name)
+        step: Step | None = self.__dict__.get("_steps", {}).get(name)
         if step is None:
             raise AttributeError(name)
         return step

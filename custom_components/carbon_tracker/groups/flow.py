@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
-from homeassistant.data_entry_flow import FlowHandler
 from homeassistant.helpers import selector
 import voluptuous as vol
 
@@ -179,7 +178,7 @@ def live_notation(hass: HomeAssistant, options: Mapping[str, Any]) -> str:
 class GroupConfigSteps(FlowSteps):
     """The steps that add a binding group: its kind and name, its members, its threshold."""
 
-    def __init__(self, flow: FlowHandler[Any, Any, Any]) -> None:
+    def __init__(self, flow: ConfigFlow) -> None:
         """Nothing chosen yet."""
         super().__init__(flow)
         self.group_kind = GroupKind.FORECAST_VS_MEASURED

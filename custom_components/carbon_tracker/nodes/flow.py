@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from math import isfinite
 from typing import Any
 
-from homeassistant.config_entries import ConfigEntry, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowHandler
 from homeassistant.helpers import config_validation as cv, selector
@@ -40,7 +40,7 @@ from ..core.factor_library import LibraryFactor, fits_device_class, meter_order
 from ..core.library_store import async_load_factor_table
 from ..core.scopes import Scope
 from ..core.units import reading_multiplier, unit_ratio
-from ..flow_steps import ComposedFlow, FlowSteps
+from ..flow_steps import ComposedFlow, FlowSteps, StepHandler
 from ..kinds import EntryKind
 from ..ports import next_free_port, port_in_use
 from .scope import node_scope
@@ -134,7 +134,7 @@ def meter_selector(hass: HomeAssistant, keep: str | None = None) -> selector.Ent
     return MeterPicker(selector.EntitySelectorConfig(domain="sensor", include_entities=fitting))
 
 
-class FactorSteps(FlowSteps):
+class FactorSteps(StepHandler[FlowHandler[Any, ConfigFlowResult, str]]):
     """The factor steps, shared by the config flow and the options flow.
 
     The flow that hands over to them says the unit readings come in (``source_unit``), the
@@ -144,7 +144,7 @@ class FactorSteps(FlowSteps):
 
     def __init__(
         self,
-        flow: FlowHandler[Any, Any, Any],
+        flow: FlowHandler[Any, ConfigFlowResult, str],
         finish: Callable[[dict[str, Any]], ConfigFlowResult],
     ) -> None:
         """Steps shown through ``flow`` that end with ``finish``."""
@@ -316,7 +316,7 @@ def _limit_in(options: Mapping[str, Any], unit: str) -> float | None:
 class NodeConfigSteps(FlowSteps):
     """The config flow's steps for a tracking node; then the factor steps."""
 
-    def __init__(self, flow: FlowHandler[Any, Any, Any]) -> None:
+    def __init__(self, flow: ConfigFlow) -> None:
         """Nothing chosen yet."""
         super().__init__(flow)
         self.factor = FactorSteps(flow, self._finish)
@@ -324,7 +324,7 @@ class NodeConfigSteps(FlowSteps):
         self.data: dict[str, Any] = {}
         self.options: dict[str, Any] = {}
 
-    def parts(self) -> tuple[FlowSteps, ...]:
+    def parts(self) -> tuple[StepHandler[Any], ...]:
         """These steps and the factor steps they hand over to."""
         return (self, self.factor)
 

@@ -84,7 +84,9 @@ class RemoteSiteRuntime:
     def async_state_message(self, message: ReceiveMessage) -> None:
         """One state of the site: checked, then counted if it is its cycle's latest."""
         try:
-            state = decode(self.settings.prefix, message.topic, message.payload)
+            payload = message.payload
+            raw = payload if isinstance(payload, str) else bytes(payload)
+            state = decode(self.settings.prefix, message.topic, raw)
         except WireError as err:
             self._refuse(message.topic, err)
             return
