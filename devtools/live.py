@@ -147,6 +147,9 @@ class LiveHass:
         logistics: tuple[int, str] | None = None,
         db_url: str | None = None,
         time_zone: str = "UTC",
+        mqtt_port: int | None = None,
+        publisher: tuple[str, str] | None = None,
+        remotes: Iterable[tuple[str, str, int]] = (),
     ) -> Self:
         """Write configuration.yaml, link the integration and seed .storage; nothing runs yet.
 
@@ -157,7 +160,8 @@ class LiveHass:
         webhook id) of a warehouse's logistics entry (load ``webhook:`` to post to it).
         ``db_url``: the recorder's database (PostgreSQL or MariaDB, as a central runs it); by
         default SQLite in the folder, which the ``statistics`` and ``recorded_states`` helpers
-        read. ``time_zone``: the server's.
+        read. ``time_zone``: the server's. ``mqtt_port``, ``publisher``, ``remotes``: a region's
+        site or central on a broker of 127.0.0.1 (see ``devtools.seed.seed``).
         """
         config_dir = Path(directory or tempfile.mkdtemp(prefix="carbon-tracker-live-")).resolve()
         config_dir.mkdir(parents=True, exist_ok=True)
@@ -179,6 +183,9 @@ class LiveHass:
             declaration_port=declaration_port,
             groups=groups,
             logistics=logistics,
+            mqtt_port=mqtt_port,
+            publisher=publisher,
+            remotes=remotes,
         )
         token = _run_async(seeding, timeout=60)
         if token is None:

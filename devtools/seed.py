@@ -114,6 +114,10 @@ GROUPS: list[GroupSpec] = [
 ]
 
 
+# The kinds of entry a site publisher can publish.
+PORTS = ("tracking_node", "logistics", "declaration")
+
+
 def carbon_entry(title: str, data: dict[str, Any], options: dict[str, Any]) -> ConfigEntry:
     """A Carbon Tracker config entry as the config flow writes it (version 1.3)."""
     return ConfigEntry(
@@ -193,6 +197,40 @@ def logistics_entry(port: int, webhook_id: str) -> ConfigEntry:
     )
 
 
+def mqtt_entry(broker_port: int) -> ConfigEntry:
+    """HA's MQTT integration on the broker at 127.0.0.1 (as its config flow writes it, 2.1)."""
+    return ConfigEntry(
+        data={"broker": "127.0.0.1", "port": broker_port},
+        discovery_keys={},
+        domain="mqtt",
+        minor_version=1,
+        options={"discovery": False},
+        source="user",
+        subentries_data=None,
+        title="127.0.0.1",
+        unique_id=None,
+        version=2,
+    )
+
+
+def publisher_entry(site_id: str, prefix: str, ports: list[str]) -> ConfigEntry:
+    """A site publisher of these ports (entry ids)."""
+    return carbon_entry(
+        f"Publisher {site_id}",
+        {"kind": "site_publisher", "site_id": site_id},
+        {"prefix": prefix, "ports": ports},
+    )
+
+
+def remote_entry(site_id: str, prefix: str, port_base: int) -> ConfigEntry:
+    """The central's remote site following ``site_id``."""
+    return carbon_entry(
+        f"Site {site_id}",
+        {"kind": "remote_site", "site_id": site_id},
+        {"prefix": prefix, "port_base": port_base},
+    )
+
+
 def quick_form_script() -> str:
     """scripts.yaml: the quick declaration form, made from the shipped blueprint."""
     return (
@@ -225,6 +263,9 @@ async def seed(
     access_token: bool = False,
     declaration_port: int | None = None,
     logistics: tuple[int, str] | None = None,
+    mqtt_port: int | None = None,
+    publisher: tuple[str, str] | None = None,
+    remotes: Iterable[tuple[str, str, int]] = (),
 ) -> str | None:
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
 
@@ -232,7 +273,10 @@ async def seed(
     declaration form is a script (once ``script: !include scripts.yaml`` is loaded), on the
     dashboard's "Declare" view. With ``declaration_port`` the person has a declaration entry on
     that port. ``logistics`` (port, webhook id) adds a warehouse's logistics entry. Returns a
-    long-lived access token of the demo user when ``access_token`` is set.
+    long-lived access token of the demo user when ``access_token`` is set. ``mqtt_port``: HA's
+    MQTT integration on that broker port of 127.0.0.1; then ``publisher`` (site id, prefix)
+    publishes every seeded port, and each of ``remotes`` (site id, prefix, port numbering)
+    follows a site.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
@@ -286,6 +330,12 @@ async def seed(
         others.append(declaration_entry(declaration_port, f"/{DASHBOARD_URL}/declare"))
     if logistics is not None:
         others.append(logistics_entry(*logistics))
+    if mqtt_port is not None:
+        others.append(mqtt_entry(mqtt_port))
+    if publisher is not None:
+        ports = [entry.entry_id for entry in entries + others if entry.data.get("kind") in PORTS]
+        others.append(publisher_entry(*publisher, ports))
+    others.extend(remote_entry(*remote) for remote in remotes)
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
         {"entries": [entry.as_storage_fragment for entry in entries + others]}
     )

@@ -17,6 +17,7 @@ Tests add a database or topic of their own under these.
 from __future__ import annotations
 
 import contextlib
+from dataclasses import dataclass
 import os
 from pathlib import Path
 import shutil
@@ -32,6 +33,15 @@ POSTGRES_PORT = 5432
 MARIADB_PORT = 3306
 MQTT_PORT = 1883
 WAIT_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class PrivateServer:
+    """A server started here: its port, its process group and its folder."""
+
+    port: int
+    pid: int
+    folder: Path
 
 
 def log(message: str) -> None:
@@ -96,8 +106,8 @@ def private_folder(name: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"carbon-tracker-{name}-"))
 
 
-def start_postgres() -> tuple[int, int]:
-    """A private PostgreSQL (trust authentication, user postgres); (port, pid)."""
+def start_postgres() -> PrivateServer:
+    """A private PostgreSQL (trust authentication, user postgres)."""
     pg_bin = "usr/lib/postgresql/*/bin"
     if binary("initdb", pg_bin) is None:
         apt_install("postgresql")
@@ -125,11 +135,11 @@ def start_postgres() -> tuple[int, int]:
         start_new_session=True,
     )
     wait_for(port, "PostgreSQL")
-    return port, server.pid
+    return PrivateServer(port, server.pid, folder)
 
 
-def start_mariadb() -> tuple[int, int]:
-    """A private MariaDB (root without a password); (port, pid)."""
+def start_mariadb() -> PrivateServer:
+    """A private MariaDB (root without a password)."""
     if binary("mariadbd", "usr/sbin") is None:
         apt_install("mariadb-server")
     server_binary = binary("mariadbd", "usr/sbin")
@@ -168,31 +178,35 @@ def start_mariadb() -> tuple[int, int]:
         start_new_session=True,
     )
     wait_for(port, "MariaDB")
-    return port, server.pid
+    return PrivateServer(port, server.pid, folder)
 
 
-def start_mosquitto() -> tuple[int, int]:
-    """A private Mosquitto on loopback, anonymous, with persistence in its folder; (port, pid)."""
+def start_mosquitto(port: int | None = None, folder: Path | None = None) -> PrivateServer:
+    """A private Mosquitto on loopback, anonymous, with persistence in its folder.
+
+    Given the port and folder of one that was stopped, it starts again as the same broker (its
+    retained messages kept), as a broker restarted by its operator.
+    """
     if binary("mosquitto", "usr/sbin") is None:
         apt_install("mosquitto")
     broker = binary("mosquitto", "usr/sbin")
     assert broker is not None
-    folder = private_folder("mosquitto")
-    port = free_port()
+    folder = folder or private_folder("mosquitto")
+    port = port or free_port()
     config = folder / "mosquitto.conf"
     config.write_text(
         f"listener {port} {HOST}\nallow_anonymous true\npersistence true\n"
-        f"persistence_location {folder}/\n",
+        f"persistence_location {folder}/\nautosave_interval 1\n",
         encoding="utf-8",
     )
     server = subprocess.Popen(
         [broker, "-c", str(config)],
         stdout=subprocess.DEVNULL,
-        stderr=(folder / "broker.log").open("w"),
+        stderr=(folder / "broker.log").open("a"),
         start_new_session=True,
     )
     wait_for(port, "Mosquitto")
-    return port, server.pid
+    return PrivateServer(port, server.pid, folder)
 
 
 def ensure() -> dict[str, str]:
@@ -200,14 +214,17 @@ def ensure() -> dict[str, str]:
     pids = []
     postgres_port, mariadb_port, mqtt_port = POSTGRES_PORT, MARIADB_PORT, MQTT_PORT
     if not reachable(POSTGRES_PORT):
-        postgres_port, pid = start_postgres()
-        pids.append(pid)
+        postgres = start_postgres()
+        postgres_port = postgres.port
+        pids.append(postgres.pid)
     if not reachable(MARIADB_PORT):
-        mariadb_port, pid = start_mariadb()
-        pids.append(pid)
+        mariadb = start_mariadb()
+        mariadb_port = mariadb.port
+        pids.append(mariadb.pid)
     if not reachable(MQTT_PORT):
-        mqtt_port, pid = start_mosquitto()
-        pids.append(pid)
+        broker = start_mosquitto()
+        mqtt_port = broker.port
+        pids.append(broker.pid)
     return {
         "CARBON_TRACKER_POSTGRES_URL": f"postgresql://postgres@{HOST}:{postgres_port}/",
         "CARBON_TRACKER_MARIADB_URL": f"mysql://root@{HOST}:{mariadb_port}/",

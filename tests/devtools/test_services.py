@@ -44,10 +44,11 @@ def test_ensure_gives_every_address_and_each_answers() -> None:
     ids=["postgres", "mariadb"],
 )
 def test_a_private_database_server_starts_and_takes_the_tests_login(
-    start: Callable[[], tuple[int, int]], url: str
+    start: Callable[[], services.PrivateServer], url: str
 ) -> None:
     """What a machine without the server gets: the same login the tests use on its own port."""
-    port, pid = start()
+    server = start()
+    port, pid = server.port, server.pid
     try:
         assert port not in (services.POSTGRES_PORT, services.MARIADB_PORT)
         engine = sa.create_engine(url.format(port=port))
@@ -59,7 +60,8 @@ def test_a_private_database_server_starts_and_takes_the_tests_login(
 
 
 def test_a_private_broker_starts_and_keeps_retained_messages() -> None:
-    port, pid = services.start_mosquitto()
+    broker = services.start_mosquitto()
+    port, pid = broker.port, broker.pid
     try:
         subprocess.run(
             ["mosquitto_pub", "-p", str(port), "-t", "ct/test", "-m", "kept", "-r", "-q", "1"],

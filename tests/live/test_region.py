@@ -1,0 +1,188 @@
+"""A region as it runs: a real broker, a site's Home Assistant and a central's, each a process.
+
+The site has two tracking nodes on meters that report their true readings (set through the REST
+API, as devices would) and a site publisher of both; the central follows the site through its
+own MQTT integration. A driver sends known increments in bursts while the site is killed
+(``kill -9``), the central is killed, and the broker is stopped and started again (its retained
+messages kept, as an operator's restart). At the end each of the central's remote port totals is
+the site's exact carbon, to the gram, and so is the central's site total: nothing lost, nothing
+counted twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+import random
+import time
+import uuid
+
+import pytest
+import pytest_socket
+
+from devtools import services
+from devtools.live import LiveHass
+
+FACTOR = 0.5
+CUSTOM = {"factor_mode": "custom", "factor_value": FACTOR, "factor_unit": "kWh"}
+NODES = [
+    ("Grid", "sensor.meter_grid", 1, CUSTOM),
+    ("Hall", "sensor.meter_hall", 2, CUSTOM),
+]
+METERS = {1: "sensor.meter_grid", 2: "sensor.meter_hall"}
+METER_ATTRIBUTES = {
+    "unit_of_measurement": "kWh",
+    "state_class": "total_increasing",
+    "device_class": "energy",
+}
+SITE = "site-a"
+PORT_BASE = 1000
+SEED = 20261207
+SETTLE_S = 30.0
+TOLERANCE = 1e-6
+
+
+@dataclass
+class Region:
+    """The broker, the site, the central and what the driver sent."""
+
+    broker_port: int
+    broker_pid: int
+    broker_folder: Path
+    site: LiveHass
+    central: LiveHass
+    rng: random.Random
+    readings: dict[int, float] = field(default_factory=lambda: {1: 1000.0, 2: 500.0})
+    sent_kwh: dict[int, float] = field(default_factory=lambda: {1: 0.0, 2: 0.0})
+
+    def report(self) -> None:
+        for port, entity_id in METERS.items():
+            self.site.set_state(entity_id, self.readings[port], METER_ATTRIBUTES)
+
+    def burst(self, steps: int) -> None:
+        for _ in range(steps):
+            for port in METERS:
+                kwh = 0.25 * self.rng.randint(1, 8)
+                self.readings[port] += kwh
+                self.sent_kwh[port] += kwh
+            self.report()
+            time.sleep(self.rng.uniform(0.0, 0.3))
+
+    def restart_broker(self) -> None:
+        services.stop(self.broker_pid)
+        time.sleep(1.0)
+        self.broker_pid = services.start_mosquitto(self.broker_port, self.broker_folder).pid
+
+    def central_ports(self) -> dict[int, float]:
+        """The central's remote port sensors: kg by the site's port."""
+        found = {}
+        for state in self.central.request("GET", "/api/states"):
+            attributes = state["attributes"]
+            if attributes.get("site_id") == SITE and "site_port" in attributes:
+                try:
+                    found[int(attributes["site_port"])] = float(state["state"])
+                except ValueError:
+                    continue
+        return found
+
+    def central_site_total(self) -> float | None:
+        for state in self.central.request("GET", "/api/states"):
+            attributes = state["attributes"]
+            if attributes.get("site_id") == SITE and "refused_messages" in attributes:
+                return float(state["state"])
+        return None
+
+
+@pytest.fixture(scope="module")
+def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
+    """A private broker (so it can be restarted), the site and the central."""
+    pytest_socket.enable_socket()
+    broker = services.start_mosquitto()
+    broker_port, broker_pid, folder = broker.port, broker.pid, broker.folder
+    # Topics of this run's own.
+    prefix = f"ct-live-{uuid.uuid4().hex[:8]}"
+    site = LiveHass.create(
+        NODES,
+        directory=tmp_path_factory.mktemp("site"),
+        name="Site A",
+        mqtt_port=broker_port,
+        publisher=(SITE, prefix),
+    )
+    central = LiveHass.create(
+        [],
+        directory=tmp_path_factory.mktemp("central"),
+        name="Central",
+        mqtt_port=broker_port,
+        remotes=[(SITE, prefix, PORT_BASE)],
+    )
+    found = Region(broker_port, broker_pid, folder, site, central, random.Random(SEED))
+    try:
+        central.start()
+        site.start()
+        found.report()
+        yield found
+    finally:
+        site.close()
+        central.close()
+        services.stop(found.broker_pid)
+
+
+def exact(region: Region) -> dict[int, float]:
+    return {port: kwh * FACTOR for port, kwh in region.sent_kwh.items()}
+
+
+def wait_for_central(region: Region) -> dict[int, float]:
+    """Until the central shows the site's exact carbon (or the time is up): what it shows."""
+    deadline = time.monotonic() + SETTLE_S
+    shown: dict[int, float] = {}
+    while time.monotonic() < deadline:
+        shown = region.central_ports()
+        if shown and all(
+            abs(shown.get(port, -1.0) - kg) <= TOLERANCE for port, kg in exact(region).items()
+        ):
+            break
+        time.sleep(0.5)
+    return shown
+
+
+def test_the_central_counts_every_kilogram_once_through_kills_and_a_broker_restart(
+    region: Region,
+) -> None:
+    region.burst(5)
+    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+
+    # The site killed in a burst; the meters go on while it is down and report on its start.
+    region.burst(3)
+    region.site.kill()
+    for port in METERS:
+        region.readings[port] += 1.5
+        region.sent_kwh[port] += 1.5
+    region.site.start()
+    region.report()
+    region.burst(4)
+    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+
+    # The central killed while the site goes on; it reads its ledger back and catches up.
+    region.central.kill()
+    region.burst(4)
+    region.central.start()
+    region.burst(2)
+    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+
+    # The broker stopped and started again while the site counts: nothing is lost.
+    region.restart_broker()
+    region.burst(4)
+    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+
+    # Both Home Assistants killed at once, then started: still each kilogram once.
+    region.site.kill()
+    region.central.kill()
+    region.central.start()
+    region.site.start()
+    region.report()
+    region.burst(3)
+    shown = wait_for_central(region)
+    assert shown == pytest.approx(exact(region), abs=TOLERANCE)
+    total = region.central_site_total()
+    assert total == pytest.approx(sum(exact(region).values()), abs=TOLERANCE)
