@@ -11,6 +11,7 @@ and started again reads it back, and the retained states it gets again change no
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from homeassistant.components.mqtt import ReceiveMessage
@@ -20,6 +21,7 @@ from homeassistant.core import HomeAssistant, callback
 from ..const import DOMAIN
 from ..core.listeners import Listeners
 from ..core.region_wire import STATUS_OFFLINE, STATUS_ONLINE, WireError, decode
+from ..core.throttle import WriteThrottle
 from ..durable import CheckedStore, CoalescedWriter
 from .ledger import RemotePort, SiteLedger
 from .settings import RemoteSettings
@@ -47,8 +49,11 @@ class RemoteSiteRuntime:
         self.ledger = SiteLedger(settings.site_id)
         # The site's total and status (written on each change of any port).
         self.listeners = Listeners()
-        # Each port's sensor, by the site's port number: a state tells only its own.
+        # Each port's sensor, by the site's port number: a state tells only its own, written as
+        # a node's sensor is (at once, then at most once per interval: core/throttle.py).
         self.port_listeners: dict[int, Listeners] = {}
+        self._port_writes: dict[int, WriteThrottle] = {}
+        self._site_writes = WriteThrottle(hass.loop, self.listeners.async_notify)
         # Called with a port the first time it is heard of (a new sensor).
         self.new_port_listeners: list[Any] = []
         self.online: bool | None = None
@@ -72,10 +77,6 @@ class RemoteSiteRuntime:
             self.ledger = ledger
             self._writer = CoalescedWriter(self.hass, self._store, self.ledger.as_dict)
 
-    async def async_flush(self) -> None:
-        """Write what is not on disk yet now (the entry unloads)."""
-        await self._writer.async_close()
-
     def central_port(self, port: int) -> int:
         """A remote port's number at the central."""
         return self.settings.port_base + port
@@ -98,9 +99,10 @@ class RemoteSiteRuntime:
         if new:
             for add_port in self.new_port_listeners:
                 add_port(port)
-        if (listeners := self.port_listeners.get(port.port)) is not None:
-            listeners.async_notify()
-        self.listeners.async_notify()
+        now = time.time()
+        if (writes := self._port_writes.get(port.port)) is not None:
+            writes.request(now)
+        self._site_writes.request(now)
 
     @callback
     def async_status_message(self, message: ReceiveMessage) -> None:
@@ -109,11 +111,20 @@ class RemoteSiteRuntime:
         text = payload.decode(errors="replace") if isinstance(payload, bytes) else str(payload)
         if text in (STATUS_ONLINE, STATUS_OFFLINE):
             self.online = text == STATUS_ONLINE
-            self.listeners.async_notify()
+            self._site_writes.at_once(time.time())
 
     def port_listeners_of(self, port: RemotePort) -> Listeners:
         """The listeners of one port's sensor."""
-        return self.port_listeners.setdefault(port.port, Listeners())
+        if port.port not in self.port_listeners:
+            listeners = self.port_listeners[port.port] = Listeners()
+            self._port_writes[port.port] = WriteThrottle(self.hass.loop, listeners.async_notify)
+        return self.port_listeners[port.port]
+
+    async def async_flush(self) -> None:
+        """The entry unloads: no write to come, and the ledger on disk now."""
+        for writes in (*self._port_writes.values(), self._site_writes):
+            writes.cancel()
+        await self._writer.async_close()
 
     def _refuse(self, topic: str, error: WireError) -> None:
         """Counted and logged, never added: the first of each kind as a warning."""
@@ -124,4 +135,4 @@ class RemoteSiteRuntime:
         _LOGGER.log(
             level, "Site %s: message on %s refused: %s", self.settings.site_id, topic, error
         )
-        self.listeners.async_notify()
+        self._site_writes.request(time.time())
