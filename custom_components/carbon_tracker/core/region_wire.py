@@ -20,6 +20,7 @@ copies delivered again and states out of order change nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 import json
 from math import isfinite
 import re
@@ -102,8 +103,13 @@ def encode(state: PortState) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
+@lru_cache(maxsize=65536)
 def parse_state_topic(prefix: str, topic: str) -> tuple[str, int, str]:
-    """(site, port, cycle) of a state topic under ``prefix``."""
+    """(site, port, cycle) of a state topic under ``prefix``.
+
+    Remembered: a central hears the same few topics again and again (a refused topic is not
+    remembered, so no sender can fill the memory).
+    """
     head = f"{prefix}/"
     if not topic.startswith(head):
         raise WireError("foreign_topic", topic)

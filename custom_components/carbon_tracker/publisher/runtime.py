@@ -27,6 +27,7 @@ from homeassistant.helpers.event import async_track_state_change_event
 
 from ..const import DOMAIN
 from ..core.listeners import Listeners
+from ..core.port_info import NodeInfo
 from ..core.region_wire import (
     STATUS_OFFLINE,
     STATUS_ONLINE,
@@ -72,6 +73,7 @@ class PublisherRuntime:
         self._throttle = WriteThrottle(hass.loop, self._async_flush_soon)
         self._flushing: asyncio.Task[None] | None = None
         self._again = False
+        self._infos: dict[str, tuple[Any, NodeInfo]] = {}
 
     async def async_start_session(self) -> None:
         """A session number higher than any the site used, on disk before any publish."""
@@ -119,7 +121,11 @@ class PublisherRuntime:
             kg = float(state.state)
         except ValueError:
             return None  # unavailable or unknown: its last published state stands
-        info = port_report.info(self.hass, entry)
+        # What the port says of itself changes only with its entry: read again after a change.
+        cached = self._infos.get(entry_id)
+        if cached is None or cached[0] != entry.modified_at:
+            cached = self._infos[entry_id] = (entry.modified_at, port_report.info(self.hass, entry))
+        info = cached[1]
         self.count += 1
         return PortState(
             self.settings.site_id,

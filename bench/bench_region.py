@@ -1,0 +1,224 @@
+"""Benchmarks of the region's two kinds, in process, against a tracking node's own update.
+
+Run from the repository root (scripts/bench does that):
+
+    .venv/bin/python -m bench.bench_region
+
+Prints one ``name=value`` line per figure on stdout; everything else goes to stderr.
+
+* ``site_publish_vs_node_update``: what a site publisher adds to a node update, over the node
+  update itself: N nodes on N meters, timed per meter reading without a publisher and with one
+  publishing all N ports (their states built and handed to HA's MQTT client; the client's own
+  socket work is the broker's side and not ours). Goal: <= 0.5.
+* ``region_update_vs_node_update``: the central's cost of one remote state (checked, counted
+  once, its sensor written, the ledger marked for disk) over one local node update (a reading
+  counted, its sensor written, its record marked). Goal: <= 2.0.
+
+The headline figures run as deployed: a node's sensor, the publisher and the central's sensors
+write at once, then at most once per ``core.throttle.WRITE_INTERVAL`` (5 s), so a fast meter
+costs a mark between two writes. The ``_every_write`` figures make every write (interval 0), as
+bench_nodes does: the worst case, the same work on both sides. The figures measured with real
+processes and a real broker (start of 10,000 remote ports, publish-to-state latency) are not
+here yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+import gc
+import math
+import time
+from typing import Any
+from unittest.mock import patch
+
+from homeassistant.components.mqtt import ReceiveMessage
+from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from bench.common import FACTOR, emit, fresh_hass, node_entry, run_main
+from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.core import throttle
+from custom_components.carbon_tracker.core.region_wire import PortState, encode, state_topic
+
+N = 200
+ROUNDS = 50
+REPS = 5
+STEP = 0.25
+SITE = "bench-site"
+PREFIX = "carbon_tracker"
+
+
+class FakeMqtt:
+    """HA's MQTT integration as our kinds call it: publishes counted, subscriptions kept."""
+
+    def __init__(self) -> None:
+        """Nothing published or subscribed yet."""
+        self.published = 0
+        self.subscriptions: dict[str, Callable[[ReceiveMessage], None]] = {}
+
+    async def async_publish(self, hass: HomeAssistant, topic: str, payload: Any, **_: Any) -> None:
+        """Counted; the payload was built (that is the publisher's work)."""
+        self.published += 1
+
+    async def async_subscribe(
+        self, hass: HomeAssistant, topic: str, callback: Any, **_: Any
+    ) -> Callable[[], None]:
+        """Kept, to deliver to."""
+        self.subscriptions[topic] = callback
+        return lambda: None
+
+    def patches(self) -> list[Any]:
+        """Every MQTT function our kinds call, pointed here."""
+        mqtt = "homeassistant.components.mqtt"
+
+        async def ready(hass: HomeAssistant) -> bool:
+            return True
+
+        return [
+            patch(f"{mqtt}.async_wait_for_mqtt_client", ready),
+            patch(f"{mqtt}.async_publish", self.async_publish),
+            patch(f"{mqtt}.async_subscribe", self.async_subscribe),
+            patch(f"{mqtt}.async_subscribe_connection_status", lambda hass, cb: lambda: None),
+            patch(f"{mqtt}.is_connected", lambda hass: True),
+        ]
+
+
+def publisher_entry(ports: list[str]) -> MockConfigEntry:
+    """A site publisher of these ports."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Publisher",
+        data={"kind": "site_publisher", "site_id": SITE},
+        options={"prefix": PREFIX, "ports": ports},
+        minor_version=3,
+    )
+
+
+def remote_entry() -> MockConfigEntry:
+    """The central following the bench's site."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="Central",
+        data={"kind": "remote_site", "site_id": SITE},
+        options={"prefix": PREFIX, "port_base": 0},
+        minor_version=3,
+    )
+
+
+async def timed_rounds(hass: HomeAssistant, write_round: Callable[[int], None]) -> float:
+    """Best of REPS loops of ROUNDS rounds (after a warm-up), in seconds per loop."""
+    step = 1
+    write_round(step)
+    await hass.async_block_till_done()
+    best = math.inf
+    for _ in range(REPS):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(ROUNDS):
+            step += 1
+            write_round(step)
+            await hass.async_block_till_done()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+async def node_update_us(*, publish: bool) -> float:
+    """Microseconds per meter reading with N nodes (and a publisher of them all)."""
+    fake = FakeMqtt()
+    with_patches = fake.patches()
+    for item in with_patches:
+        item.start()
+    try:
+        async with fresh_hass() as hass:
+            attributes = {"unit_of_measurement": "kWh", "state_class": "total_increasing"}
+            entries = []
+            for i in range(N):
+                hass.states.async_set(f"sensor.meter_{i}", "1.0", attributes)
+                entry = node_entry(f"sensor.meter_{i}", i + 1)
+                entry.add_to_hass(hass)
+                entries.append(entry)
+            if publish:
+                publisher_entry([entry.entry_id for entry in entries]).add_to_hass(hass)
+            assert await async_setup_component(hass, DOMAIN, {})
+            await hass.async_block_till_done()
+
+            def write_round(step: int) -> None:
+                value = repr(1.0 + step * STEP)
+                for i in range(N):
+                    hass.states.async_set(f"sensor.meter_{i}", value, attributes)
+
+            seconds = await timed_rounds(hass, write_round)
+            await hass.async_block_till_done(wait_background_tasks=True)
+            if publish:
+                assert fake.published >= N, fake.published
+            return seconds / (N * ROUNDS) * 1e6
+    finally:
+        for item in with_patches:
+            item.stop()
+
+
+async def remote_update_us() -> float:
+    """Microseconds per remote state at the central (N remote ports, each state a new seq)."""
+    fake = FakeMqtt()
+    with_patches = fake.patches()
+    for item in with_patches:
+        item.start()
+    try:
+        async with fresh_hass() as hass:
+            entry = remote_entry()
+            entry.add_to_hass(hass)
+            assert await async_setup_component(hass, DOMAIN, {})
+            await hass.async_block_till_done()
+            deliver = fake.subscriptions[f"{PREFIX}/{SITE}/port/+/+"]
+            topics = [state_topic(PREFIX, SITE, port, f"c{port}") for port in range(1, N + 1)]
+
+            def write_round(step: int) -> None:
+                for port, topic in enumerate(topics, start=1):
+                    state = PortState(
+                        SITE, port, f"c{port}", (1, step), step * STEP * FACTOR, f"Meter {port}"
+                    )
+                    deliver(
+                        ReceiveMessage(topic, encode(state).encode(), 1, False, topic, time.time())
+                    )
+
+            seconds = await timed_rounds(hass, write_round)
+            total = entry.runtime_data.ledger.total
+            last = 1 + REPS * ROUNDS
+            assert total == N * last * STEP * FACTOR, total
+            return seconds / (N * ROUNDS) * 1e6
+    finally:
+        for item in with_patches:
+            item.stop()
+
+
+async def figures(suffix: str) -> None:
+    """The three figures at the write interval in force."""
+    node_us = await node_update_us(publish=False)
+    emit(f"region_node_update_us{suffix}", node_us)
+    published_us = await node_update_us(publish=True)
+    emit(f"site_publish_node_update_us{suffix}", published_us)
+    emit(f"site_publish_vs_node_update{suffix}", (published_us - node_us) / node_us)
+    remote_us = await remote_update_us()
+    emit(f"region_update_us{suffix}", remote_us)
+    emit(f"region_update_vs_node_update{suffix}", remote_us / node_us)
+
+
+async def main() -> None:
+    """Every figure, one fresh HA instance each.
+
+    As deployed first (the sensors' and the publisher's writes coalesced by
+    core.throttle.WRITE_INTERVAL), then with every write made.
+    """
+    await figures("")
+    throttle.WRITE_INTERVAL = 0.0
+    await figures("_every_write")
+
+
+def run() -> None:
+    """Entry point: logs at WARNING on stderr, figures on stdout."""
+    run_main(main)
+
+
+if __name__ == "__main__":
+    run()
