@@ -17,7 +17,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_KIND, DOMAIN
 from .core.comparison import GroupInfo
-from .core.port_info import NodeInfo
+from .core.port_info import NodeInfo, Port
 from .flow_steps import FlowSteps
 
 
@@ -121,6 +121,10 @@ class KindSpec:
     # How an entry appears in a report: a port's row, or a group's comparison.
     port_report: PortReport | None = None
     group_report: Callable[[ConfigEntry], GroupInfo] | None = None
+    # A kind whose entry holds many ports (a remote site): the ports it has now, and how each
+    # appears in a report.
+    extra_ports: Callable[[HomeAssistant, ConfigEntry], list[Port]] | None = None
+    extra_port_info: Callable[[HomeAssistant, Port], NodeInfo] | None = None
 
 
 # The registry at run time, for what cannot import it (the reports are a kind themselves):

@@ -10,6 +10,26 @@ from dataclasses import dataclass
 
 from .scopes import Scope
 
+# A remote port's member id: its remote site entry's id, this mark, the site's port number.
+REMOTE_MARK = "#"
+
+
+@dataclass(frozen=True, slots=True)
+class Port:
+    """A port as groups and reports bind it: a number unique among all ports, a carbon total.
+
+    ``member_id`` is what a group or a report stores: the config entry id of an entry that is a
+    port, or ``<remote site entry id>#<site port>`` for a port of a remote site.
+    """
+
+    member_id: str
+    number: int
+    name: str
+    # Its carbon sensor's unique id (the entity id is the registry's, and the user's to change).
+    unique_id: str
+    # A tracking node's meter (the other ports have none).
+    source: str | None = None
+
 
 @dataclass(frozen=True, slots=True)
 class NodeInfo:

@@ -35,7 +35,7 @@ from ..core.windows import Period
 from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
 from .member_checks import check_members
-from .members import member_entries, member_ports, resolve_member
+from .members import bindable, member_ports, resolve_member
 from .notation import show_live
 from .settings import DEFAULT_HYSTERESIS_PCT, DEFAULT_MIN_REFERENCE_KG, DEFAULT_WINDOW
 
@@ -52,10 +52,10 @@ THRESHOLD_FIELDS = (
 
 
 def member_selector(hass: HomeAssistant, *, multiple: bool) -> selector.SelectSelector:
-    """The nodes by port and name; the value stored is the config entry id."""
+    """The ports by number and name; the value stored is the member id."""
     options = [
-        selector.SelectOptionDict(value=entry.entry_id, label=f"{port} · {entry.title}")
-        for port, entry in sorted(member_ports(hass).items())
+        selector.SelectOptionDict(value=port.member_id, label=f"{number} · {port.name}")
+        for number, port in sorted(member_ports(hass).items())
     ]
     return selector.SelectSelector(
         selector.SelectSelectorConfig(
@@ -147,7 +147,7 @@ def current_members_input(
     Deleted members are left out: the pickers no longer offer them (the description's notation
     shows them as ``?``).
     """
-    known = {entry.entry_id for entry in member_entries(hass)}
+    known = {port.member_id for port in bindable(hass)}
 
     def members(side: str) -> list[str]:
         return [member for member in options.get(side) or [] if member in known]
@@ -189,7 +189,7 @@ class GroupConfigSteps(FlowSteps):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the group and say what it compares."""
-        if not member_entries(self.hass):
+        if not bindable(self.hass):
             return self.flow.async_abort(reason="no_nodes")
         if user_input is not None:
             self.group_kind = GroupKind(user_input[CONF_GROUP_KIND])

@@ -99,8 +99,8 @@ def _sides_from_notation(
             check.refuse(CONF_NOTATION, "unknown_port", port=str(port))
             return None
     return (
-        [by_port[port].entry_id for port in binding.left],
-        [by_port[port].entry_id for port in binding.right],
+        [by_port[port].member_id for port in binding.left],
+        [by_port[port].member_id for port in binding.right],
         binding.group,
     )
 

@@ -1,52 +1,41 @@
-"""The entries a group can bind, and how a group sees each of them.
+"""The ports a group can bind, and how a group sees each of them.
 
-Any entry with a port and a cumulative carbon sensor can be a member; today those are the
-tracking nodes (declarations and logistics entries join here when they exist).
+Any port with a cumulative carbon sensor can be a member: a tracking node, a logistics or a
+declaration entry, and at a region's central each port of a remote site.
 """
 
 from __future__ import annotations
 
 from homeassistant.components.sensor import ATTR_STATE_CLASS, SensorStateClass
-from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util.unit_conversion import MassConverter
 
-from ..const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN
-from ..ports import PORT_KINDS, emissions_entity_id, port_entries
+from ..core.port_info import Port
+from ..ports import all_ports, emissions_entity_id, port_of, ports_by_number
 from .runtime import Member
 
 CUMULATIVE = (SensorStateClass.TOTAL_INCREASING, SensorStateClass.TOTAL)
 
 
-def member_entries(hass: HomeAssistant) -> list[ConfigEntry]:
-    """Every entry that can be bound into a group: the ports."""
-    return port_entries(hass)
+def bindable(hass: HomeAssistant) -> list[Port]:
+    """Every port that can be bound into a group (a remote site's ports too)."""
+    return all_ports(hass)
 
 
-def is_member_entry(entry: ConfigEntry) -> bool:
-    """Whether an entry can be bound (O(1): checked for every member at a group's setup)."""
-    return entry.domain == DOMAIN and entry.data.get(CONF_KIND) in PORT_KINDS
+def member_ports(hass: HomeAssistant) -> dict[int, Port]:
+    """The ports by number."""
+    return ports_by_number(hass)
 
 
-def member_ports(hass: HomeAssistant) -> dict[int, ConfigEntry]:
-    """The member entries by port."""
-    return {int(entry.options[CONF_PORT]): entry for entry in member_entries(hass)}
-
-
-def resolve_member(hass: HomeAssistant, entry_id: str) -> Member:
+def resolve_member(hass: HomeAssistant, member_id: str) -> Member:
     """A member as it is now; a deleted one keeps its id, with no sensor, port or name."""
-    entry = hass.config_entries.async_get_entry(entry_id)
-    if entry is None or not is_member_entry(entry):
-        return Member(entry_id, None, None, entry_id)
+    port = port_of(hass, member_id)
+    if port is None:
+        return Member(member_id, None, None, member_id)
     return Member(
-        entry_id,
-        emissions_entity_id(hass, entry_id),
-        int(entry.options[CONF_PORT]),
-        entry.title,
-        # A tracking node's meter (the other ports have none).
-        entry.data.get(CONF_SOURCE),
+        member_id, emissions_entity_id(hass, member_id), port.number, port.name, port.source
     )
 
 

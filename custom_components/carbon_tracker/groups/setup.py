@@ -17,6 +17,7 @@ from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
 from ..issues import MEMBER_DELETED, async_clear, async_raise_member_deleted
+from ..ports import entry_id_of, member_id_of
 from ..texts import async_load_texts
 from .alerts import async_announce, notification_id
 from .members import resolve_member
@@ -72,17 +73,20 @@ def _on_entry_changed(
     change: ConfigEntryChange,
     changed: ConfigEntry,
 ) -> None:
-    """A member's entry was edited (port, name) or deleted."""
+    """A member's entry was edited (port, name) or deleted (a remote site: all its ports)."""
     runtime = group.runtime_data
-    if changed.entry_id not in runtime.members:
+    touched = [member for member in runtime.members if entry_id_of(member) == changed.entry_id]
+    if not touched:
         return
     if change is ConfigEntryChange.REMOVED:
         _LOGGER.warning("%s: member %s was deleted", group.title, changed.title)
-        runtime.async_member_changed(Member(changed.entry_id, None, None, changed.title))
+        for member in touched:
+            runtime.async_member_changed(Member(member, None, None, changed.title))
         deleted = sum(1 for member in runtime.members.values() if member.port is None)
         async_raise_member_deleted(hass, group.entry_id, group.title, deleted)
         return
-    runtime.async_member_changed(resolve_member(hass, changed.entry_id))
+    for member in touched:
+        runtime.async_member_changed(resolve_member(hass, member))
 
 
 @callback
@@ -98,9 +102,10 @@ def _on_registry_updated(
 ) -> None:
     """A member's carbon sensor was registered (after the group started) or renamed."""
     registered = er.async_get(hass).async_get(event.data["entity_id"])
-    if registered is None or registered.config_entry_id not in group.runtime_data.members:
+    member = None if registered is None else member_id_of(registered)
+    if member is None or member not in group.runtime_data.members:
         return
-    group.runtime_data.async_member_changed(resolve_member(hass, registered.config_entry_id))
+    group.runtime_data.async_member_changed(resolve_member(hass, member))
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:

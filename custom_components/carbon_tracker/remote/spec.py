@@ -8,6 +8,7 @@ from ..kinds import EntryKind, KindSpec
 from .diagnostics import remote_diagnostics
 from .entities import async_remote_sensors
 from .flow import RemoteConfigSteps, RemoteOptionsFlow
+from .ports import remote_port_info, remote_ports
 from .settings import CONF_SITE_ID
 from .setup import REMOTE_PLATFORMS, async_build_remote, async_remove_remote, async_start_remote
 
@@ -24,4 +25,6 @@ SPEC = KindSpec(
     entities={Platform.SENSOR: async_remote_sensors},
     diagnostics=remote_diagnostics,
     remove=async_remove_remote,
+    extra_ports=remote_ports,
+    extra_port_info=remote_port_info,
 )

@@ -7,6 +7,7 @@ described by its kind (its spec, from the registry of kinds), and the figures ar
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -20,11 +21,11 @@ from ..const import (
     DOMAIN,
 )
 from ..core.comparison import GroupInfo
-from ..core.port_info import NodeInfo
+from ..core.port_info import REMOTE_MARK, NodeInfo
 from ..core.units import reading_multiplier
 from ..core.windows import windows
 from ..kinds import KINDS
-from ..ports import emissions_entity_id
+from ..ports import emissions_entity_id, entry_id_of, port_of
 from ..texts import local_minute
 from .assembly import Report, assemble, changes_between
 from .reader import async_compiled_until, async_meter_sums_at, async_sums_at
@@ -42,11 +43,19 @@ from .request import (
 MAX_SUMS = 2_000_000
 
 
-def node_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo | None:
-    """What a report says about a port, as its kind describes it (None: not a port)."""
-    kind = kind_of(entry)
-    port_report = None if kind is None else hass.data[KINDS][kind].port_report
-    return None if port_report is None else port_report.info(hass, entry)
+def node_info(hass: HomeAssistant, member_id: str) -> NodeInfo | None:
+    """What a report says about a port, as its kind describes it (None: not a port, or gone)."""
+    entry = hass.config_entries.async_get_entry(entry_id_of(member_id))
+    kind = None if entry is None else kind_of(entry)
+    if entry is None or kind is None:
+        return None
+    spec = hass.data[KINDS][kind]
+    if REMOTE_MARK in member_id:
+        port = port_of(hass, member_id)
+        if port is None or spec.extra_port_info is None:
+            return None
+        return spec.extra_port_info(hass, port)
+    return None if spec.port_report is None else spec.port_report.info(hass, entry)
 
 
 def group_info(hass: HomeAssistant, entry: ConfigEntry) -> GroupInfo | None:
@@ -74,13 +83,12 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
     node_ids = list(dict.fromkeys(request.nodes))
     for group in groups:
         for member in (group.left or ()) + group.right:
-            if member not in node_ids and hass.config_entries.async_get_entry(member) is not None:
+            if member not in node_ids and port_of(hass, member) is not None:
                 node_ids.append(member)
     nodes = {
-        entry_id: info
-        for entry_id in node_ids
-        if (entry := hass.config_entries.async_get_entry(entry_id)) is not None
-        and (info := node_info(hass, entry)) is not None
+        member_id: info
+        for member_id in node_ids
+        if (info := node_info(hass, member_id)) is not None
     }
     statistic_of: dict[str, str] = {}
     for entry_id in nodes:
@@ -102,14 +110,7 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         entry_id: changes_between(sums.get(entity_id, [None] * len(boundaries)))
         for entry_id, entity_id in statistic_of.items()
     }
-    for entry_id in nodes:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        kind = None if entry is None else kind_of(entry)
-        port_report = None if kind is None else hass.data[KINDS][kind].port_report
-        own = None if port_report is None else port_report.kg_in_periods
-        if own is not None and (kilograms := own(entry, periods, report_zone())) is not None:
-            # The kind counts its own periods (a person's day on that day).
-            changes[entry_id] = kilograms
+    changes |= _own_periods(hass, nodes, periods)
     if not any(value is not None for values in changes.values() for value in values):
         raise ReportError(
             "range_no_data", start=local_minute(request.start), end=local_minute(request.end)
@@ -125,6 +126,27 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         statistics_until=await async_compiled_until(hass),
         as_of=dt_util.utcnow(),
     )
+
+
+def _own_periods(
+    hass: HomeAssistant, nodes: Iterable[str], periods: list[tuple[datetime, datetime]]
+) -> dict[str, list[float | None]]:
+    """The kilograms of the ports whose kind counts its own periods.
+
+    A person's declarations count on the day declared for; every other port is read from its
+    statistics.
+    """
+    found = {}
+    for member_id in nodes:
+        if REMOTE_MARK in member_id:
+            continue
+        entry = hass.config_entries.async_get_entry(member_id)
+        kind = None if entry is None else kind_of(entry)
+        port_report = None if kind is None else hass.data[KINDS][kind].port_report
+        own = None if port_report is None else port_report.kg_in_periods
+        if own is not None and (kilograms := own(entry, periods, report_zone())) is not None:
+            found[member_id] = kilograms
+    return found
 
 
 async def _async_activity(

@@ -10,10 +10,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ..const import CONF_GROUP_NUMBER, CONF_KIND, CONF_PORT
+from ..const import CONF_GROUP_NUMBER, CONF_KIND
 from ..core.windows import Period
 from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
+from ..ports import all_ports, ports_by_number
 from .profile_settings import (
     CONF_FORMATS,
     CONF_GROUPS,
@@ -37,27 +38,40 @@ FIELDS = (
 )
 
 
-def _entries_selector(hass: HomeAssistant, kind: EntryKind) -> selector.SelectSelector:
-    """Nodes by port and name, or groups by number and name; the value is the entry id."""
-    key = CONF_PORT if kind is EntryKind.TRACKING_NODE else CONF_GROUP_NUMBER
-    prefix = "" if kind is EntryKind.TRACKING_NODE else "G"
+def _ports_selector(hass: HomeAssistant) -> selector.SelectSelector:
+    """Every port by number and name (a remote site's too); the value is the member id."""
+    return _multiple(
+        [
+            selector.SelectOptionDict(value=port.member_id, label=f"{number} · {port.name}")
+            for number, port in sorted(ports_by_number(hass).items())
+        ]
+    )
+
+
+def _groups_selector(hass: HomeAssistant) -> selector.SelectSelector:
+    """Groups by number and name; the value is the entry id."""
 
     def label(number: Any, title: str) -> str:
-        return title if number is None else f"{prefix}{number} · {title}"
+        return title if number is None else f"G{number} · {title}"
 
-    options = [
-        selector.SelectOptionDict(
-            value=entry.entry_id, label=label(entry.options.get(key), entry.title)
-        )
-        for entry in sorted(
-            entries_of(hass, kind),
-            key=lambda entry: (
-                entry.options.get(key) is None,
-                entry.options.get(key) or 0,
-                entry.title,
-            ),
-        )
-    ]
+    return _multiple(
+        [
+            selector.SelectOptionDict(
+                value=entry.entry_id, label=label(entry.options.get(CONF_GROUP_NUMBER), entry.title)
+            )
+            for entry in sorted(
+                entries_of(hass, EntryKind.BINDING_GROUP),
+                key=lambda entry: (
+                    entry.options.get(CONF_GROUP_NUMBER) is None,
+                    entry.options.get(CONF_GROUP_NUMBER) or 0,
+                    entry.title,
+                ),
+            )
+        ]
+    )
+
+
+def _multiple(options: list[selector.SelectOptionDict]) -> selector.SelectSelector:
     return selector.SelectSelector(
         selector.SelectSelectorConfig(
             options=options, multiple=True, mode=selector.SelectSelectorMode.DROPDOWN
@@ -72,8 +86,8 @@ def profile_schema(hass: HomeAssistant, *, with_name: bool) -> vol.Schema:
         fields[vol.Required(CONF_NAME)] = selector.TextSelector()
     fields.update(
         {
-            vol.Optional(CONF_NODES, default=[]): _entries_selector(hass, EntryKind.TRACKING_NODE),
-            vol.Optional(CONF_GROUPS, default=[]): _entries_selector(hass, EntryKind.BINDING_GROUP),
+            vol.Optional(CONF_NODES, default=[]): _ports_selector(hass),
+            vol.Optional(CONF_GROUPS, default=[]): _groups_selector(hass),
             vol.Required(CONF_PERIOD, default=Period.DAY.value): selector.SelectSelector(
                 selector.SelectSelectorConfig(
                     options=[period.value for period in Period],
@@ -122,7 +136,7 @@ class ProfileConfigSteps(FlowSteps):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Name the profile and say what it reports on, how often and where."""
-        if not entries_of(self.hass, EntryKind.TRACKING_NODE):
+        if not all_ports(self.hass):
             return self.flow.async_abort(reason="no_nodes")
         errors: dict[str, str] = {}
         schema = profile_schema(self.hass, with_name=True)

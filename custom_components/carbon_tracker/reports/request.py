@@ -17,13 +17,12 @@ from homeassistant.util import dt as dt_util
 from ..const import (
     CONF_GROUP_NUMBER,
     CONF_KIND,
-    CONF_PORT,
     DOMAIN,
 )
 from ..core.windows import Period, next_window_start, window_start
 from ..errors import CarbonTrackerError
 from ..kinds import EntryKind, entries_of_kind
-from ..ports import PORT_KINDS
+from ..ports import PORT_KINDS, all_ports, port_of, ports_by_number
 from ..texts import local_minute
 from .profile_settings import ProfileSettings
 
@@ -161,12 +160,19 @@ def entries_of(hass: HomeAssistant, kind: EntryKind) -> list[ConfigEntry]:
 
 
 def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tuple[str, ...]:
-    """Entry ids of ``kind`` (for nodes: any port, a logistics or declaration too), each checked."""
-    kinds = PORT_KINDS if kind is EntryKind.TRACKING_NODE else {kind}
+    """Ids of ``kind``, each checked.
+
+    For nodes any port (a logistics or declaration entry, a remote site's port too, by member
+    id); else entry ids.
+    """
     checked = []
     for entry_id in ids:
-        entry = hass.config_entries.async_get_entry(entry_id)
-        if entry is None or kind_of(entry) not in kinds:
+        if kind is EntryKind.TRACKING_NODE:
+            known = port_of(hass, entry_id) is not None
+        else:
+            entry = hass.config_entries.async_get_entry(entry_id)
+            known = entry is not None and kind_of(entry) is kind
+        if not known:
             raise ReportError("unknown_scope", entry_id=entry_id, kind=kind.value)
         checked.append(entry_id)
     return tuple(checked)
@@ -174,12 +180,14 @@ def check_scope(hass: HomeAssistant, ids: Iterable[str], kind: EntryKind) -> tup
 
 def entry_ids(hass: HomeAssistant, items: list[Any], kind: EntryKind) -> tuple[str, ...]:
     """Entry ids from ids, ports (nodes) or group numbers (groups, also written G1)."""
-    number_key = CONF_PORT if kind is EntryKind.TRACKING_NODE else CONF_GROUP_NUMBER
-    by_number = {
-        int(entry.options[number_key]): entry.entry_id
-        for entry in entries_of(hass, kind)
-        if entry.options.get(number_key) is not None
-    }
+    if kind is EntryKind.TRACKING_NODE:
+        by_number = {number: port.member_id for number, port in ports_by_number(hass).items()}
+    else:
+        by_number = {
+            int(entry.options[CONF_GROUP_NUMBER]): entry.entry_id
+            for entry in entries_of(hass, kind)
+            if entry.options.get(CONF_GROUP_NUMBER) is not None
+        }
     ids = []
     for item in items:
         text = str(item).strip()
@@ -211,7 +219,7 @@ def request_from_call(hass: HomeAssistant, data: dict[str, Any]) -> ReportReques
         nodes = entry_ids(hass, data.get("nodes", []), EntryKind.TRACKING_NODE)
         groups = entry_ids(hass, data.get("groups", []), EntryKind.BINDING_GROUP)
     else:
-        nodes = tuple(entry.entry_id for entry in entries_of(hass, EntryKind.TRACKING_NODE))
+        nodes = tuple(port.member_id for port in all_ports(hass))
         groups = tuple(entry.entry_id for entry in entries_of(hass, EntryKind.BINDING_GROUP))
     start, end = report_range(
         period, start=data.get("start"), end=data.get("end"), last=data.get("last")

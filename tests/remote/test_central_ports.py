@@ -1,0 +1,156 @@
+"""A remote port at the central is a port like a local one: bound in groups, named in reports."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from freezegun.api import FrozenDateTimeFactory
+from homeassistant.core import HomeAssistant
+from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.util import dt as dt_util
+from pytest_homeassistant_custom_component.common import async_fire_mqtt_message
+from pytest_homeassistant_custom_component.typing import MqttMockHAClient
+
+from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.ports import next_free_port, port_of, used_ports
+from tests.common import (
+    add_nodes,
+    approx,
+    group_entry,
+    import_hourly_sums,
+    pick_kind,
+    recorded,
+    setup_node,
+    state_number,
+)
+from tests.remote.conftest import (
+    PORT_BASE,
+    SITE,
+    add_remote,
+    remote_port_entity,
+    settle,
+    site_state,
+)
+
+MAIN = f"remote_{SITE}#1"
+SUB_A = f"remote_{SITE}#2"
+SUB_B = f"remote_{SITE}#3"
+
+
+async def hear(hass: HomeAssistant, kilograms: dict[int, float], count: int = 1) -> None:
+    """The site's ports 1 to 3, as the central hears them."""
+    for port, kg in kilograms.items():
+        async_fire_mqtt_message(hass, *site_state(kg, (1, count), port=port, cycle=f"c{port}"))
+    await settle(hass)
+
+
+async def test_remote_ports_are_numbered_at_the_central_and_known_as_ports(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    await add_nodes(hass, 1)
+    await add_remote(hass)
+    await hear(hass, {1: 10.0, 2: 6.0, 3: 3.5})
+    assert used_ports(hass) == {1, PORT_BASE + 1, PORT_BASE + 2, PORT_BASE + 3}
+    assert next_free_port(hass) == 2
+    port = port_of(hass, MAIN)
+    assert port is not None
+    assert (port.number, port.name) == (PORT_BASE + 1, "Central factory-a Port 1001 · Grid")
+    assert port_of(hass, f"remote_{SITE}#9") is None
+
+
+async def test_a_region_main_meter_against_its_sites_ports(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A total-vs-sub group over remote ports follows them exactly."""
+    await add_remote(hass)
+    await hear(hass, {1: 10.0, 2: 6.0, 3: 3.5})
+    await setup_node(hass, group_entry(left=[MAIN], right=[SUB_A, SUB_B]))
+    assert state_number(hass, "sensor.main_vs_subs_total") == approx(0.0)
+    await hear(hass, {1: 12.0, 2: 7.0, 3: 4.0}, count=2)
+    # The window started with the remote totals as they were: it counts what came since.
+    assert state_number(hass, "sensor.main_vs_subs_total") == approx(2.0)
+    assert state_number(hass, "sensor.main_vs_subs_sum_of_sub_meters") == approx(1.5)
+    assert state_number(hass, "sensor.main_vs_subs_error") == approx(0.5)
+
+
+async def test_the_group_form_offers_remote_ports_and_reads_them_in_the_notation(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    await add_remote(hass)
+    await hear(hass, {1: 10.0, 2: 6.0, 3: 3.5})
+    result = await pick_kind(hass, "binding_group")
+    assert result["step_id"] == "binding_group"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"name": "Region", "group_kind": "total_vs_sub"}
+    )
+    offered = {
+        option["value"]: option["label"]
+        for option in result["data_schema"].schema["right"].config["options"]
+    }
+    assert offered[SUB_A] == "1002 · Central factory-a Port 1002 · Grid"
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {"notation": "1001 > 1002/1003"}
+    )
+    assert result["step_id"] == "group_threshold"
+    result = await hass.config_entries.flow.async_configure(result["flow_id"], {"window": "day"})
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"]["left"] == [MAIN]
+    assert result["options"]["right"] == [SUB_A, SUB_B]
+
+
+async def test_a_remote_site_deleted_leaves_its_ports_as_missing_members(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    remote = await add_remote(hass)
+    await hear(hass, {1: 10.0, 2: 6.0, 3: 3.5})
+    group = await setup_node(hass, group_entry(left=[MAIN], right=[SUB_A, SUB_B]))
+    await hass.config_entries.async_remove(remote.entry_id)
+    await hass.async_block_till_done()
+    members = group.runtime_data.members
+    assert [members[member].port for member in (MAIN, SUB_A, SUB_B)] == [None, None, None]
+
+
+async def test_a_report_names_remote_ports_and_reconciles_with_their_statistics(
+    recorder_mock: None,
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    # A day of 24 hours in HA's time zone.
+    start = datetime(2026, 11, 2, tzinfo=dt_util.get_default_time_zone())
+    freezer.move_to(start + timedelta(days=3))
+    await add_remote(hass)
+    await hear(hass, {1: 10.0, 2: 6.0})
+    await recorded(hass)
+    for port, per_hour in ((1, 1.0), (2, 0.5)):
+        entity_id = remote_port_entity(hass, port)
+        assert entity_id is not None
+        import_hourly_sums(
+            hass,
+            entity_id,
+            [(start + timedelta(hours=hour), per_hour * (hour + 1)) for hour in range(48)],
+        )
+    await recorded(hass)
+    report = await hass.services.async_call(
+        DOMAIN,
+        "generate_report",
+        {
+            "period": "day",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=1)).isoformat(),
+            "nodes": [PORT_BASE + 1, PORT_BASE + 2],
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert report is not None
+    rows = {row["port"]: row for row in report["nodes"]}
+    assert set(rows) == {PORT_BASE + 1, PORT_BASE + 2}
+    assert rows[PORT_BASE + 1]["factor_source"] == "site factory-a: typed in"
+    assert rows[PORT_BASE + 1]["scope"] == "2"
+    # The day's change of each remote port's statistics sum (hours 1 to 24 of the import).
+    assert report["periods"][0]["nodes"] == {
+        str(PORT_BASE + 1): approx(24.0),
+        str(PORT_BASE + 2): approx(12.0),
+    }
+    assert report["total_kg"] == approx(36.0)
