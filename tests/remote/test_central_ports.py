@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
+from homeassistant.helpers import issue_registry as ir
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_mqtt_message
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
@@ -154,3 +155,18 @@ async def test_a_report_names_remote_ports_and_reconciles_with_their_statistics(
         str(PORT_BASE + 2): approx(12.0),
     }
     assert report["total_kg"] == approx(36.0)
+
+
+async def test_a_group_set_up_before_its_remote_ports_were_heard_of_finds_them(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A central started before its sites: the members are missing, then there, issue gone."""
+    await add_remote(hass)
+    group = await setup_node(hass, group_entry(left=[MAIN], right=[SUB_A]))
+    issues = ir.async_get(hass)
+    assert issues.async_get_issue(DOMAIN, f"member_deleted_{group.entry_id}") is not None
+    await hear(hass, {1: 10.0, 2: 6.0})
+    assert issues.async_get_issue(DOMAIN, f"member_deleted_{group.entry_id}") is None
+    await hear(hass, {1: 11.0, 2: 6.5}, count=2)
+    assert state_number(hass, "sensor.main_vs_subs_total") == approx(1.0)
+    assert state_number(hass, "sensor.main_vs_subs_sum_of_sub_meters") == approx(0.5)

@@ -103,9 +103,13 @@ def _on_registry_updated(
     """A member's carbon sensor was registered (after the group started) or renamed."""
     registered = er.async_get(hass).async_get(event.data["entity_id"])
     member = None if registered is None else member_id_of(registered)
-    if member is None or member not in group.runtime_data.members:
+    runtime = group.runtime_data
+    if member is None or member not in runtime.members:
         return
-    group.runtime_data.async_member_changed(resolve_member(hass, member))
+    runtime.async_member_changed(resolve_member(hass, member))
+    if all(member.port is not None for member in runtime.members.values()):
+        # A member missing at the start has come (a remote port first heard of): all are here.
+        async_clear(hass, MEMBER_DELETED, group.entry_id)
 
 
 async def _async_update_listener(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
