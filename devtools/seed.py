@@ -254,6 +254,62 @@ def http_settings(port: int) -> dict[str, Any]:
     return {"stable": stable, "pending": None, "yaml_migration_done": True}
 
 
+def region_entries(  # noqa: PLR0917 (the region's parts, each optional)
+    seeded: list[ConfigEntry],
+    nodes_by_port: dict[int, ConfigEntry],
+    mqtt_port: int | None,
+    publisher: tuple[str, str] | None,
+    remotes: Iterable[tuple[str, str, int]],
+    region_group: tuple[str, list[int], list[tuple[str, int]]] | None,
+) -> list[ConfigEntry]:
+    """The region's entries, as their flows write them.
+
+    HA's MQTT integration, a site publisher of every seeded port, remote sites and the region
+    group.
+    """
+    found = []
+    if mqtt_port is not None:
+        found.append(mqtt_entry(mqtt_port))
+    if publisher is not None:
+        ports = [entry.entry_id for entry in seeded if entry.data.get("kind") in PORTS]
+        found.append(publisher_entry(*publisher, ports))
+    by_site = {remote[0]: remote_entry(*remote) for remote in remotes}
+    found.extend(by_site.values())
+    if region_group is not None:
+        title, left, right = region_group
+        (group,) = group_entries(
+            [(title, "total_vs_sub", left, [], {"group_number": 1, "window": "day"})],
+            nodes_by_port,
+        )
+        remote_ports = [f"{by_site[site].entry_id}#{port}" for site, port in right]
+        found.append(
+            carbon_entry(title, dict(group.data), {**group.options, "right": remote_ports})
+        )
+    return found
+
+
+async def save_dashboards(
+    hass: HomeAssistant, dashboard: tuple[str, dict[str, Any]] | None
+) -> None:
+    """The Carbon dashboard's entry in HA's list, and one more dashboard when given."""
+    items = [dashboard_item()]
+    if dashboard is not None:
+        url_path, config = dashboard
+        items.append(
+            {
+                "id": url_path,
+                "url_path": url_path,
+                "title": config["config"]["title"],
+                "icon": "mdi:map-marker-multiple",
+                "show_in_sidebar": True,
+                "require_admin": False,
+                "mode": "storage",
+            }
+        )
+        await Store(hass, 1, f"lovelace.{url_path}").async_save(config)
+    await Store(hass, 1, "lovelace_dashboards").async_save({"items": items})
+
+
 async def seed(
     config_dir: str,
     *,
@@ -266,6 +322,8 @@ async def seed(
     mqtt_port: int | None = None,
     publisher: tuple[str, str] | None = None,
     remotes: Iterable[tuple[str, str, int]] = (),
+    region_group: tuple[str, list[int], list[tuple[str, int]]] | None = None,
+    dashboard: tuple[str, dict[str, Any]] | None = None,
 ) -> str | None:
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
 
@@ -276,7 +334,9 @@ async def seed(
     long-lived access token of the demo user when ``access_token`` is set. ``mqtt_port``: HA's
     MQTT integration on that broker port of 127.0.0.1; then ``publisher`` (site id, prefix)
     publishes every seeded port, and each of ``remotes`` (site id, prefix, port numbering)
-    follows a site.
+    follows a site. ``region_group`` (title, ports of seeded nodes, (site id, site port) of
+    remote ports) is group G1, a total (left) against its sub-meters (right). ``dashboard``
+    (url path, Lovelace config) is one more dashboard.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
@@ -330,12 +390,9 @@ async def seed(
         others.append(declaration_entry(declaration_port, f"/{DASHBOARD_URL}/declare"))
     if logistics is not None:
         others.append(logistics_entry(*logistics))
-    if mqtt_port is not None:
-        others.append(mqtt_entry(mqtt_port))
-    if publisher is not None:
-        ports = [entry.entry_id for entry in entries + others if entry.data.get("kind") in PORTS]
-        others.append(publisher_entry(*publisher, ports))
-    others.extend(remote_entry(*remote) for remote in remotes)
+    others.extend(
+        region_entries(entries + others, nodes_by_port, mqtt_port, publisher, remotes, region_group)
+    )
     await Store(hass, ENTRIES_VERSION, ENTRIES_KEY, minor_version=ENTRIES_MINOR).async_save(
         {"entries": [entry.as_storage_fragment for entry in entries + others]}
     )
@@ -343,7 +400,7 @@ async def seed(
     carbon_sensors = {
         f"sensor.{slugify(entry.title)}_carbon_emissions": entry.title for entry in entries
     }
-    await Store(hass, 1, "lovelace_dashboards").async_save({"items": [dashboard_item()]})
+    await save_dashboards(hass, dashboard)
     await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(
         carbon_dashboard(carbon_sensors, [seeded_group_cards(title) for title, *_ in groups])
     )

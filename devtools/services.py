@@ -192,6 +192,7 @@ def start_mosquitto(port: int | None = None, folder: Path | None = None) -> Priv
     broker = binary("mosquitto", "usr/sbin")
     assert broker is not None
     folder = folder or private_folder("mosquitto")
+    folder.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     config = folder / "mosquitto.conf"
     config.write_text(
