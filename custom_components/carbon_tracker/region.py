@@ -1,15 +1,30 @@
 """What the region's two kinds (site publisher, remote site) share at the HA level.
 
 Both talk through HA's MQTT integration: the broker, its user, password and TLS are set up
-there, once, and used by both.
+there, once, and used by both. Both are added with a name and a site id, and have one options
+form.
 """
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntryState
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from homeassistant.components import mqtt
+from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
 from homeassistant.core import HomeAssistant
+from homeassistant.exceptions import ConfigEntryNotReady
+from homeassistant.helpers import selector
+import voluptuous as vol
+
+from .const import CONF_KIND, DOMAIN
+from .core.region_wire import SITE_ID
+from .flow_steps import FlowSteps
+from .kinds import EntryKind
 
 MQTT = "mqtt"
+CONF_NAME = "name"
+CONF_SITE_ID = "site_id"
 # Every state and status goes at least once: the central drops what it has already.
 QOS = 1
 
@@ -19,3 +34,100 @@ def mqtt_set_up(hass: HomeAssistant) -> bool:
     return any(
         entry.state is ConfigEntryState.LOADED for entry in hass.config_entries.async_entries(MQTT)
     )
+
+
+async def async_require_mqtt(hass: HomeAssistant) -> None:
+    """Wait for HA's MQTT integration; an entry set up before it is there is tried again."""
+    if not await mqtt.async_wait_for_mqtt_client(hass):
+        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
+
+
+class SiteSteps(FlowSteps):
+    """The step that adds a region entry: a name, the site id, and the kind's own fields."""
+
+    kind: ClassVar[EntryKind]
+
+    def fields(self) -> dict[vol.Marker, Any]:
+        """The kind's own fields (after the name and the site id)."""
+        raise NotImplementedError
+
+    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """The kind's own fields' errors."""
+        raise NotImplementedError
+
+    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """The kind's options as stored."""
+        raise NotImplementedError
+
+    def lacking(self) -> str | None:
+        """Why the kind cannot be added yet besides MQTT (an abort reason), if it cannot."""
+        return None
+
+    async def async_site_step(self, user_input: dict[str, Any] | None) -> ConfigFlowResult:
+        """The form, its checks, then the entry (the step is named after the kind)."""
+        if not mqtt_set_up(self.hass):
+            return self.flow.async_abort(reason="mqtt_not_set_up")
+        if (reason := self.lacking()) is not None:
+            return self.flow.async_abort(reason=reason)
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            site = str(user_input[CONF_SITE_ID]).strip()
+            errors = (
+                {CONF_SITE_ID: "site_id_invalid"}
+                if not SITE_ID.match(site)
+                else self.errors(user_input)
+            )
+            if not errors:
+                return self.flow.async_create_entry(
+                    title=str(user_input[CONF_NAME]).strip() or site,
+                    data={CONF_KIND: self.kind.value, CONF_SITE_ID: site},
+                    options=self.options(user_input),
+                )
+        schema = vol.Schema(
+            {
+                vol.Required(CONF_NAME): selector.TextSelector(),
+                vol.Required(CONF_SITE_ID): selector.TextSelector(),
+                **self.fields(),
+            }
+        )
+        return self.flow.async_show_form(
+            step_id=self.kind.value,
+            data_schema=self.flow.add_suggested_values_to_schema(schema, user_input or {}),
+            errors=errors,
+        )
+
+
+class SiteOptionsFlow(OptionsFlow):
+    """A region entry's options: one form (the site id is the entry's identity)."""
+
+    step_id: ClassVar[str]
+
+    def fields(self) -> dict[vol.Marker, Any]:
+        """The form's fields."""
+        raise NotImplementedError
+
+    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """The form's errors."""
+        raise NotImplementedError
+
+    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """The options as stored."""
+        raise NotImplementedError
+
+    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
+        """Start with the form (a step of its own name: its own texts)."""
+        return await self.async_options_form()
+
+    async def async_options_form(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """The form, as the entry is now; the entry reloads with what is kept."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            errors = self.errors(user_input)
+            if not errors:
+                return self.async_create_entry(data=self.options(user_input))
+        schema = self.add_suggested_values_to_schema(
+            vol.Schema(self.fields()), user_input or dict(self.config_entry.options)
+        )
+        return self.async_show_form(step_id=self.step_id, data_schema=schema, errors=errors)

@@ -8,20 +8,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from homeassistant.config_entries import ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import ConfigFlowResult
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
-from ..const import CONF_KIND, CONF_PORT
-from ..core.region_wire import DEFAULT_PREFIX, PREFIX, SITE_ID
-from ..flow_steps import FlowSteps
+from ..const import CONF_PORT
+from ..core.region_wire import DEFAULT_PREFIX, PREFIX
 from ..kinds import EntryKind
 from ..ports import port_entries
-from ..region import mqtt_set_up
-from .settings import CONF_PORTS, CONF_PREFIX, CONF_SITE_ID
-
-CONF_NAME = "name"
+from ..region import SiteOptionsFlow, SiteSteps
+from .settings import CONF_PORTS, CONF_PREFIX
 
 
 def ports_selector(hass: HomeAssistant) -> selector.SelectSelector:
@@ -69,62 +66,53 @@ def publishing_fields(hass: HomeAssistant) -> dict[vol.Marker, Any]:
     }
 
 
-class PublisherConfigSteps(FlowSteps):
-    """The step that adds a site publisher."""
+class PublisherConfigSteps(SiteSteps):
+    """The step that adds a site publisher: name, site id, topic prefix and the ports."""
+
+    kind = EntryKind.SITE_PUBLISHER
+
+    def fields(self) -> dict[vol.Marker, Any]:
+        """Prefix and ports."""
+        return publishing_fields(self.hass)
+
+    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """A prefix MQTT can carry, and ports that exist."""
+        return check_publishing(self.hass, user_input)
+
+    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """Prefix and ports."""
+        return publishing_options(user_input)
+
+    def lacking(self) -> str | None:
+        """A site with no port has nothing to publish."""
+        return None if port_entries(self.hass) else "no_nodes"
 
     async def async_step_site_publisher(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Name, site id, topic prefix and the ports to publish."""
-        if not mqtt_set_up(self.hass):
-            return self.flow.async_abort(reason="mqtt_not_set_up")
-        if not port_entries(self.hass):
-            return self.flow.async_abort(reason="no_nodes")
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            site = str(user_input[CONF_SITE_ID]).strip()
-            errors = (
-                {CONF_SITE_ID: "site_id_invalid"}
-                if not SITE_ID.match(site)
-                else check_publishing(self.hass, user_input)
-            )
-            if not errors:
-                return self.flow.async_create_entry(
-                    title=str(user_input[CONF_NAME]).strip() or site,
-                    data={CONF_KIND: EntryKind.SITE_PUBLISHER.value, CONF_SITE_ID: site},
-                    options=publishing_options(user_input),
-                )
-        schema = vol.Schema(
-            {
-                vol.Required(CONF_NAME): selector.TextSelector(),
-                vol.Required(CONF_SITE_ID): selector.TextSelector(),
-                **publishing_fields(self.hass),
-            }
-        )
-        return self.flow.async_show_form(
-            step_id="site_publisher",
-            data_schema=self.flow.add_suggested_values_to_schema(schema, user_input or {}),
-            errors=errors,
-        )
+        """The form."""
+        return await self.async_site_step(user_input)
 
 
-class PublisherOptionsFlow(OptionsFlow):
+class PublisherOptionsFlow(SiteOptionsFlow):
     """Prefix and ports (the site id is the publisher's identity: a new one is a new entry)."""
 
-    async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
-        """Start with the form (a step of its own name: its own texts)."""
-        return await self.async_step_publishing()
+    step_id = "publishing"
+
+    def fields(self) -> dict[vol.Marker, Any]:
+        """Prefix and ports."""
+        return publishing_fields(self.hass)
+
+    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
+        """A prefix MQTT can carry, and ports that exist."""
+        return check_publishing(self.hass, user_input)
+
+    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
+        """Prefix and ports."""
+        return publishing_options(user_input)
 
     async def async_step_publishing(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """The form, as the entry is now."""
-        errors: dict[str, str] = {}
-        if user_input is not None:
-            errors = check_publishing(self.hass, user_input)
-            if not errors:
-                return self.async_create_entry(data=publishing_options(user_input))
-        schema = self.add_suggested_values_to_schema(
-            vol.Schema(publishing_fields(self.hass)), user_input or dict(self.config_entry.options)
-        )
-        return self.async_show_form(step_id="publishing", data_schema=schema, errors=errors)
+        """The form."""
+        return await self.async_options_form(user_input)

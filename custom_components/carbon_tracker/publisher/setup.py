@@ -6,9 +6,8 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import EVENT_HOMEASSISTANT_STARTED, Platform
 from homeassistant.core import CoreState, Event, HomeAssistant, callback
-from homeassistant.exceptions import ConfigEntryNotReady
 
-from ..const import DOMAIN
+from ..region import async_require_mqtt
 from .runtime import PublisherConfigEntry, PublisherRuntime, session_store
 from .settings import PublisherSettings
 
@@ -19,8 +18,7 @@ async def async_build_publisher(
     hass: HomeAssistant, entry: PublisherConfigEntry
 ) -> PublisherRuntime:
     """The runtime, once HA's MQTT integration is there, with its new session stored."""
-    if not await mqtt.async_wait_for_mqtt_client(hass):
-        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
+    await async_require_mqtt(hass)
     runtime = PublisherRuntime(
         hass, entry.entry_id, PublisherSettings.from_entry(entry.data, entry.options)
     )

@@ -6,11 +6,9 @@ from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ConfigEntryNotReady
 
-from ..const import DOMAIN
 from ..core.region_wire import site_states_filter, status_topic
-from ..region import QOS
+from ..region import QOS, async_require_mqtt
 from .runtime import RemoteSiteConfigEntry, RemoteSiteRuntime, ledger_store
 from .settings import RemoteSettings
 
@@ -21,8 +19,7 @@ async def async_build_remote(
     hass: HomeAssistant, entry: RemoteSiteConfigEntry
 ) -> RemoteSiteRuntime:
     """The runtime with the ledger as it was left, once HA's MQTT integration is there."""
-    if not await mqtt.async_wait_for_mqtt_client(hass):
-        raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
+    await async_require_mqtt(hass)
     runtime = RemoteSiteRuntime(
         hass, entry.entry_id, RemoteSettings.from_entry(entry.data, entry.options)
     )
