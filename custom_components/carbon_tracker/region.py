@@ -7,7 +7,8 @@ form.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from homeassistant.components import mqtt
@@ -42,22 +43,20 @@ async def async_require_mqtt(hass: HomeAssistant) -> None:
         raise ConfigEntryNotReady(translation_domain=DOMAIN, translation_key="mqtt_not_ready")
 
 
+@dataclass(frozen=True, slots=True)
+class SiteForm:
+    """A region kind's own fields: shown after the name and site id, and in its options."""
+
+    fields: Callable[[HomeAssistant], dict[vol.Marker, Any]]
+    errors: Callable[[HomeAssistant, Mapping[str, Any]], dict[str, str]]
+    options: Callable[[Mapping[str, Any]], dict[str, Any]]
+
+
 class SiteSteps(FlowSteps):
     """The step that adds a region entry: a name, the site id, and the kind's own fields."""
 
     kind: ClassVar[EntryKind]
-
-    def fields(self) -> dict[vol.Marker, Any]:
-        """The kind's own fields (after the name and the site id)."""
-        raise NotImplementedError
-
-    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """The kind's own fields' errors."""
-        raise NotImplementedError
-
-    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """The kind's options as stored."""
-        raise NotImplementedError
+    form: ClassVar[SiteForm]
 
     def lacking(self) -> str | None:
         """Why the kind cannot be added yet besides MQTT (an abort reason), if it cannot."""
@@ -75,19 +74,19 @@ class SiteSteps(FlowSteps):
             errors = (
                 {CONF_SITE_ID: "site_id_invalid"}
                 if not SITE_ID.match(site)
-                else self.errors(user_input)
+                else self.form.errors(self.hass, user_input)
             )
             if not errors:
                 return self.flow.async_create_entry(
                     title=str(user_input[CONF_NAME]).strip() or site,
                     data={CONF_KIND: self.kind.value, CONF_SITE_ID: site},
-                    options=self.options(user_input),
+                    options=self.form.options(user_input),
                 )
         schema = vol.Schema(
             {
                 vol.Required(CONF_NAME): selector.TextSelector(),
                 vol.Required(CONF_SITE_ID): selector.TextSelector(),
-                **self.fields(),
+                **self.form.fields(self.hass),
             }
         )
         return self.flow.async_show_form(
@@ -101,18 +100,7 @@ class SiteOptionsFlow(OptionsFlow):
     """A region entry's options: one form (the site id is the entry's identity)."""
 
     step_id: ClassVar[str]
-
-    def fields(self) -> dict[vol.Marker, Any]:
-        """The form's fields."""
-        raise NotImplementedError
-
-    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """The form's errors."""
-        raise NotImplementedError
-
-    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """The options as stored."""
-        raise NotImplementedError
+    form: ClassVar[SiteForm]
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Start with the form (a step of its own name: its own texts)."""
@@ -124,10 +112,10 @@ class SiteOptionsFlow(OptionsFlow):
         """The form, as the entry is now; the entry reloads with what is kept."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = self.errors(user_input)
+            errors = self.form.errors(self.hass, user_input)
             if not errors:
-                return self.async_create_entry(data=self.options(user_input))
+                return self.async_create_entry(data=self.form.options(user_input))
         schema = self.add_suggested_values_to_schema(
-            vol.Schema(self.fields()), user_input or dict(self.config_entry.options)
+            vol.Schema(self.form.fields(self.hass)), user_input or dict(self.config_entry.options)
         )
         return self.async_show_form(step_id=self.step_id, data_schema=schema, errors=errors)

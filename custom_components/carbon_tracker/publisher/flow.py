@@ -17,7 +17,7 @@ from ..const import CONF_PORT
 from ..core.region_wire import DEFAULT_PREFIX, PREFIX
 from ..kinds import EntryKind
 from ..ports import port_entries
-from ..region import SiteOptionsFlow, SiteSteps
+from ..region import SiteForm, SiteOptionsFlow, SiteSteps
 from .settings import CONF_PORTS, CONF_PREFIX
 
 
@@ -66,22 +66,14 @@ def publishing_fields(hass: HomeAssistant) -> dict[vol.Marker, Any]:
     }
 
 
+PUBLISHING = SiteForm(publishing_fields, check_publishing, publishing_options)
+
+
 class PublisherConfigSteps(SiteSteps):
     """The step that adds a site publisher: name, site id, topic prefix and the ports."""
 
+    form = PUBLISHING
     kind = EntryKind.SITE_PUBLISHER
-
-    def fields(self) -> dict[vol.Marker, Any]:
-        """Prefix and ports."""
-        return publishing_fields(self.hass)
-
-    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """A prefix MQTT can carry, and ports that exist."""
-        return check_publishing(self.hass, user_input)
-
-    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """Prefix and ports."""
-        return publishing_options(user_input)
 
     def lacking(self) -> str | None:
         """A site with no port has nothing to publish."""
@@ -97,19 +89,8 @@ class PublisherConfigSteps(SiteSteps):
 class PublisherOptionsFlow(SiteOptionsFlow):
     """Prefix and ports (the site id is the publisher's identity: a new one is a new entry)."""
 
+    form = PUBLISHING
     step_id = "publishing"
-
-    def fields(self) -> dict[vol.Marker, Any]:
-        """Prefix and ports."""
-        return publishing_fields(self.hass)
-
-    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """A prefix MQTT can carry, and ports that exist."""
-        return check_publishing(self.hass, user_input)
-
-    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """Prefix and ports."""
-        return publishing_options(user_input)
 
     async def async_step_publishing(
         self, user_input: dict[str, Any] | None = None

@@ -9,21 +9,22 @@ from collections.abc import Mapping
 from typing import Any
 
 from homeassistant.config_entries import ConfigFlowResult
+from homeassistant.core import HomeAssistant
 from homeassistant.helpers import selector
 import voluptuous as vol
 
 from ..const import PORT_MAX
 from ..core.region_wire import DEFAULT_PREFIX, PREFIX
 from ..kinds import EntryKind
-from ..region import SiteOptionsFlow, SiteSteps
+from ..region import SiteForm, SiteOptionsFlow, SiteSteps
 from .settings import CONF_PORT_BASE, CONF_PREFIX
 
 # A site's ports are numbered from 1; its numbers at the central run from base + 1.
 PORT_BASE_MAX = PORT_MAX - 1
 
 
-def following_fields() -> dict[vol.Marker, Any]:
-    """Prefix and the numbering of the site's ports at the central."""
+def following_fields(hass: HomeAssistant) -> dict[vol.Marker, Any]:
+    """Prefix and the numbering of the site's ports at the central (nothing to look up)."""
     return {
         vol.Required(CONF_PREFIX, default=DEFAULT_PREFIX): selector.TextSelector(),
         vol.Required(CONF_PORT_BASE, default=0): selector.NumberSelector(
@@ -34,7 +35,7 @@ def following_fields() -> dict[vol.Marker, Any]:
     }
 
 
-def check_following(user_input: Mapping[str, Any]) -> dict[str, str]:
+def check_following(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
     """The form's errors: a prefix MQTT can carry."""
     if not PREFIX.match(str(user_input.get(CONF_PREFIX, DEFAULT_PREFIX)).strip()):
         return {CONF_PREFIX: "prefix_invalid"}
@@ -49,22 +50,14 @@ def following_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+FOLLOWING = SiteForm(following_fields, check_following, following_options)
+
+
 class RemoteConfigSteps(SiteSteps):
     """The step that follows a remote site: name, site id, prefix and the ports' numbering."""
 
+    form = FOLLOWING
     kind = EntryKind.REMOTE_SITE
-
-    def fields(self) -> dict[vol.Marker, Any]:
-        """Prefix and numbering."""
-        return following_fields()
-
-    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """A prefix MQTT can carry."""
-        return check_following(user_input)
-
-    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """Prefix and numbering."""
-        return following_options(user_input)
 
     async def async_step_remote_site(
         self, user_input: dict[str, Any] | None = None
@@ -76,19 +69,8 @@ class RemoteConfigSteps(SiteSteps):
 class RemoteOptionsFlow(SiteOptionsFlow):
     """Prefix and numbering (the site id is the entry's identity)."""
 
+    form = FOLLOWING
     step_id = "following"
-
-    def fields(self) -> dict[vol.Marker, Any]:
-        """Prefix and numbering."""
-        return following_fields()
-
-    def errors(self, user_input: Mapping[str, Any]) -> dict[str, str]:
-        """A prefix MQTT can carry."""
-        return check_following(user_input)
-
-    def options(self, user_input: Mapping[str, Any]) -> dict[str, Any]:
-        """Prefix and numbering."""
-        return following_options(user_input)
 
     async def async_step_following(
         self, user_input: dict[str, Any] | None = None
