@@ -72,6 +72,27 @@ async def test_a_profile_needs_a_node_first(hass: HomeAssistant) -> None:
     assert hass.config_entries.async_entries(DOMAIN) == []
 
 
+async def test_the_profile_form_offers_ports_by_number_and_groups_by_theirs(
+    hass: HomeAssistant, report_nodes: dict[int, str]
+) -> None:
+    """Ports by their number; groups by G-number, and by name alone when they have none."""
+    nodes = [report_nodes[1]]
+    await setup_node(hass, group_entry(left=nodes, right=[report_nodes[2]], group_number=2))
+    await setup_node(
+        hass,
+        group_entry(left=nodes, right=[report_nodes[3]], title="Unnumbered", entry_id="g_plain"),
+    )
+    result = await pick_kind(hass, "report_profile")
+    schema = result["data_schema"].schema
+
+    def labels(field: str) -> list[str]:
+        return [option["label"] for option in schema[field].config["options"]]
+
+    assert labels("nodes") == ["1 · Meter 1", "2 · Meter 2", "3 · Meter 3"]
+    assert labels("groups") == ["G2 · Main vs subs", "Unnumbered"]
+    hass.config_entries.flow.async_abort(result["flow_id"])
+
+
 async def test_add_a_profile_through_the_flow(
     hass: HomeAssistant, report_nodes: dict[int, str]
 ) -> None:
