@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from homeassistant.components import mqtt
-from homeassistant.config_entries import ConfigEntryState, ConfigFlowResult, OptionsFlow
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigEntryState,
+    ConfigFlowResult,
+    OptionsFlow,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryNotReady
 from homeassistant.helpers import selector
@@ -35,6 +40,21 @@ def mqtt_set_up(hass: HomeAssistant) -> bool:
     return any(
         entry.state is ConfigEntryState.LOADED for entry in hass.config_entries.async_entries(MQTT)
     )
+
+
+def site_diagnostics(entry: ConfigEntry, loaded: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
+    """A region entry's diagnostics: its settings, and once loaded what ``loaded`` reads.
+
+    No secret is among them: the broker's are HA's MQTT integration's.
+    """
+    described: dict[str, Any] = {
+        "data": dict(entry.data),
+        "options": dict(entry.options),
+        "state": entry.state.value,
+    }
+    if entry.state is not ConfigEntryState.LOADED:
+        return described
+    return described | loaded(entry.runtime_data)
 
 
 async def async_require_mqtt(hass: HomeAssistant) -> None:
