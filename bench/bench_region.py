@@ -17,9 +17,14 @@ Prints one ``name=value`` line per figure on stdout; everything else goes to std
 The headline figures run as deployed: a node's sensor, the publisher and the central's sensors
 write at once, then at most once per ``core.throttle.WRITE_INTERVAL`` (5 s), so a fast meter
 costs a mark between two writes. The ``_every_write`` figures make every write (interval 0), as
-bench_nodes does: the worst case, the same work on both sides. The figures measured with real
-processes and a real broker (start of 10,000 remote ports, publish-to-state latency) are not
-here yet.
+bench_nodes does: the worst case, the same work on both sides.
+* ``region_report_year_50_sites_s``: a year's month-by-month report of a region of REPORT_SITES
+  remote sites of REPORT_PORTS ports each, at a central whose recorder (SQLite) holds a year of
+  hourly statistics of every remote port (written as bench_reports writes them: 8.76 M rows);
+  the median of REPS reports, each checked against the data to 1e-6 kg first.
+
+The figures measured with real processes and a real broker (the start of a central with 10,000
+remote ports, the publish-to-state latency) are bench_region_live's.
 """
 
 from __future__ import annotations
@@ -27,21 +32,39 @@ from __future__ import annotations
 from collections.abc import Callable
 import gc
 import math
+from pathlib import Path
+import statistics
 import time
 from typing import Any
 from unittest.mock import patch
 
 from homeassistant.components.mqtt import ReceiveMessage
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 from homeassistant.setup import async_setup_component
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from bench.bench_reports import (
+    Year,
+    create_metadata,
+    expected_months,
+    month_boundaries,
+    setup_recorder,
+    write_years,
+)
 from bench.common import FACTOR, emit, fresh_hass, node_entry, run_main
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.core import throttle
 from custom_components.carbon_tracker.core.region_wire import PortState, encode, state_topic
+from custom_components.carbon_tracker.core.windows import Period
+from custom_components.carbon_tracker.reports.build import async_build
+from custom_components.carbon_tracker.reports.request import ReportRequest, report_range
+
+WRITE_INTERVAL = throttle.WRITE_INTERVAL
 
 N = 200
+REPORT_SITES = 50
+REPORT_PORTS = 20
 ROUNDS = 50
 REPS = 5
 STEP = 0.25
@@ -95,13 +118,13 @@ def publisher_entry(ports: list[str]) -> MockConfigEntry:
     )
 
 
-def remote_entry() -> MockConfigEntry:
-    """The central following the bench's site."""
+def remote_entry(site: str = SITE, port_base: int = 0) -> MockConfigEntry:
+    """The central following a site."""
     return MockConfigEntry(
         domain=DOMAIN,
-        title="Central",
-        data={"kind": "remote_site", "site_id": SITE},
-        options={"prefix": PREFIX, "port_base": 0},
+        title=f"Central {site}",
+        data={"kind": "remote_site", "site_id": site},
+        options={"prefix": PREFIX, "port_base": port_base},
         minor_version=3,
     )
 
@@ -192,6 +215,75 @@ async def remote_update_us() -> float:
             item.stop()
 
 
+async def region_report_year_s() -> float:
+    """The median seconds of a year's monthly report of REPORT_SITES x REPORT_PORTS ports."""
+    fake = FakeMqtt()
+    with_patches = fake.patches()
+    for item in with_patches:
+        item.start()
+    try:
+        async with fresh_hass() as hass:
+            await setup_recorder(hass, Path(hass.config.config_dir) / "bench-region.db")
+            sites = [f"site-{index:02d}" for index in range(REPORT_SITES)]
+            entries = [remote_entry(site, 1000 * (index + 1)) for index, site in enumerate(sites)]
+            for entry in entries:
+                entry.add_to_hass(hass)
+            assert await async_setup_component(hass, DOMAIN, {})
+            await hass.async_block_till_done()
+            for site in sites:
+                deliver = fake.subscriptions[f"{PREFIX}/{site}/port/+/+"]
+                for port in range(1, REPORT_PORTS + 1):
+                    topic = state_topic(PREFIX, site, port, f"c{port}")
+                    state = PortState(site, port, f"c{port}", (1, 1), 0.0, f"Meter {port}", "2")
+                    deliver(
+                        ReceiveMessage(topic, encode(state).encode(), 1, False, topic, time.time())
+                    )
+            await hass.async_block_till_done()
+            registry = er.async_get(hass)
+            members = [
+                f"{entry.entry_id}#{port}"
+                for entry in entries
+                for port in range(1, REPORT_PORTS + 1)
+            ]
+            statistic_ids = []
+            for member in members:
+                entry_id, port = member.split("#")
+                entity_id = registry.async_get_entity_id(
+                    "sensor", DOMAIN, f"{entry_id}_port_{port}"
+                )
+                assert entity_id is not None, member
+                statistic_ids.append(entity_id)
+            await create_metadata(hass, statistic_ids)
+            year = Year.last_full()
+            await write_years(hass, statistic_ids, 0, year)
+            start, end = report_range(Period.MONTH, start=year.start, end=year.end)
+            request = ReportRequest(
+                title="Region year",
+                period=Period.MONTH,
+                start=start,
+                end=end,
+                nodes=tuple(members),
+                groups=(),
+                threshold_kg=None,
+            )
+            report = await async_build(hass, request)
+            boundaries = month_boundaries(year)
+            assert [period.start for period in report.periods] == boundaries[:-1]
+            for index, member in enumerate(members):
+                got = [period.nodes[member] for period in report.periods]
+                for value, want in zip(got, expected_months(year, index), strict=True):
+                    assert abs(value - want) <= 1e-6, (member, value, want)
+            samples = []
+            for _ in range(REPS):
+                clock = time.perf_counter()
+                await async_build(hass, request)
+                samples.append(time.perf_counter() - clock)
+            return statistics.median(samples)
+    finally:
+        for item in with_patches:
+            item.stop()
+
+
 async def figures(suffix: str) -> None:
     """The three figures at the write interval in force.
 
@@ -220,6 +312,8 @@ async def main() -> None:
     await figures("")
     throttle.WRITE_INTERVAL = 0.0
     await figures("_every_write")
+    throttle.WRITE_INTERVAL = WRITE_INTERVAL
+    emit("region_report_year_50_sites_s", await region_report_year_s())
 
 
 def run() -> None:

@@ -50,6 +50,12 @@ INTEGRATION = ROOT / "custom_components" / "carbon_tracker"
 HASS = Path(sys.prefix) / "bin" / "hass"
 DB_FILE = "home-assistant_v2.db"
 OUT_FILE = "hass.out.log"
+# Debian's libfaketime (package faketime, installed by scripts/setup), in the machine's
+# multiarch folder.
+FAKETIME_LIBRARY = next(
+    iter(sorted(Path("/usr/lib").glob("*/faketime/libfaketime.so.1"))),
+    Path("/usr/lib/faketime/libfaketime.so.1"),
+)
 
 CONFIGURATION = """\
 homeassistant:
@@ -132,6 +138,9 @@ class LiveHass:
         self.config_dir = config_dir
         self.port = port
         self.token = token
+        # Seconds the process's clock runs ahead of the machine's (libfaketime), from its next
+        # start on: a day passes for it between two starts.
+        self.clock_offset_s = 0
         self._process: subprocess.Popen[bytes] | None = None
 
     @classmethod
@@ -242,12 +251,31 @@ class LiveHass:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 cwd=self.config_dir,
+                env=self._environment(),
             )
         try:
             self._wait_running(timeout)
         except BaseException:
             self.kill()
             raise
+
+    def _environment(self) -> dict[str, str] | None:
+        """The process's environment: this one's, with libfaketime preloaded for an offset.
+
+        Preloaded directly (not through the ``faketime`` program, which forks): the process is
+        hass itself, so ``kill`` reaches it.
+        """
+        if not self.clock_offset_s:
+            return None
+        if not FAKETIME_LIBRARY.is_file():
+            raise LiveHassError(f"{FAKETIME_LIBRARY} is missing: scripts/setup installs faketime")
+        return {
+            **os.environ,
+            "LD_PRELOAD": str(FAKETIME_LIBRARY),
+            "FAKETIME": f"{self.clock_offset_s:+d}",
+            # The offset read once: no file looked up at each clock call.
+            "FAKETIME_NO_CACHE": "0",
+        }
 
     def _wait_running(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

@@ -46,6 +46,7 @@ from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.storage import Store
 from homeassistant.util import dt as dt_util, slugify
 
+from custom_components.carbon_tracker.core.region_wire import STATUS_OFFLINE, status_topic
 from devtools.demo_support.layout import (
     DASHBOARD_ID,
     DASHBOARD_URL,
@@ -197,14 +198,26 @@ def logistics_entry(port: int, webhook_id: str) -> ConfigEntry:
     )
 
 
-def mqtt_entry(broker_port: int) -> ConfigEntry:
-    """HA's MQTT integration on the broker at 127.0.0.1 (as its config flow writes it, 2.1)."""
+def mqtt_entry(broker_port: int, will_topic: str | None = None) -> ConfigEntry:
+    """HA's MQTT integration on the broker at 127.0.0.1 (as its config flow writes it, 2.1).
+
+    ``will_topic``: its Last Will there, payload ``offline``, retained (a site's status topic,
+    as the README asks of a site).
+    """
+    options: dict[str, Any] = {"discovery": False}
+    if will_topic is not None:
+        options["will_message"] = {
+            "topic": will_topic,
+            "payload": STATUS_OFFLINE,
+            "qos": 1,
+            "retain": True,
+        }
     return ConfigEntry(
         data={"broker": "127.0.0.1", "port": broker_port},
         discovery_keys={},
         domain="mqtt",
         minor_version=1,
-        options={"discovery": False},
+        options=options,
         source="user",
         subentries_data=None,
         title="127.0.0.1",
@@ -269,7 +282,8 @@ def region_entries(  # noqa: PLR0917 (the region's parts, each optional)
     """
     found = []
     if mqtt_port is not None:
-        found.append(mqtt_entry(mqtt_port))
+        will = None if publisher is None else status_topic(publisher[1], publisher[0])
+        found.append(mqtt_entry(mqtt_port, will))
     if publisher is not None:
         ports = [entry.entry_id for entry in seeded if entry.data.get("kind") in PORTS]
         found.append(publisher_entry(*publisher, ports))

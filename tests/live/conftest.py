@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import importlib.metadata
 
 import pytest
+import pytest_socket
 
 
 def installed_distributions() -> frozenset[tuple[str, str]]:
@@ -21,3 +22,12 @@ def venv_left_alone() -> Iterator[None]:
     before = installed_distributions()
     yield
     assert installed_distributions() == before, "a live test changed the venv"
+
+
+@pytest.fixture
+def local_sockets_in_each_test() -> None:
+    """Let the test talk to 127.0.0.1: the HA test plugin blocks sockets again in each test.
+
+    The plugin's host filter stays in place, so connections can only go to 127.0.0.1.
+    """
+    pytest_socket.enable_socket()

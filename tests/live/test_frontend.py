@@ -158,12 +158,8 @@ def verify_cleanup() -> None:
 
 
 @pytest.fixture(autouse=True)
-def local_sockets_in_each_test() -> None:
-    """Let the harness talk to 127.0.0.1: the HA test plugin blocks sockets again in each test.
-
-    The plugin's host filter stays in place, so connections can only go to 127.0.0.1.
-    """
-    pytest_socket.enable_socket()
+def local_sockets_here(local_sockets_in_each_test: None) -> None:
+    """The browser and the harness talk to 127.0.0.1 in every test of this module."""
 
 
 # --- the browser ----------------------------------------------------------------------------

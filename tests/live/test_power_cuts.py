@@ -36,9 +36,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import pairwise
 import json
-import math
 import os
 import random
 import time
@@ -47,7 +45,16 @@ from typing import Any
 import pytest
 
 from custom_components.carbon_tracker.core.throttle import WRITE_INTERVAL
-from devtools.live import ApiError, LiveHass, RecordedState, StatisticsRow
+from devtools.live import ApiError, LiveHass, StatisticsRow
+from tests.live.recorded import (
+    COMPILE_WAIT,
+    PERIOD,
+    drops_in,
+    number,
+    numbers,
+    seconds_to_boundary,
+    value_at,
+)
 
 FACTOR = 0.5
 CUSTOM = {"factor_mode": "custom", "factor_value": FACTOR, "factor_unit": "kWh"}
@@ -123,19 +130,8 @@ KILLS = int(os.environ.get("CARBON_TRACKER_POWER_CUTS", "8"))
 SEED = 20261206
 TOLERANCE = 1e-6  # kg: every increment is a multiple of 0.25 kWh, so the sums are exact
 SETTLE = 15.0  # s a total may take to show after the last reading (a start, a recorder look-up)
-PERIOD = 300  # s, one short-term statistics period
 QUIET_BEFORE_BOUNDARY = 75.0  # s: the cuts stop this long before the period to compile ends
 QUIET_MIN = 35.0  # s: at least this long, for the last burst and the totals to settle
-COMPILE_WAIT = 90.0  # s after the boundary: the recorder compiles at :10 past it
-
-
-def number(state: dict[str, Any] | None) -> float | None:
-    """A state as a finite number, or None."""
-    try:
-        value = float(state["state"])  # type: ignore[index]
-    except TypeError, ValueError, KeyError:
-        return None
-    return value if math.isfinite(value) else None
 
 
 @dataclass
@@ -315,35 +311,6 @@ class Outcome:
     kills: int
 
 
-def numbers(states: list[RecordedState]) -> list[tuple[float, float]]:
-    """(time, value) of the numeric states the recorder wrote, in order."""
-    values = []
-    for state in states:
-        if (value := number({"state": state.state})) is not None:
-            values.append((state.last_updated_ts, value))
-    return values
-
-
-def drops_in(values: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Consecutive values where the second is lower."""
-    return [(a, b) for (_, a), (_, b) in pairwise(values) if b < a - TOLERANCE]
-
-
-def value_at(values: list[tuple[float, float]], moment: float) -> float | None:
-    """The value a statistics compile starts a sensor's sum from: the state in effect at the
-    first compiled period's start, else the first number after it."""
-    before = [value for at, value in values if at < moment]
-    after = [value for at, value in values if at >= moment]
-    found = before[-1:] + after[:1]
-    return found[0] if found else None
-
-
-def seconds_to_boundary() -> float:
-    """Seconds until the current short-term statistics period ends."""
-    now = time.time()
-    return PERIOD - now % PERIOD
-
-
 @pytest.fixture(scope="module")
 def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> Iterator[Outcome]:
     """Run the experiment once."""
@@ -423,7 +390,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
         first_e = numbers(live.recorded_states("sensor.meter_e"))[0][1]
         assert final_e is not None
         exact["E"] = (final_e - first_e + driver.forgot_kwh["E"]) * FACTOR
-        drops = {which: drops_in(recorded[which]) for which in METERS}
+        drops = {which: drops_in(recorded[which], TOLERANCE) for which in METERS}
         forgot = {which: kwh * FACTOR for which, kwh in driver.forgot_kwh.items()} | {"A": 0.0}
         statistics = {
             name: (found, value_at(recorded[name], found[0].start_ts) if found else None)

@@ -7,6 +7,13 @@ own MQTT integration. A driver sends known increments in bursts while the site i
 messages kept, as an operator's restart). At the end each of the central's remote port totals is
 the site's exact carbon, to the gram, and so is the central's site total: nothing lost, nothing
 counted twice.
+
+Then the site is offline for a day: killed (its MQTT Last Will says ``offline`` for it, and the
+central's port sensors go unavailable), its meters go on, and the central and the site start
+again with their clocks a day on (libfaketime), the central's placed shortly before a statistics
+boundary. The site's day is counted once, and the central's compiled statistics of each remote
+port and of the site total hold its state and a ``sum`` equal to its climb since the first
+compiled period.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 import random
 import time
+from typing import Any
 import uuid
 
 import pytest
@@ -23,6 +31,14 @@ import pytest_socket
 
 from devtools import services
 from devtools.live import LiveHass
+from tests.live.recorded import (
+    COMPILE_WAIT,
+    PERIOD,
+    number,
+    numbers,
+    seconds_to_boundary,
+    value_at,
+)
 
 FACTOR = 0.5
 CUSTOM = {"factor_mode": "custom", "factor_value": FACTOR, "factor_unit": "kWh"}
@@ -41,6 +57,9 @@ PORT_BASE = 1000
 SEED = 20261207
 SETTLE_S = 30.0
 TOLERANCE = 1e-6
+DAY_S = 86_400
+# The central's clock after the day: this many seconds before a statistics boundary at its start.
+BEFORE_BOUNDARY_S = 75
 
 
 @dataclass
@@ -87,11 +106,27 @@ class Region:
         return found
 
     def central_site_total(self) -> float | None:
+        return number(self.central_site_state())
+
+    def central_site_state(self) -> dict[str, Any] | None:
         for state in self.central.request("GET", "/api/states"):
             attributes = state["attributes"]
             if attributes.get("site_id") == SITE and "refused_messages" in attributes:
-                return float(state["state"])
+                return state
         return None
+
+    def central_entities(self) -> dict[str, str]:
+        """The central's carbon sensors of the site: entity id by port (and "site")."""
+        found = {}
+        for state in self.central.request("GET", "/api/states"):
+            attributes = state["attributes"]
+            if attributes.get("site_id") != SITE:
+                continue
+            if "site_port" in attributes:
+                found[str(attributes["site_port"])] = state["entity_id"]
+            elif "refused_messages" in attributes:
+                found["site"] = state["entity_id"]
+        return found
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +182,7 @@ def wait_for_central(region: Region) -> dict[int, float]:
 
 
 def test_the_central_counts_every_kilogram_once_through_kills_and_a_broker_restart(
-    region: Region,
+    region: Region, local_sockets_in_each_test: None
 ) -> None:
     region.burst(5)
     assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
@@ -193,3 +228,84 @@ def test_the_central_counts_every_kilogram_once_through_kills_and_a_broker_resta
         time.sleep(0.5)
         total = region.central_site_total()
     assert total == pytest.approx(expected, abs=TOLERANCE)
+
+
+def wait_until(check: Any, timeout: float = SETTLE_S) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.5)
+    return True
+
+
+def test_a_site_offline_for_a_day_is_counted_once_and_the_statistics_agree(
+    region: Region, local_sockets_in_each_test: None
+) -> None:
+    entities = region.central_entities()
+    assert set(entities) == {"1", "2", "site"}
+
+    # The site dies: the broker says its Last Will, the central shows its ports unavailable.
+    region.site.kill()
+
+    def offline() -> bool:
+        site = region.central_site_state()
+        ports = [region.central.get_state(entities[str(port)]) for port in METERS]
+        return (
+            site is not None
+            and site["attributes"]["online"] is False
+            and all(port is not None and port["state"] == "unavailable" for port in ports)
+        )
+
+    assert wait_until(offline), region.central_site_state()
+
+    # A day of the meters while the site is away, and the central restarted meanwhile.
+    for port in METERS:
+        region.readings[port] += 96.0
+        region.sent_kwh[port] += 96.0
+    region.central.stop()
+    offset = DAY_S + round(seconds_to_boundary(DAY_S)) - BEFORE_BOUNDARY_S
+    if offset < DAY_S:
+        offset += PERIOD
+    region.central.clock_offset_s = offset
+    region.site.clock_offset_s = DAY_S
+    region.central.start()
+    region.site.start()
+    region.report()
+    region.burst(3)
+    shown = wait_for_central(region)
+    assert shown == pytest.approx(exact(region), abs=TOLERANCE)
+    expected = sum(exact(region).values())
+    assert wait_until(lambda: region.central_site_total() == pytest.approx(expected, abs=TOLERANCE))
+    site_state = region.central_site_state()
+    assert site_state is not None
+    assert site_state["attributes"]["online"] is True
+
+    # The meters are quiet; the central compiles the period after the boundary of its clock.
+    boundary = time.time() + seconds_to_boundary(offset)
+    compiled = {name: entity_id for name, entity_id in entities.items()}
+    rows = {}
+    while time.time() < boundary + COMPILE_WAIT:
+        rows = {name: region.central.statistics(entity) for name, entity in compiled.items()}
+        if all(
+            found and found[-1].start_ts + PERIOD >= boundary + offset for found in rows.values()
+        ):
+            break
+        time.sleep(5.0)
+    shown_now = {
+        name: number(region.central.get_state(entity)) for name, entity in compiled.items()
+    }
+    region.central.stop()
+    for name, entity_id in compiled.items():
+        found = rows[name]
+        assert found, f"no short-term statistics of {entity_id}"
+        last = found[-1]
+        assert last.start_ts + PERIOD >= boundary + offset, (name, last.start_ts, boundary)
+        assert last.state == pytest.approx(shown_now[name], abs=TOLERANCE)
+        zero = value_at(numbers(region.central.recorded_states(entity_id)), found[0].start_ts)
+        assert zero is not None
+        assert last.state is not None
+        assert last.sum == pytest.approx(last.state - zero, abs=TOLERANCE), [
+            (row.start_ts, row.state, row.sum) for row in found
+        ]
+    assert shown_now["site"] == pytest.approx(expected, abs=TOLERANCE)

@@ -26,6 +26,7 @@ from tests.common import (
 )
 from tests.remote.conftest import (
     PORT_BASE,
+    PREFIX,
     SITE,
     add_remote,
     remote_port_entity,
@@ -72,6 +73,40 @@ async def test_a_region_main_meter_against_its_sites_ports(
     assert state_number(hass, "sensor.main_vs_subs_total") == approx(2.0)
     assert state_number(hass, "sensor.main_vs_subs_sum_of_sub_meters") == approx(1.5)
     assert state_number(hass, "sensor.main_vs_subs_error") == approx(0.5)
+
+
+async def test_an_offline_sites_ports_are_missing_members_until_it_is_back(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """The site's last will (offline): its port sensors are unavailable and the group lists them
+    as missing; back online, what the site counted meanwhile enters the group's window."""
+    await add_remote(hass)
+    async_fire_mqtt_message(hass, f"{PREFIX}/{SITE}/status", "online")
+    await hear(hass, {1: 10.0, 2: 6.0, 3: 3.5})
+    group = await setup_node(hass, group_entry(left=[MAIN], right=[SUB_A, SUB_B]))
+    async_fire_mqtt_message(hass, f"{PREFIX}/{SITE}/status", "offline")
+    await settle(hass)
+    entity_id = remote_port_entity(hass, 2)
+    assert entity_id is not None
+    state = hass.states.get(entity_id)
+    assert state is not None
+    assert state.state == "unavailable"
+    site = hass.states.get("sensor.central_factory_a_site_emissions")
+    assert site is not None
+    assert site.attributes["online"] is False
+    assert site.state == "19.5"
+    assert [member["port"] for member in group.runtime_data.missing_members()] == [
+        PORT_BASE + 1,
+        PORT_BASE + 2,
+        PORT_BASE + 3,
+    ]
+    # The site comes back with what it counted while it was away.
+    async_fire_mqtt_message(hass, f"{PREFIX}/{SITE}/status", "online")
+    await hear(hass, {1: 12.0, 2: 7.0, 3: 4.0}, count=2)
+    assert state_number(hass, entity_id) == approx(7.0)
+    assert group.runtime_data.missing_members() == []
+    assert state_number(hass, "sensor.main_vs_subs_total") == approx(2.0)
+    assert state_number(hass, "sensor.main_vs_subs_sum_of_sub_meters") == approx(1.5)
 
 
 async def test_the_group_form_offers_remote_ports_and_reads_them_in_the_notation(

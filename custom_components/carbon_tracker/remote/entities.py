@@ -89,6 +89,11 @@ class RemotePortSensor(RemoteKilogramSensor):
         }
 
     @property
+    def available(self) -> bool:
+        """Not while the site says it is offline (its birth or last will): a missing member."""
+        return self._site.online is not False
+
+    @property
     def native_value(self) -> float:
         """The port's total."""
         return self._port.total

@@ -109,9 +109,17 @@ class RemoteSiteRuntime:
         """The site's birth (online) or last will (offline)."""
         payload = message.payload
         text = payload.decode(errors="replace") if isinstance(payload, bytes) else str(payload)
-        if text in (STATUS_ONLINE, STATUS_OFFLINE):
-            self.online = text == STATUS_ONLINE
-            self._site_writes.at_once(time.time())
+        if text not in (STATUS_ONLINE, STATUS_OFFLINE):
+            return
+        online = text == STATUS_ONLINE
+        if online is self.online:
+            return
+        self.online = online
+        # Every port's sensor is (un)available with its site: a group lists an offline site's
+        # ports as missing members, as it does a node whose meter is unavailable.
+        now = time.time()
+        for writes in (*self._port_writes.values(), self._site_writes):
+            writes.at_once(now)
 
     def port_listeners_of(self, port: RemotePort) -> Listeners:
         """The listeners of one port's sensor."""
