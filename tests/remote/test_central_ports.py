@@ -13,6 +13,7 @@ from pytest_homeassistant_custom_component.common import async_fire_mqtt_message
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.carbon_tracker.const import DOMAIN
+from custom_components.carbon_tracker.core.region_wire import PortState, encode, state_topic
 from custom_components.carbon_tracker.ports import next_free_port, port_of, used_ports
 from tests.common import (
     add_nodes,
@@ -29,6 +30,7 @@ from tests.remote.conftest import (
     PREFIX,
     SITE,
     add_remote,
+    remote_entry,
     remote_port_entity,
     settle,
     site_state,
@@ -190,6 +192,74 @@ async def test_a_report_names_remote_ports_and_reconciles_with_their_statistics(
         str(PORT_BASE + 2): approx(12.0),
     }
     assert report["total_kg"] == approx(36.0)
+
+
+async def test_a_region_report_gives_each_sites_inventory_with_its_scopes(
+    recorder_mock: None,
+    hass: HomeAssistant,
+    mqtt_mock: MqttMockHAClient,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """Two sites at the central: the report splits the region's inventory by site and scope."""
+    start = datetime(2026, 11, 2, tzinfo=dt_util.get_default_time_zone())
+    freezer.move_to(start + timedelta(days=3))
+    await add_remote(hass)
+    await setup_node(hass, remote_entry(site="factory-b", port_base=2000))
+    gas = PortState(SITE, 2, "c2", (1, 1), 1.0, "Boiler", "1", "typed in")
+    async_fire_mqtt_message(hass, *site_state(10.0, (1, 1), port=1, cycle="c1"))
+    async_fire_mqtt_message(hass, state_topic(PREFIX, SITE, 2, "c2"), encode(gas))
+    async_fire_mqtt_message(hass, *site_state(5.0, (1, 1), port=1, cycle="b1", site="factory-b"))
+    await settle(hass)
+    await recorded(hass)
+    for site, port, per_hour in ((SITE, 1, 1.0), (SITE, 2, 0.25), ("factory-b", 1, 2.0)):
+        entity_id = remote_port_entity(hass, port, site)
+        assert entity_id is not None
+        import_hourly_sums(
+            hass,
+            entity_id,
+            [(start + timedelta(hours=hour), per_hour * (hour + 1)) for hour in range(48)],
+        )
+    await recorded(hass)
+    report = await hass.services.async_call(
+        DOMAIN,
+        "generate_report",
+        {
+            "period": "day",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=1)).isoformat(),
+            "nodes": [PORT_BASE + 1, PORT_BASE + 2, 2001],
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert report is not None
+    assert report["sites"] == [
+        {"site": SITE, "total_kg": approx(30.0), "scopes": {"1": approx(6.0), "2": approx(24.0)}},
+        {"site": "factory-b", "total_kg": approx(48.0), "scopes": {"2": approx(48.0)}},
+    ]
+    assert report["scopes"] == {"1": approx(6.0), "2": approx(72.0)}
+    assert report["total_kg"] == approx(78.0)
+    # An offline site's ports keep their site, scope and source in the report.
+    async_fire_mqtt_message(hass, f"{PREFIX}/factory-b/status", "offline")
+    await settle(hass)
+    again = await hass.services.async_call(
+        DOMAIN,
+        "generate_report",
+        {
+            "period": "day",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=1)).isoformat(),
+            "nodes": [2001],
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert again is not None
+    (row,) = again["nodes"]
+    assert (row["scope"], row["factor_source"]) == ("2", "site factory-b: typed in")
+    assert again["sites"] == [
+        {"site": "factory-b", "total_kg": approx(48.0), "scopes": {"2": approx(48.0)}}
+    ]
 
 
 async def test_a_group_set_up_before_its_remote_ports_were_heard_of_finds_them(

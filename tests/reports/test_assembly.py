@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from itertools import pairwise
@@ -281,6 +281,39 @@ def test_scope_totals_and_the_grand_total() -> None:
     no_nodes = assemble(hours(2), {}, [], {}, {})
     assert (no_nodes.scope_totals, no_nodes.node_totals, no_nodes.total_kg) == ({}, {}, 0.0)
     assert [period.nodes for period in no_nodes.periods] == [{}, {}]
+
+
+def test_a_regions_inventory_per_site_with_its_scopes() -> None:
+    """Remote ports carry their site: the counted nodes' kilograms per site and scope, "" for
+    the central's own ports; a breakdown is in no site's total, as in no total."""
+    nodes = {
+        "main": node("main", 1, Scope.ENERGY),
+        "a_grid": replace(node("a_grid", 1001, Scope.ENERGY), site="factory-a"),
+        "a_gas": replace(node("a_gas", 1002, Scope.DIRECT), site="factory-a"),
+        "a_sub": replace(node("a_sub", 1003, Scope.ENERGY), site="factory-a"),
+        "b_grid": replace(node("b_grid", 2001, Scope.ENERGY), site="factory-b"),
+    }
+    changes = {
+        "main": [1.0, 2.0],
+        "a_grid": [4.0, 4.0],
+        "a_gas": [0.5, 0.25],
+        "a_sub": [3.0, 3.0],
+        "b_grid": [None, 2.5],
+    }
+    group = GroupInfo("g", "A", 1, TVS, ("a_grid",), ("a_sub",))
+    report = assemble(hours(2), nodes, [group], changes, {})
+    assert report.site_totals == {"": 3.0, "factory-a": 8.75, "factory-b": 2.5}
+    assert report.site_scope_totals == {
+        "": {Scope.ENERGY: 3.0},
+        "factory-a": {Scope.DIRECT: 0.75, Scope.ENERGY: 8.0},
+        "factory-b": {Scope.ENERGY: 2.5},
+    }
+    assert sum(report.site_totals.values()) == report.total_kg
+    for scope, total in report.scope_totals.items():
+        assert total == sum(by.get(scope, 0.0) for by in report.site_scope_totals.values())
+    # Without a remote port there is no per-site split.
+    local = assemble(hours(2), {"main": nodes["main"]}, [], changes, {})
+    assert (local.site_totals, local.site_scope_totals) == ({}, {})
 
 
 def test_a_group_member_outside_the_report_still_counts_in_the_group() -> None:

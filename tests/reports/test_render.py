@@ -735,3 +735,67 @@ def test_a_period_not_compiled_to_its_end_says_so() -> None:
     assert f"{heading} (statistics to 2024-03-11T09:00:00+08:00)" in lines
     assert "- 7 Me: 4 kg, declared to 2024-03-11T09:40:00+08:00" in lines
     assert "## 2024-03-10T00:00:00+08:00 to 2024-03-11T00:00:00+08:00" in lines
+
+
+# --- a region's report ------------------------------------------------------------------------
+
+
+def region_report() -> Report:
+    """The central's own grid meter and two sites' remote ports."""
+    nodes = {
+        "main": NodeInfo("main", 1, "Region main", Scope.ENERGY, "typed in", "CO2e"),
+        "a1": NodeInfo(
+            "a1", 1001, "A grid", Scope.ENERGY, "site a: typed in", "CO2e", site="factory-a"
+        ),
+        "a2": NodeInfo(
+            "a2", 1002, "A gas", Scope.DIRECT, "site a: typed in", "CO2e", site="factory-a"
+        ),
+        "b1": NodeInfo(
+            "b1", 2001, "B grid", Scope.ENERGY, "site b: typed in", "CO2e", site="factory-b"
+        ),
+    }
+    changes: dict[str, list[float | None]] = {
+        "main": [0.5, 0.25],
+        "a1": [2.0, 1.0],
+        "a2": [0.125, None],
+        "b1": [4.0, 4.0],
+    }
+    return assemble(SHANGHAI_DAYS, nodes, [], changes, {})
+
+
+def test_a_regions_report_has_each_sites_inventory_in_every_format() -> None:
+    report = region_report()
+    data = as_data(report, SHANGHAI, {"title": "Region"})
+    assert data["sites"] == [
+        {"site": None, "total_kg": 0.75, "scopes": {"2": 0.75}},
+        {"site": "factory-a", "total_kg": 3.125, "scopes": {"1": 0.125, "2": 3.0}},
+        {"site": "factory-b", "total_kg": 8.0, "scopes": {"2": 8.0}},
+    ]
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    by_site = {
+        (row["site"], row["scope"]): row["kg"]
+        for row in rows
+        if row["section"] in {"site_total", "site_scope_total"}
+    }
+    assert by_site == {
+        ("", "2"): "0.75",
+        ("", ""): "0.75",
+        ("factory-a", "1"): "0.125",
+        ("factory-a", "2"): "3.0",
+        ("factory-a", ""): "3.125",
+        ("factory-b", "2"): "8.0",
+        ("factory-b", ""): "8.0",
+    }
+    markdown = as_markdown(report, SHANGHAI, "Region")
+    assert "| Site | Scope 1 | Scope 2 | kg |" in markdown
+    assert "| this site | 0 | 0.75 | 0.75 |" in markdown
+    assert "| factory-a | 0.125 | 3 | 3.125 |" in markdown
+    assert "| factory-b | 0 | 8 | 8 |" in markdown
+
+
+def test_a_report_without_remote_ports_has_no_site_rows() -> None:
+    report = sample()
+    assert as_data(report, SHANGHAI, {"title": "T"})["sites"] == []
+    assert "| Site |" not in as_markdown(report, SHANGHAI, "T")
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    assert not [row for row in rows if row["section"].startswith("site_")]

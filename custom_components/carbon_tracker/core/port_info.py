@@ -54,6 +54,8 @@ class NodeInfo:
     declared: bool = False
     # The meter whose long-term statistics give the activity (a node's source).
     meter: str | None = None
+    # The site it was counted at, for a remote port at a region's central (None: here).
+    site: str | None = None
 
     @property
     def factor_unit(self) -> str | None:

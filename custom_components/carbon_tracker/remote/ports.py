@@ -8,7 +8,7 @@ site's port.
 
 from __future__ import annotations
 
-from homeassistant.config_entries import ConfigEntry
+from homeassistant.config_entries import ConfigEntry, ConfigEntryState
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
@@ -45,16 +45,31 @@ def remote_ports(hass: HomeAssistant, entry: ConfigEntry) -> list[Port]:
 
 
 def remote_port_info(hass: HomeAssistant, port: Port) -> NodeInfo:
-    """A remote port's row in a report: what the site says of it (scope and factor source)."""
+    """A remote port's row in a report: its site, and the scope and factor source it gave.
+
+    Read from the site's ledger while the entry is loaded (an offline site's sensors are
+    unavailable and carry no attributes), else from the sensor's last attributes.
+    """
+    entry_id, _, site_port = port.member_id.partition(REMOTE_MARK)
+    entry = hass.config_entries.async_get_entry(entry_id)
+    known = None
+    site = None
+    if entry is not None:
+        site = RemoteSettings.from_entry(entry.data, entry.options).site_id
+        if entry.state is ConfigEntryState.LOADED and site_port.isdigit():
+            known = entry.runtime_data.ledger.ports.get(int(site_port))
     registered = er.async_get(hass).async_get_entity_id("sensor", DOMAIN, port.unique_id)
     state = None if registered is None else hass.states.get(registered)
     attributes = {} if state is None else state.attributes
-    scope = attributes.get("scope")
+    scope = known.scope if known is not None else attributes.get("scope")
+    factor = known.factor if known is not None else attributes.get("factor")
+    site = site or attributes.get("site_id") or "?"
     return NodeInfo(
         port.member_id,
         port.number,
         port.name,
         Scope(scope) if scope in {item.value for item in Scope} else Scope.VALUE_CHAIN,
-        f"site {attributes.get('site_id', '?')}: {attributes.get('factor') or 'not said'}",
+        f"site {site}: {factor or 'not said'}",
         "CO2e",
+        site=site,
     )

@@ -8,7 +8,8 @@ error and relative error (by the sign convention of the groups: measured minus f
 total minus its subs); and each node's share of its groups' errors. Group rows whose error's
 size is at or under the report's threshold line (within tolerance, as for a group's alarm) are
 left out. Totals cover the whole range: per node (kilograms and activity), per GHG scope (with
-the part priced by CO2-only factors), per group.
+the part priced by CO2-only factors), per group, and, in a region's report (remote ports among
+the nodes), per site with its scopes: the region's inventory split by where it was counted.
 
 A node's share of a forecast-vs-measured group's error: the error spread over the measured
 ports in proportion to their carbon in that period; the forecast is the reference and carries
@@ -32,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
+from typing import Any
 
 from ..core.comparison import GroupInfo, GroupKind, group_error
 from ..core.compensated import CompensatedSum
@@ -160,6 +162,10 @@ class Report:
     scope_co2_only: dict[Scope, float] = field(default_factory=dict)
     # When it was made: a person's declarations in a period not over run to here.
     as_of: datetime | None = None
+    # A region's report: the inventory per site ("" for this Home Assistant's own ports), in
+    # all and per scope; empty when no counted node is a remote port.
+    site_totals: dict[str, float] = field(default_factory=dict)
+    site_scope_totals: dict[str, dict[Scope, float]] = field(default_factory=dict)
 
     def mean_factor(self, entry_id: str) -> float | None:
         """Kilograms per activity unit over the range: the factor a checker can multiply back."""
@@ -244,6 +250,7 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
         co2_only_kg=totals.co2_only.value,
         scope_co2_only=totals.by_scope(totals.scopes_co2_only),
         as_of=as_of,
+        **totals.by_site(),
     )
 
 
@@ -325,8 +332,16 @@ class _Totals:
         self.co2_only = CompensatedSum()
         self.scopes: dict[Scope, CompensatedSum] = {}
         self.scopes_co2_only: dict[Scope, CompensatedSum] = {}
+        self.sites: dict[str, _Totals] = {}
+        self.remote = False
 
     def add(self, node: NodeInfo, kilograms: float) -> None:
+        self.add_here(node, kilograms)
+        if node.site is not None:
+            self.remote = True
+        self.sites.setdefault(node.site or "", _Totals()).add_here(node, kilograms)
+
+    def add_here(self, node: NodeInfo, kilograms: float) -> None:
         self.grand.add(kilograms)
         self.scopes.setdefault(node.scope, CompensatedSum()).add(kilograms)
         only = self.scopes_co2_only.setdefault(node.scope, CompensatedSum())
@@ -338,6 +353,16 @@ class _Totals:
     def by_scope(sums: Mapping[Scope, CompensatedSum]) -> dict[Scope, float]:
         """In the scopes' order."""
         return {scope: sums[scope].value for scope in Scope if scope in sums}
+
+    def by_site(self) -> dict[str, dict[str, Any]]:
+        """A region's per-site totals and scopes, by site id (none without a remote port)."""
+        if not self.remote:
+            return {"site_totals": {}, "site_scope_totals": {}}
+        sites = sorted(self.sites)
+        return {
+            "site_totals": {site: self.sites[site].grand.value for site in sites},
+            "site_scope_totals": {site: self.by_scope(self.sites[site].scopes) for site in sites},
+        }
 
 
 def changes_between(sums: Sequence[float | None]) -> list[float | None]:

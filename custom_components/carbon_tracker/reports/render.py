@@ -134,6 +134,17 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
         "scopes_co2_only_kg": {
             scope.value: kg(total) for scope, total in report.scope_co2_only.items()
         },
+        "sites": [
+            {
+                "site": site or None,
+                "total_kg": kg(total),
+                "scopes": {
+                    scope.value: kg(kilograms)
+                    for scope, kilograms in report.site_scope_totals[site].items()
+                },
+            }
+            for site, total in report.site_totals.items()
+        ],
         "groups": [
             {
                 "config_entry_id": total.group.entry_id,
@@ -259,6 +270,8 @@ CSV_COLUMNS = (
     "right_kg",
     "error_kg",
     "error_pct",
+    # A region's per-site rows (site_total, site_scope_total).
+    "site",
 )
 
 
@@ -334,6 +347,17 @@ def as_csv(report: Report, zone: tzinfo) -> str:
                     "kg": kg(group_total.error_kg),
                 }
             )
+    for site, total in report.site_totals.items():
+        for scope, kilograms in report.site_scope_totals[site].items():
+            rows.append(
+                {
+                    "section": "site_scope_total",
+                    "site": site,
+                    "scope": scope.value,
+                    "kg": kg(kilograms),
+                }
+            )
+        rows.append({"section": "site_total", "site": site, "kg": kg(total)})
     for scope, total in report.scope_totals.items():
         rows.append(
             {
@@ -409,6 +433,7 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
             for scope, total in _scopes(report)
         ]
         lines.append("")
+    lines += _site_lines(report)
     lines += [
         "| Port | Node | Scope | Activity | Factor | Source | Gas | kg | In the totals |",
         "|---:|---|---|---:|---|---|---|---:|---|",
@@ -513,6 +538,22 @@ def _source_text(info: NodeInfo) -> str:
     if info.factor_status == "U":
         text += " [U: unverified]"
     return text
+
+
+def _site_lines(report: Report) -> list[str]:
+    """A region's inventory per site, with its scopes ("this site": the central's own ports)."""
+    if not report.site_totals:
+        return []
+    scopes = list(report.scope_totals)
+    lines = [
+        "| Site | " + " | ".join(f"Scope {scope.value}" for scope in scopes) + " | kg |",
+        "|---|" + "---:|" * (len(scopes) + 1),
+    ]
+    for site, total in report.site_totals.items():
+        by_scope = report.site_scope_totals[site]
+        cells = " | ".join(_kg_text(by_scope.get(scope, 0.0)) for scope in scopes)
+        lines.append(f"| {_cell(site) or 'this site'} | {cells} | {_kg_text(total)} |")
+    return [*lines, ""]
 
 
 def _scopes(report: Report) -> list[tuple[Scope, float]]:
