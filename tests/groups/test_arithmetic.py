@@ -68,27 +68,45 @@ def test_a_total_that_is_not_a_carbon_total_is_ignored(bad: float) -> None:
 
 @given(
     st.lists(
-        st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 10_000)),
+        st.tuples(st.sampled_from(["a", "b", "c", "new window"]), st.integers(0, 10_000)),
         max_size=200,
     )
 )
 def test_window_sums_match_an_exact_oracle(updates: list[tuple[str, int]]) -> None:
-    """Totals in grams that only grow (members counting up): the sums are exact."""
+    """Totals in grams that only grow (members counting up), windows ending anywhere: each
+    window's sums and each side's cumulative sum (across windows) are exact."""
     sums = WindowSums(["a"], ["b", "c"])
     last: dict[str, int] = {}
     oracle = {Side.LEFT: Fraction(0), Side.RIGHT: Fraction(0)}
+    cumulative = {Side.LEFT: Fraction(0), Side.RIGHT: Fraction(0)}
     totals: dict[str, int] = {}
     for member, step in updates:
+        if member == "new window":
+            sums.new_window()
+            oracle = {Side.LEFT: Fraction(0), Side.RIGHT: Fraction(0)}
+            continue
         totals[member] = totals.get(member, 0) + step
         kilograms = Fraction(totals[member], 1000)
         sums.update(member, float(kilograms))
         if member in last:
-            oracle[Side.LEFT if member == "a" else Side.RIGHT] += kilograms - Fraction(
-                last[member], 1000
-            )
+            added = kilograms - Fraction(last[member], 1000)
+            side = Side.LEFT if member == "a" else Side.RIGHT
+            oracle[side] += added
+            cumulative[side] += added
         last[member] = totals[member]
     for side in Side:
         assert abs(Fraction(sums.sum(side)) - oracle[side]) < Fraction(1, 10**9)
+        assert abs(Fraction(sums.cumulative(side)) - cumulative[side]) < Fraction(1, 10**9)
+
+
+def test_a_restored_cumulative_sum_goes_on_and_a_restored_window_does_not_touch_it() -> None:
+    sums = WindowSums(["a"], ["b"])
+    sums.restore_cumulative(10.0, 20.0)
+    sums.restore(1.0, 2.0, {"a": 5.0, "b": 7.0})
+    sums.update("a", 6.5)
+    sums.update("b", 7.25)
+    assert (sums.sum(Side.LEFT), sums.sum(Side.RIGHT)) == (2.5, 2.25)
+    assert (sums.cumulative(Side.LEFT), sums.cumulative(Side.RIGHT)) == (11.5, 20.25)
 
 
 def test_sign_conventions() -> None:

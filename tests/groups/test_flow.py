@@ -164,13 +164,18 @@ def group_entity_ids(hass: HomeAssistant, entry_id: str) -> dict[str, str]:
     }
 
 
-def assert_group_running(hass: HomeAssistant, entry_id: str, *side_keys: str) -> None:
-    """The group is loaded and each of its five entities has a state."""
+def assert_group_running(
+    hass: HomeAssistant, entry_id: str, *side_keys: str, template: bool = False
+) -> None:
+    """The group is loaded and each of its entities has a state: the error in kg and %, the
+    problem sensor, and each side in the window and since the group began (a template's
+    forecast has no cumulative side)."""
     entry = hass.config_entries.async_get_entry(entry_id)
     assert entry is not None
     assert entry.state is ConfigEntryState.LOADED
     entities = group_entity_ids(hass, entry_id)
-    assert set(entities) == {"error", "relative_error", "problem", *side_keys}
+    cumulative = {f"{key}_cumulative" for key in side_keys if not (template and key == "forecast")}
+    assert set(entities) == {"error", "relative_error", "problem", *side_keys, *cumulative}
     for entity_id in entities.values():
         assert hass.states.get(entity_id) is not None, entity_id
 
@@ -385,7 +390,7 @@ async def test_forecast_template_group(hass: HomeAssistant, nodes: dict[int, str
     assert result["options"][CONF_LEFT] == []
     assert result["options"][CONF_RIGHT] == [nodes[2], nodes[3]]
     assert result["options"][CONF_FORECAST_TEMPLATE] == TEMPLATE
-    assert_group_running(hass, result["result"].entry_id, "forecast", "measured")
+    assert_group_running(hass, result["result"].entry_id, "forecast", "measured", template=True)
 
 
 async def test_blank_template_and_notation_mean_the_pickers(
@@ -1004,4 +1009,4 @@ async def test_options_of_a_forecast_group_to_a_template(
     assert entry.options[CONF_FORECAST_TEMPLATE] == TEMPLATE
     assert entry.options[CONF_WINDOW] == "hour"
     assert entry.runtime_data.settings.forecast_template == TEMPLATE
-    assert_group_running(hass, entry.entry_id, "forecast", "measured")
+    assert_group_running(hass, entry.entry_id, "forecast", "measured", template=True)

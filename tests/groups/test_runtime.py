@@ -27,6 +27,7 @@ from tests.common import (
 
 ERROR = "sensor.main_vs_subs_error"
 TOTAL = "sensor.main_vs_subs_total"
+TOTAL_CUMULATIVE = "sensor.main_vs_subs_total_cumulative"
 SUBS = "sensor.main_vs_subs_sum_of_sub_meters"
 RELATIVE = "sensor.main_vs_subs_relative_error"
 PROBLEM = "binary_sensor.main_vs_subs_threshold_exceeded"
@@ -245,9 +246,18 @@ async def test_window_boundaries_across_dst(  # noqa: PLR0917 (fixtures and para
     total = hass.states.get(TOTAL)
     assert total is not None
     assert datetime.fromisoformat(total.attributes["last_reset"]) == boundary
+    # The side since the group began goes on across the boundary.
+    assert state_number(hass, TOTAL_CUMULATIVE) == approx(5.0)
     # The next reading counts from the boundary on.
     await read(hass, 1, 112)
     assert state_number(hass, TOTAL) == approx(1.0)
+    assert state_number(hass, TOTAL_CUMULATIVE) == approx(6.0)
+    # A restart (the entry loaded again) continues both from the durable record.
+    assert await hass.config_entries.async_reload(entry.entry_id)
+    await hass.async_block_till_done()
+    await read(hass, 1, 114)
+    assert state_number(hass, TOTAL) == approx(2.0)
+    assert state_number(hass, TOTAL_CUMULATIVE) == approx(7.0)
     assert isinstance(entry, MockConfigEntry)
 
 

@@ -28,9 +28,13 @@ class Side(StrEnum):
 
 
 class WindowSums:
-    """The carbon of each side of a group in the current window."""
+    """The carbon of each side of a group in the current window, and since the group began.
 
-    __slots__ = ("_last", "_side", "_sums")
+    The second (a side's cumulative) is what a site publisher publishes of a group's side: a
+    total that windows do not reset, added to with the same increments as the window's.
+    """
+
+    __slots__ = ("_cumulative", "_last", "_side", "_sums")
 
     def __init__(self, left: Iterable[str], right: Iterable[str]) -> None:
         """Members by id on each side; none has been seen yet."""
@@ -38,6 +42,7 @@ class WindowSums:
         self._side.update({member: Side.RIGHT for member in right})
         self._last: dict[str, float | None] = dict.fromkeys(self._side)
         self._sums = {Side.LEFT: CompensatedSum(), Side.RIGHT: CompensatedSum()}
+        self._cumulative = {Side.LEFT: CompensatedSum(), Side.RIGHT: CompensatedSum()}
 
     def update(self, member: str, total: float, *, can_decrease: bool = False) -> float:
         """A member's total now; returns the kilograms it added to its side.
@@ -55,7 +60,9 @@ class WindowSums:
             return 0.0
         added = total - last if total >= last or can_decrease else total
         if added:
-            self._sums[self._side[member]].add(added)
+            side = self._side[member]
+            self._sums[side].add(added)
+            self._cumulative[side].add(added)
         return added
 
     def side_of(self, member: str) -> Side:
@@ -78,6 +85,17 @@ class WindowSums:
     def sum(self, side: Side) -> float:
         """The kilograms of one side in this window."""
         return self._sums[side].value
+
+    def cumulative(self, side: Side) -> float:
+        """The kilograms of one side since the group began (windows do not reset it)."""
+        return self._cumulative[side].value
+
+    def restore_cumulative(self, left_kg: float, right_kg: float) -> None:
+        """Take back the saved cumulative sums."""
+        self._cumulative = {
+            Side.LEFT: CompensatedSum(left_kg),
+            Side.RIGHT: CompensatedSum(right_kg),
+        }
 
     def seen(self, side: Side) -> bool:
         """Whether any member of the side has reported a total."""

@@ -2,8 +2,9 @@
 
 The error sensor also saves and restores the window's state.
 
-A group has five: the sum of each side in the current window, the error in kg and in per cent,
-and a problem binary sensor that is on while the error is beyond the threshold.
+A group has seven: the sum of each side in the current window and since the group began, the
+error in kg and in per cent, and a problem binary sensor that is on while the error is beyond the
+threshold (a template's forecast has no cumulative side: six).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from .arithmetic import Side
 from .runtime import BindingGroupConfigEntry, GroupRuntime, GroupSnapshot
 
 _LOGGER = logging.getLogger(__name__)
+
+# A side's cumulative sensor: its window sensor's key with this suffix.
+CUMULATIVE_SUFFIX = "_cumulative"
 
 # Translation keys of each side's sum, by kind of group.
 SIDE_KEYS = {
@@ -96,6 +100,31 @@ class SideSumSensor(WindowSensor):
     def native_value(self) -> float | None:
         """The side's kilograms."""
         return self._group.side_kg(self._side)
+
+
+class SideCumulativeSensor(BindingGroupEntity, SensorEntity):
+    """One side's kilograms since the group began: what a site publisher publishes of a side.
+
+    Windows do not reset it; a member whose total may fall (a corrected shipment) can lower it,
+    hence state class total, counted from the group's creation.
+    """
+
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, entry: BindingGroupConfigEntry, side: Side) -> None:
+        """The cumulative sum of ``side``."""
+        key = SIDE_KEYS[entry.runtime_data.settings.kind][side]
+        super().__init__(entry, f"{key}{CUMULATIVE_SUFFIX}")
+        self._side = side
+        self._attr_last_reset = entry.created_at
+
+    @property
+    def native_value(self) -> float | None:
+        """The side's kilograms since the group began."""
+        return self._group.cumulative_kg(self._side)
 
 
 @dataclass
@@ -250,13 +279,18 @@ class GroupProblemSensor(BindingGroupEntity, BinarySensorEntity):
 
 
 def async_group_sensors(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> list[SensorEntity]:
-    """The group's sensors: both sides, the error in kg (first: it starts the group) and in %."""
-    return [
+    """The group's sensors: the error in kg (first: it starts the group) and in %, both sides
+    in the window and since the group began (a template's forecast has no cumulative side)."""
+    sensors: list[SensorEntity] = [
         GroupErrorSensor(entry),
         SideSumSensor(entry, Side.LEFT),
         SideSumSensor(entry, Side.RIGHT),
         RelativeErrorSensor(entry),
     ]
+    if not entry.runtime_data.uses_template:
+        sensors.append(SideCumulativeSensor(entry, Side.LEFT))
+    sensors.append(SideCumulativeSensor(entry, Side.RIGHT))
+    return sensors
 
 
 def async_group_binary_sensors(

@@ -250,12 +250,28 @@ class GroupRuntime:
             "right_kg": self.sums.sum(Side.RIGHT),
             "last_totals": self.sums.last_totals(),
             "alarm_on": self.alarm.on,
+            "left_cumulative_kg": self.sums.cumulative(Side.LEFT),
+            "right_cumulative_kg": self.sums.cumulative(Side.RIGHT),
         }
+
+    def cumulative_kg(self, side: Side) -> float | None:
+        """A side's kilograms since the group began; None for a template's forecast."""
+        if side is Side.LEFT and self.uses_template:
+            return None
+        return self.sums.cumulative(side)
 
     @callback
     def async_restore_durable(self) -> None:
         """Continue from the durable record of the last run, if there is a readable one."""
         record = self._durable.get(self.entry_id)
+        try:
+            # A record from before the sides' cumulative sums were kept: they begin now.
+            self.sums.restore_cumulative(
+                _finite_or_zero(record.get("left_cumulative_kg")),
+                _finite_or_zero(record.get("right_cumulative_kg")),
+            )
+        except AttributeError, TypeError, ValueError:
+            return
         try:
             snapshot = GroupSnapshot(
                 datetime.fromisoformat(record["window_start"]),
@@ -524,6 +540,14 @@ def _forecast_value(result: Any) -> tuple[float | None, str | None]:
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _finite_or_zero(value: Any) -> float:
+    """A stored figure, 0.0 where there is none; ValueError for one that is not finite."""
+    found = 0.0 if value is None else float(value)
+    if not isfinite(found):
+        raise ValueError(found)
+    return found
 
 
 def _is_down(state: State | None) -> bool:

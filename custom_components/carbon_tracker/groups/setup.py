@@ -19,7 +19,11 @@ from homeassistant.helpers.dispatcher import async_dispatcher_connect
 from ..issues import MEMBER_DELETED, async_clear, async_raise_member_deleted
 from ..ports import entry_id_of, member_id_of
 from ..texts import async_load_texts
+from ..const import DOMAIN
+from ..core.comparison import GroupKind
 from .alerts import async_announce, notification_id
+from .arithmetic import Side
+from .entities import CUMULATIVE_SUFFIX, SIDE_KEYS
 from .members import resolve_member
 from .runtime import BindingGroupConfigEntry, GroupRuntime, Member
 from .settings import GroupSettings
@@ -63,7 +67,19 @@ async def async_start_group(hass: HomeAssistant, entry: BindingGroupConfigEntry)
         )
     )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
+    if entry.runtime_data.uses_template:
+        _remove_forecast_cumulative(hass, entry.entry_id)
     await hass.config_entries.async_forward_entry_setups(entry, GROUP_PLATFORMS)
+
+
+def _remove_forecast_cumulative(hass: HomeAssistant, entry_id: str) -> None:
+    """A group whose forecast became a template has no cumulative forecast: its sensor goes."""
+    registry = er.async_get(hass)
+    key = SIDE_KEYS[GroupKind.FORECAST_VS_MEASURED][Side.LEFT] + CUMULATIVE_SUFFIX
+    if (
+        entity_id := registry.async_get_entity_id("sensor", DOMAIN, f"{entry_id}_{key}")
+    ) is not None:
+        registry.async_remove(entity_id)
 
 
 @callback
