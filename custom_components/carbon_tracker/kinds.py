@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from enum import StrEnum
@@ -17,7 +17,7 @@ from homeassistant.util.hass_dict import HassKey
 
 from .const import CONF_KIND, DOMAIN
 from .core.comparison import GroupInfo
-from .core.port_info import NodeInfo, Port
+from .core.port_info import NodeInfo, Port, PublishedSide
 from .flow_steps import FlowSteps
 
 
@@ -125,6 +125,11 @@ class KindSpec:
     # appears in a report.
     extra_ports: Callable[[HomeAssistant, ConfigEntry], list[Port]] | None = None
     extra_port_info: Callable[[HomeAssistant, Port], NodeInfo] | None = None
+    # A kind a site publisher can publish sums of (a binding group's sides): its entry's sides.
+    published_sides: Callable[[ConfigEntry], list[PublishedSide]] | None = None
+    # Port numbers an entry holds without being ports (a publisher's group sides): no port may
+    # take them.
+    reserved_ports: Callable[[ConfigEntry], Iterable[int]] | None = None
 
 
 # The registry at run time, for what cannot import it (the reports are a kind themselves):

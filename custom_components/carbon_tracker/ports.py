@@ -11,13 +11,15 @@ edited, so it is only ever translated to the id at the edge.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er
 
 from .const import CONF_KIND, CONF_PORT, CONF_SOURCE, DOMAIN, PORT_MAX, PORT_MIN
-from .core.port_info import REMOTE_MARK, Port
+from .core.port_info import REMOTE_MARK, Port, PublishedSide
 from .kinds import KINDS, EntryKind, entries_of_kind
 
 # The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
@@ -112,10 +114,29 @@ def ports_by_number(hass: HomeAssistant) -> dict[int, Port]:
 
 
 def used_ports(hass: HomeAssistant, exclude_entry_id: str | None = None) -> set[int]:
-    """Port numbers taken (but those of ``exclude_entry_id``)."""
-    return {
+    """Port numbers taken (but those of ``exclude_entry_id``).
+
+    The ports', and those a kind holds without being ports (a site publisher's group sides).
+    """
+    used = {
         port.number for port in all_ports(hass) if entry_id_of(port.member_id) != exclude_entry_id
     }
+    for spec in hass.data.get(KINDS, {}).values():
+        if spec.reserved_ports is not None:
+            for entry in entries_of_kind(hass, spec.kind):
+                if entry.entry_id != exclude_entry_id:
+                    used.update(spec.reserved_ports(entry))
+    return used
+
+
+def published_sides(hass: HomeAssistant) -> list[PublishedSide]:
+    """Every group side a site publisher can publish (each kind's that has sides)."""
+    found = []
+    for spec in hass.data.get(KINDS, {}).values():
+        if spec.published_sides is not None:
+            for entry in entries_of_kind(hass, spec.kind):
+                found.extend(spec.published_sides(entry))
+    return found
 
 
 def emissions_entity_id(hass: HomeAssistant, member_id: str) -> str | None:
@@ -148,5 +169,9 @@ def port_in_use(hass: HomeAssistant, port: int, exclude_entry_id: str | None = N
 
 def next_free_port(hass: HomeAssistant) -> int:
     """The lowest port nothing uses."""
-    used = used_ports(hass)
-    return next(port for port in range(PORT_MIN, PORT_MAX + 1) if port not in used)
+    return next(free_ports(used_ports(hass)))
+
+
+def free_ports(used: Collection[int]) -> Iterator[int]:
+    """The port numbers not in ``used``, lowest first."""
+    return (port for port in range(PORT_MIN, PORT_MAX + 1) if port not in used)

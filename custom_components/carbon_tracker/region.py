@@ -69,7 +69,8 @@ class SiteForm:
 
     fields: Callable[[HomeAssistant], dict[vol.Marker, Any]]
     errors: Callable[[HomeAssistant, Mapping[str, Any]], dict[str, str]]
-    options: Callable[[Mapping[str, Any]], dict[str, Any]]
+    # The options to store, from the form and the entry's options until now ({} for a new one).
+    options: Callable[[HomeAssistant, Mapping[str, Any], Mapping[str, Any]], dict[str, Any]]
 
 
 class SiteSteps(FlowSteps):
@@ -100,7 +101,7 @@ class SiteSteps(FlowSteps):
                 return self.flow.async_create_entry(
                     title=str(user_input[CONF_NAME]).strip() or site,
                     data={CONF_KIND: self.kind.value, CONF_SITE_ID: site},
-                    options=self.form.options(user_input),
+                    options=self.form.options(self.hass, user_input, {}),
                 )
         schema = vol.Schema(
             {
@@ -134,7 +135,9 @@ class SiteOptionsFlow(OptionsFlow):
         if user_input is not None:
             errors = self.form.errors(self.hass, user_input)
             if not errors:
-                return self.async_create_entry(data=self.form.options(user_input))
+                return self.async_create_entry(
+                    data=self.form.options(self.hass, user_input, self.config_entry.options)
+                )
         schema = self.add_suggested_values_to_schema(
             vol.Schema(self.form.fields(self.hass)), user_input or dict(self.config_entry.options)
         )

@@ -43,6 +43,9 @@ def test_a_state_round_trips() -> None:
     assert decode(PREFIX, TOPIC, encode(STATE).encode()) == STATE
     bare = PortState("s1", 1, "c1", (0, 0), 0.0, "Meter")
     assert decode(PREFIX, state_topic(PREFIX, "s1", 1, "c1"), encode(bare)) == bare
+    assert "role" not in json.loads(encode(bare))
+    side = PortState("s1", 901, "01JGROUP-left", (1, 2), 5.5, "G1 Line · Forecast", role="forecast")
+    assert decode(PREFIX, state_topic(PREFIX, "s1", 901, "01JGROUP-left"), encode(side)) == side
 
 
 @pytest.mark.parametrize(
@@ -89,6 +92,8 @@ def test_a_foreign_topic_is_refused(topic: str, reason: str) -> None:
         ({"name": "x" * 201}, "bad_field", "name"),
         ({"scope": 2}, "bad_field", "scope"),
         ({"factor": ["a"]}, "bad_field", "factor"),
+        ({"role": "plan"}, "bad_field", "role"),
+        ({"role": 1}, "bad_field", "role"),
     ],
 )
 def test_a_bad_field_is_refused_by_name(changes: dict[str, Any], reason: str, detail: str) -> None:

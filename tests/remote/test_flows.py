@@ -10,7 +10,8 @@ import pytest
 from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.carbon_tracker.const import DOMAIN
-from tests.common import add_nodes, pick_kind, setup_node
+from custom_components.carbon_tracker.ports import next_free_port, port_in_use, used_ports
+from tests.common import add_nodes, group_entry, pick_kind, setup_node
 from tests.remote.conftest import publisher_entry, remote_entry
 
 PUBLISHER = {"name": "Factory A", "site_id": "factory-a", "prefix": "carbon_tracker"}
@@ -47,7 +48,12 @@ async def test_a_publisher_is_added(hass: HomeAssistant) -> None:
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == "Factory A"
     assert result["data"] == {"kind": "site_publisher", "site_id": "factory-a"}
-    assert result["options"] == {"prefix": "carbon_tracker", "ports": [nodes[2]]}
+    assert result["options"] == {
+        "prefix": "carbon_tracker",
+        "ports": [nodes[2]],
+        "group_sides": [],
+        "side_ports": {},
+    }
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
@@ -96,8 +102,80 @@ async def test_a_publisher_s_options_change_its_ports(hass: HomeAssistant) -> No
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.options == {"prefix": "region/north", "ports": [nodes[1], nodes[2]]}
+    assert entry.options == {
+        "prefix": "region/north",
+        "ports": [nodes[1], nodes[2]],
+        "group_sides": [],
+        "side_ports": {},
+    }
     assert entry.runtime_data.settings.prefix == "region/north"
+
+
+@pytest.mark.usefixtures("mqtt_mock")
+async def test_a_publisher_publishes_group_sides_on_port_numbers_no_port_may_take(
+    hass: HomeAssistant,
+) -> None:
+    """A group's sides are offered by group, name and side; each chosen side takes the next
+    free port number, keeps it while it is published, and no node may take it."""
+    nodes = await add_nodes(hass, 1, 2)
+    await setup_node(
+        hass, group_entry(left=[nodes[1]], right=[nodes[2]], entry_id="grp", group_number=1)
+    )
+    await setup_node(
+        hass,
+        group_entry(
+            kind="forecast_vs_measured",
+            right=[nodes[2]],
+            forecast_template="{{ 3 }}",
+            entry_id="plan",
+            title="Plan",
+            group_number=2,
+        ),
+    )
+    result = await pick_kind(hass, "site_publisher")
+    offered = {
+        option["value"]: option["label"]
+        for option in result["data_schema"].schema["group_sides"].config["options"]
+    }
+    # A template's forecast has no cumulative side: only the measured side is offered.
+    assert offered == {
+        "grp-left": "G1 · Main vs subs · total",
+        "grp-right": "G1 · Main vs subs · subs",
+        "plan-right": "G2 · Plan · measured",
+    }
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], {**PUBLISHER, "ports": [], "group_sides": ["grp-right", "plan-right"]}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    assert result["options"]["side_ports"] == {"grp-right": 3, "plan-right": 4}
+    await hass.async_block_till_done(wait_background_tasks=True)
+    publisher = result["result"]
+    assert used_ports(hass) == {1, 2, 3, 4}
+    assert next_free_port(hass) == 5
+    # A node cannot take a side's number.
+    assert port_in_use(hass, 3)
+    # Options: a side kept keeps its number; one dropped frees it; a new one takes the lowest.
+    result = await hass.config_entries.options.async_init(publisher.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {
+            "prefix": "carbon_tracker",
+            "ports": [nodes[1]],
+            "group_sides": ["plan-right", "grp-left"],
+        },
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert publisher.options["side_ports"] == {"plan-right": 4, "grp-left": 3}
+    # A side that is no longer there (a hand-made or stale answer) is refused.
+    result = await hass.config_entries.options.async_init(publisher.entry_id)
+    result["data_schema"].schema["group_sides"].config["options"].append(
+        {"value": "gone-left", "label": "gone"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"prefix": "carbon_tracker", "group_sides": ["gone-left"]}
+    )
+    assert result["errors"] == {"group_sides": "group_sides_unknown"}
 
 
 @pytest.mark.usefixtures("mqtt_mock")

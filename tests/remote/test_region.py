@@ -14,9 +14,11 @@ from pytest_homeassistant_custom_component.typing import MqttMockHAClient
 
 from custom_components.carbon_tracker.const import DOMAIN
 from custom_components.carbon_tracker.core.region_wire import decode
+from custom_components.carbon_tracker.reports.build import node_info
 from tests.common import (
     add_nodes,
     approx,
+    group_entry,
     meter_id,
     node_carbon_id,
     node_entry,
@@ -220,3 +222,50 @@ async def test_the_central_keeps_what_it_counted_across_a_restart(
     stored = hass_storage[f"{DOMAIN}.remote.{remote.entry_id}"]["data"]
     assert {port["port"] for port in stored["ports"]} == {3}
     assert er.async_get(hass).async_get_entity_id("sensor", DOMAIN, "remote_factory-a_port_3")
+
+
+async def test_a_groups_sides_reach_the_central_as_sides_not_counted_again(
+    hass: HomeAssistant, mqtt_mock: MqttMockHAClient
+) -> None:
+    """A site publishes its ports and its group's sides (kilograms since the group began);
+    the central shows each side with its role, and the site's total counts the ports once."""
+    nodes = await add_nodes(hass, 1, 2)
+    await setup_node(hass, group_entry(left=[nodes[1]], right=[nodes[2]], entry_id="grp"))
+    await add_remote(hass)
+    await setup_node(
+        hass,
+        publisher_entry(
+            [nodes[1], nodes[2]],
+            group_sides=["grp-left", "grp-right"],
+            side_ports={"grp-left": 901, "grp-right": 902},
+        ),
+    )
+    await settle(hass)
+    set_meter(hass, 112.5, entity_id=meter_id(1))
+    set_meter(hass, 101.25, entity_id=meter_id(2))
+    await settle(hass)
+    sides = {
+        state.port: state
+        for state in (
+            decode(PREFIX, topic, payload)
+            for topic, payload, _, _ in published(mqtt_mock)
+            if "/port/90" in topic
+        )
+    }
+    assert {(port, state.cycle, state.role) for port, state in sides.items()} == {
+        (901, "grp-left", "total"),
+        (902, "grp-right", "subs"),
+    }
+    assert remote_total(hass, 901) == approx(6.25)
+    assert remote_total(hass, 902) == approx(0.625)
+    side = hass.states.get(remote_port_entity(hass, 901) or "")
+    assert side is not None
+    assert side.attributes["group_side"] == "total"
+    assert side.attributes["central_port"] == 1901
+    site_total = hass.states.get("sensor.central_factory_a_site_emissions")
+    assert site_total is not None
+    assert float(site_total.state) == approx(6.875)
+    # The central's report lists the sides and counts only the ports.
+    info = node_info(hass, f"remote_{SITE}#901")
+    assert info is not None
+    assert (info.group_side, info.site) == ("total", SITE)

@@ -316,6 +316,27 @@ def test_a_regions_inventory_per_site_with_its_scopes() -> None:
     assert (local.site_totals, local.site_scope_totals) == ({}, {})
 
 
+def test_a_sites_group_side_is_compared_but_counted_in_no_total() -> None:
+    """At the central a site's published group side is a sum of that site's ports: a group may
+    bind it, a report lists it, no total (nor its site's) counts it."""
+    nodes = {
+        "a_grid": replace(node("a_grid", 1001), site="factory-a"),
+        "a_sub": replace(node("a_sub", 1002), site="factory-a"),
+        "a_total_side": replace(node("a_total_side", 1901), site="factory-a", group_side="total"),
+        "a_subs_side": replace(node("a_subs_side", 1902), site="factory-a", group_side="subs"),
+    }
+    changes = {"a_grid": [4.0], "a_sub": [3.0], "a_total_side": [4.0], "a_subs_side": [3.0]}
+    region = GroupInfo("g", "Region", 1, TVS, ("a_total_side",), ("a_subs_side",))
+    report = assemble(hours(1), nodes, [region], changes, {})
+    assert report.inventory.group_sides == ("a_total_side", "a_subs_side")
+    assert report.inventory.counted == ("a_grid", "a_sub")
+    assert report.inventory.breakdown_of == {}
+    assert report.total_kg == 7.0
+    assert report.site_totals == {"factory-a": 7.0}
+    row = row_of(report, 0, "g")
+    assert (row.left_kg, row.right_kg, row.error_kg) == (4.0, 3.0, 1.0)
+
+
 def test_a_group_member_outside_the_report_still_counts_in_the_group() -> None:
     """The sides are read from the changes; only the report's nodes get node rows."""
     group = GroupInfo("g", "G", None, FVM, ("f",), ("m",))

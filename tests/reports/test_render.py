@@ -753,12 +753,23 @@ def region_report() -> Report:
         "b1": NodeInfo(
             "b1", 2001, "B grid", Scope.ENERGY, "site b: typed in", "CO2e", site="factory-b"
         ),
+        "b_side": NodeInfo(
+            "b_side",
+            2901,
+            "G1 · B · measured",
+            Scope.VALUE_CHAIN,
+            "site b: not said",
+            "CO2e",
+            site="factory-b",
+            group_side="measured",
+        ),
     }
     changes: dict[str, list[float | None]] = {
         "main": [0.5, 0.25],
         "a1": [2.0, 1.0],
         "a2": [0.125, None],
         "b1": [4.0, 4.0],
+        "b_side": [4.0, 4.0],
     }
     return assemble(SHANGHAI_DAYS, nodes, [], changes, {})
 
@@ -786,7 +797,15 @@ def test_a_regions_report_has_each_sites_inventory_in_every_format() -> None:
         ("factory-b", "2"): "8.0",
         ("factory-b", ""): "8.0",
     }
+    side = next(row for row in data["nodes"] if row["port"] == 2901)
+    assert side["counted_as"] == "group_side"
+    assert data["inventory_rules"] == [
+        "Ports 2901 G1 · B · measured are sides of a site's binding group, sums of that site's "
+        "ports: compared, in no total."
+    ]
     markdown = as_markdown(report, SHANGHAI, "Region")
+    assert "| 2901 | G1 · B · measured | 3 |" in markdown
+    assert "| 8 | no: a site's group side |" in markdown
     assert "| Site | Scope 1 | Scope 2 | kg |" in markdown
     assert "| this site | 0 | 0.75 | 0.75 |" in markdown
     assert "| factory-a | 0.125 | 3 | 3.125 |" in markdown

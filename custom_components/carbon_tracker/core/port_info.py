@@ -32,6 +32,21 @@ class Port:
 
 
 @dataclass(frozen=True, slots=True)
+class PublishedSide:
+    """A binding group's side as a site publisher offers it: a sum of ports, not a port.
+
+    ``side_id`` names it in the publisher's options and is its cycle on the wire (the group's
+    entry id and the side); ``role`` says what it is ("forecast", "measured", "total", "subs");
+    ``unique_id`` is its cumulative sensor's (kilograms since the group began).
+    """
+
+    side_id: str
+    label: str
+    role: str
+    unique_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class NodeInfo:
     """What a report says about a node besides its kilograms: enough to check its row."""
 
@@ -56,6 +71,9 @@ class NodeInfo:
     meter: str | None = None
     # The site it was counted at, for a remote port at a region's central (None: here).
     site: str | None = None
+    # A site's binding group side published as a remote port (its role: "forecast",
+    # "measured", "total", "subs"): a sum of that site's ports, in no total.
+    group_side: str | None = None
 
     @property
     def factor_unit(self) -> str | None:

@@ -5,6 +5,10 @@ Topics, under a prefix (``carbon_tracker`` unless the user sets another):
 * ``<prefix>/<site>/status``: ``online`` (birth) or ``offline`` (last will), retained;
 * ``<prefix>/<site>/port/<port>/<cycle>``: the port's state in that cycle, retained, QoS 1.
 
+A binding group's side may be published too (``role``: what the side is; its kilograms since
+the group began; its cycle the group's entry id and the side): it is a sum of ports, compared at
+the central, never counted as a port of its own.
+
 A port's **cycle** is the site entry that counts it (its config entry id). A node deleted and
 created again on the same port is a new cycle, whose total starts again from zero; a meter reset
 is not (the node's total goes on). Each cycle has a topic of its own, so the broker keeps every
@@ -39,6 +43,8 @@ CYCLE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 PREFIX = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
 PORT_MIN, PORT_MAX = 1, 65535
 TEXT_MAX = 200
+# What a published group side is (``PortState.role``).
+SIDE_ROLES = frozenset({"forecast", "measured", "total", "subs"})
 
 
 class WireError(ValueError):
@@ -63,6 +69,9 @@ class PortState:
     name: str
     scope: str | None = None
     factor: str | None = None
+    # A binding group's side (its kilograms since the group began), not a port of its own:
+    # "forecast", "measured", "total" or "subs". None for a port.
+    role: str | None = None
 
 
 def status_topic(prefix: str, site: str) -> str:
@@ -100,6 +109,8 @@ def encode(state: PortState) -> str:
         payload["scope"] = state.scope
     if state.factor is not None:
         payload["factor"] = state.factor
+    if state.role is not None:
+        payload["role"] = state.role
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -182,6 +193,9 @@ def decode(prefix: str, topic: str, payload: bytes | str) -> PortState:
         raise WireError("foreign_payload", topic)
     name = _text(data, "name", required=True)
     assert name is not None
+    role = data.get("role")
+    if role is not None and role not in SIDE_ROLES:
+        raise WireError("bad_field", "role")
     return PortState(
         site=site,
         port=port,
@@ -191,4 +205,5 @@ def decode(prefix: str, topic: str, payload: bytes | str) -> PortState:
         name=name,
         scope=_text(data, "scope", required=False),
         factor=_text(data, "factor", required=False),
+        role=role,
     )

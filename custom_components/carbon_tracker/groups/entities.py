@@ -27,21 +27,12 @@ from homeassistant.const import PERCENTAGE, UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 
-from ..core.comparison import GroupKind
 from ..entity import StoredFields, service_device
 from .arithmetic import Side
 from .runtime import BindingGroupConfigEntry, GroupRuntime, GroupSnapshot
+from .sides import SIDE_KEYS, cumulative_key
 
 _LOGGER = logging.getLogger(__name__)
-
-# A side's cumulative sensor: its window sensor's key with this suffix.
-CUMULATIVE_SUFFIX = "_cumulative"
-
-# Translation keys of each side's sum, by kind of group.
-SIDE_KEYS = {
-    GroupKind.FORECAST_VS_MEASURED: {Side.LEFT: "forecast", Side.RIGHT: "measured"},
-    GroupKind.TOTAL_VS_SUB: {Side.LEFT: "total", Side.RIGHT: "subs"},
-}
 
 
 class BindingGroupEntity(Entity):
@@ -116,8 +107,7 @@ class SideCumulativeSensor(BindingGroupEntity, SensorEntity):
 
     def __init__(self, entry: BindingGroupConfigEntry, side: Side) -> None:
         """The cumulative sum of ``side``."""
-        key = SIDE_KEYS[entry.runtime_data.settings.kind][side]
-        super().__init__(entry, f"{key}{CUMULATIVE_SUFFIX}")
+        super().__init__(entry, cumulative_key(entry.runtime_data.settings.kind, side))
         self._side = side
         self._attr_last_reset = entry.created_at
 
@@ -279,8 +269,11 @@ class GroupProblemSensor(BindingGroupEntity, BinarySensorEntity):
 
 
 def async_group_sensors(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> list[SensorEntity]:
-    """The group's sensors: the error in kg (first: it starts the group) and in %, both sides
-    in the window and since the group began (a template's forecast has no cumulative side)."""
+    """The group's sensors: the error in kg (first: it starts the group) and in %, both sides.
+
+    Each side in the window and since the group began (a template's forecast has no cumulative
+    side).
+    """
     sensors: list[SensorEntity] = [
         GroupErrorSensor(entry),
         SideSumSensor(entry, Side.LEFT),

@@ -16,17 +16,17 @@ from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.dispatcher import async_dispatcher_connect
 
+from ..const import DOMAIN
+from ..core.comparison import GroupKind
 from ..issues import MEMBER_DELETED, async_clear, async_raise_member_deleted
 from ..ports import entry_id_of, member_id_of
 from ..texts import async_load_texts
-from ..const import DOMAIN
-from ..core.comparison import GroupKind
 from .alerts import async_announce, notification_id
 from .arithmetic import Side
-from .entities import CUMULATIVE_SUFFIX, SIDE_KEYS
 from .members import resolve_member
 from .runtime import BindingGroupConfigEntry, GroupRuntime, Member
 from .settings import GroupSettings
+from .sides import cumulative_key
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ async def async_start_group(hass: HomeAssistant, entry: BindingGroupConfigEntry)
 def _remove_forecast_cumulative(hass: HomeAssistant, entry_id: str) -> None:
     """A group whose forecast became a template has no cumulative forecast: its sensor goes."""
     registry = er.async_get(hass)
-    key = SIDE_KEYS[GroupKind.FORECAST_VS_MEASURED][Side.LEFT] + CUMULATIVE_SUFFIX
+    key = cumulative_key(GroupKind.FORECAST_VS_MEASURED, Side.LEFT)
     if (
         entity_id := registry.async_get_entity_id("sensor", DOMAIN, f"{entry_id}_{key}")
     ) is not None:

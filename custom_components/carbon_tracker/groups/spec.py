@@ -12,6 +12,7 @@ from .logbook import GROUP_LOGBOOK
 from .repairs import GROUP_REPAIR_FLOWS
 from .report import group_report_info
 from .setup import GROUP_PLATFORMS, async_build_group, async_remove_group, async_start_group
+from .sides import group_sides
 
 SPEC = KindSpec(
     kind=EntryKind.BINDING_GROUP,
@@ -28,5 +29,6 @@ SPEC = KindSpec(
     remove=async_remove_group,
     repair_flows=GROUP_REPAIR_FLOWS,
     group_report=group_report_info,
+    published_sides=group_sides,
     logbook=GROUP_LOGBOOK,
 )

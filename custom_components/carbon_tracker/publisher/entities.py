@@ -45,12 +45,16 @@ class PublishedStatesSensor(SensorEntity):
 
     @property
     def extra_state_attributes(self) -> dict[str, Any]:
-        """The site, its status topic, the session and whether the broker is connected."""
+        """The site, its status topic, the session and whether the broker is connected.
+
+        And each published group side's port number.
+        """
         settings = self._publisher.settings
         return {
             "site_id": settings.site_id,
             "status_topic": status_topic(settings.prefix, settings.site_id),
             "ports": len(settings.ports),
+            "group_sides": self._publisher.side_numbers(),
             "session": self._publisher.session,
             "connected": self._publisher.connected,
         }

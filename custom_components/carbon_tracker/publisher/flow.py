@@ -1,4 +1,6 @@
-"""Flows of a site publisher: the form that adds one (site id, prefix, ports), and its options.
+"""Flows of a site publisher: the form that adds one, and its options.
+
+Its site id, the topic prefix, the ports and the binding groups' sides it publishes.
 
 The broker (address, user, password, TLS) is HA's MQTT integration's: set up there, once.
 """
@@ -16,9 +18,9 @@ import voluptuous as vol
 from ..const import CONF_PORT
 from ..core.region_wire import DEFAULT_PREFIX, PREFIX
 from ..kinds import EntryKind
-from ..ports import port_entries
+from ..ports import free_ports, port_entries, published_sides, used_ports
 from ..region import SiteForm, SiteOptionsFlow, SiteSteps
-from .settings import CONF_PORTS, CONF_PREFIX
+from .settings import CONF_GROUP_SIDES, CONF_PORTS, CONF_PREFIX, CONF_SIDE_PORTS, side_ports
 
 
 def ports_selector(hass: HomeAssistant) -> selector.SelectSelector:
@@ -38,31 +40,70 @@ def ports_selector(hass: HomeAssistant) -> selector.SelectSelector:
     )
 
 
+def sides_selector(hass: HomeAssistant) -> selector.SelectSelector:
+    """The binding groups' sides, by group number, name and side; the value is the side's id."""
+    return selector.SelectSelector(
+        selector.SelectSelectorConfig(
+            options=[
+                selector.SelectOptionDict(value=side.side_id, label=side.label)
+                for side in sorted(published_sides(hass), key=lambda side: side.label)
+            ],
+            multiple=True,
+            mode=selector.SelectSelectorMode.DROPDOWN,
+        )
+    )
+
+
 def check_publishing(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
-    """The form's errors: a prefix MQTT can carry, and ports that exist."""
+    """The form's errors: a prefix MQTT can carry, ports and group sides that exist."""
     prefix = str(user_input.get(CONF_PREFIX, DEFAULT_PREFIX)).strip()
     chosen = list(user_input.get(CONF_PORTS) or [])
+    sides = list(user_input.get(CONF_GROUP_SIDES) or [])
     known = {entry.entry_id for entry in port_entries(hass)}
     if not PREFIX.match(prefix):
         return {CONF_PREFIX: "prefix_invalid"}
-    if not chosen or not set(chosen) <= known:
+    if not set(chosen) <= known or not (chosen or sides):
         return {CONF_PORTS: "ports_required"}
+    if not set(sides) <= {side.side_id for side in published_sides(hass)}:
+        return {CONF_GROUP_SIDES: "group_sides_unknown"}
     return {}
 
 
-def publishing_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The options as stored."""
+def publishing_options(
+    hass: HomeAssistant, user_input: Mapping[str, Any], previous: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The options as stored, with each group side's port number.
+
+    A side keeps its number while it is published; a side newly published takes the lowest
+    number no port and no other side holds.
+    """
+    sides = list(user_input.get(CONF_GROUP_SIDES) or [])
+    own = side_ports(previous)
+    # Every number held, but this publisher's own until now (reserved by it).
+    taken = used_ports(hass) - set(own.values())
+    numbers: dict[str, int] = {}
+    for side, port in own.items():
+        if side in sides and port not in taken:
+            numbers[side] = port
+            taken.add(port)
+    free = free_ports(taken)
+    for side in sides:
+        if side not in numbers:
+            numbers[side] = next(free)
     return {
         CONF_PREFIX: str(user_input.get(CONF_PREFIX, DEFAULT_PREFIX)).strip(),
-        CONF_PORTS: list(user_input[CONF_PORTS]),
+        CONF_PORTS: list(user_input.get(CONF_PORTS) or []),
+        CONF_GROUP_SIDES: sides,
+        CONF_SIDE_PORTS: numbers,
     }
 
 
 def publishing_fields(hass: HomeAssistant) -> dict[vol.Marker, Any]:
-    """Prefix and ports."""
+    """Prefix, ports and group sides."""
     return {
         vol.Required(CONF_PREFIX, default=DEFAULT_PREFIX): selector.TextSelector(),
-        vol.Required(CONF_PORTS): ports_selector(hass),
+        vol.Optional(CONF_PORTS): ports_selector(hass),
+        vol.Optional(CONF_GROUP_SIDES): sides_selector(hass),
     }
 
 

@@ -21,13 +21,15 @@ from typing import Any
 
 from homeassistant.components import mqtt
 from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import Platform
 from homeassistant.core import Event, EventStateChangedData, HomeAssistant, callback
 from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.event import async_track_state_change_event
 
 from ..const import DOMAIN
 from ..core.listeners import Listeners
-from ..core.port_info import NodeInfo
+from ..core.port_info import NodeInfo, PublishedSide
 from ..core.region_wire import (
     STATUS_OFFLINE,
     STATUS_ONLINE,
@@ -39,7 +41,7 @@ from ..core.region_wire import (
 from ..core.throttle import WriteThrottle
 from ..durable import CheckedStore
 from ..kinds import KINDS, entry_kind
-from ..ports import emissions_entity_id
+from ..ports import emissions_entity_id, published_sides
 from ..region import QOS
 from .settings import PublisherSettings
 
@@ -74,6 +76,10 @@ class PublisherRuntime:
         self._flushing: asyncio.Task[None] | None = None
         self._again = False
         self._infos: dict[str, tuple[Any, NodeInfo]] = {}
+        # The group sides published (as the registry of kinds offers them) and each watched
+        # key's sensor (a port's entry id or a side's id).
+        self._sides: dict[str, PublishedSide] = {}
+        self._entity_of: dict[str, str] = {}
 
     async def async_start_session(self) -> None:
         """A session number higher than any the site used, on disk before any publish."""
@@ -84,12 +90,25 @@ class PublisherRuntime:
 
     @callback
     def async_watch(self) -> Any:
-        """Follow the ports' carbon sensors; the returned callable stops it."""
+        """Follow the ports' carbon sensors and the sides' cumulative ones.
+
+        The returned callable stops it.
+        """
         by_entity = {
             entity_id: entry_id
             for entry_id in self.settings.ports
             if (entity_id := emissions_entity_id(self.hass, entry_id)) is not None
         }
+        known = {side.side_id: side for side in published_sides(self.hass)}
+        self._sides = {
+            side_id: known[side_id] for side_id in self.settings.sides if side_id in known
+        }
+        registry = er.async_get(self.hass)
+        for side_id, side in self._sides.items():
+            entity_id = registry.async_get_entity_id(Platform.SENSOR, DOMAIN, side.unique_id)
+            if entity_id is not None:
+                by_entity[entity_id] = side_id
+        self._entity_of = {key: entity_id for entity_id, key in by_entity.items()}
 
         @callback
         def changed(event: Event[EventStateChangedData]) -> None:
@@ -104,11 +123,40 @@ class PublisherRuntime:
         self.connected = connected
         if connected:
             self._dirty.update(self.settings.ports)
+            self._dirty.update(self.settings.sides)
             self._throttle.at_once(time.time())
         self.listeners.async_notify()
 
+    def side_numbers(self) -> dict[str, int]:
+        """Each published group side's port number, by its label."""
+        return {side.label: self.settings.sides[side_id] for side_id, side in self._sides.items()}
+
+    def side_state(self, side_id: str) -> PortState | None:
+        """A group side's state now: its cumulative sensor gives the kilograms."""
+        side = self._sides.get(side_id)
+        entity_id = self._entity_of.get(side_id)
+        state = None if entity_id is None else self.hass.states.get(entity_id)
+        if side is None or state is None:
+            return None
+        try:
+            kg = float(state.state)
+        except ValueError:
+            return None
+        self.count += 1
+        return PortState(
+            self.settings.site_id,
+            self.settings.sides[side_id],
+            side_id,
+            (self.session, self.count),
+            kg,
+            side.label,
+            role=side.role,
+        )
+
     def port_state(self, entry_id: str) -> PortState | None:
         """A port's state now: its kind describes it, its carbon sensor gives the kilograms."""
+        if entry_id in self.settings.sides:
+            return self.side_state(entry_id)
         entry = self.hass.config_entries.async_get_entry(entry_id)
         if entry is None:
             return None

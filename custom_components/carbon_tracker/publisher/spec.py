@@ -8,7 +8,7 @@ from ..kinds import EntryKind, KindSpec, adding
 from .diagnostics import publisher_diagnostics
 from .entities import async_publisher_sensors
 from .flow import PublisherConfigSteps, PublisherOptionsFlow
-from .settings import CONF_SITE_ID
+from .settings import CONF_SITE_ID, side_ports
 from .setup import (
     PUBLISHER_PLATFORMS,
     async_build_publisher,
@@ -28,4 +28,5 @@ SPEC = KindSpec(
     entities={Platform.SENSOR: adding(async_publisher_sensors)},
     diagnostics=publisher_diagnostics,
     remove=async_remove_publisher,
+    reserved_ports=lambda entry: side_ports(entry.options).values(),
 )

@@ -48,7 +48,7 @@ class RemoteKilogramSensor(SensorEntity):
 
 
 class SiteTotalSensor(RemoteKilogramSensor):
-    """Every remote port's kilograms."""
+    """Every remote port's kilograms (a published group side is a sum of them: not added)."""
 
     _attr_translation_key = "site_emissions"
 
@@ -108,6 +108,7 @@ class RemotePortSensor(RemoteKilogramSensor):
             "scope": self._port.scope,
             "factor": self._port.factor,
             "cycles": len(self._port.cycles),
+            **({} if self._port.role is None else {"group_side": self._port.role}),
         }
 
 

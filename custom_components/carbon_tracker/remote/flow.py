@@ -42,8 +42,10 @@ def check_following(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[
     return {}
 
 
-def following_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The options as stored."""
+def following_options(
+    hass: HomeAssistant, user_input: Mapping[str, Any], previous: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The options as stored (nothing is kept from before but what the form shows)."""
     return {
         CONF_PREFIX: str(user_input.get(CONF_PREFIX, DEFAULT_PREFIX)).strip(),
         CONF_PORT_BASE: int(user_input.get(CONF_PORT_BASE, 0)),

@@ -35,6 +35,8 @@ class RemotePort:
     factor: str | None = None
     cycles: dict[str, CycleState] = field(default_factory=dict)
     total: float = 0.0
+    # A site's group side ("forecast", "measured", "total", "subs"): a sum of ports, not a port.
+    role: str | None = None
 
     def offer(self, state: PortState) -> bool:
         """Take a state if it is the latest of its cycle; whether anything changed."""
@@ -43,6 +45,7 @@ class RemotePort:
             return False
         self.cycles[state.cycle] = CycleState(state.seq, state.kg)
         self.name, self.scope, self.factor = state.name, state.scope, state.factor
+        self.role = state.role
         # Recomputed, not adjusted: a port has a handful of cycles, and fsum keeps it exact.
         self.total = fsum(cycle.kg for cycle in self.cycles.values())
         return True
@@ -54,6 +57,7 @@ class RemotePort:
             "name": self.name,
             "scope": self.scope,
             "factor": self.factor,
+            "role": self.role,
             "cycles": {
                 cycle: {"seq": list(held.seq), "kg": held.kg} for cycle, held in self.cycles.items()
             },
@@ -63,6 +67,7 @@ class RemotePort:
     def from_dict(cls, data: dict[str, Any]) -> RemotePort:
         """Read back from the durable record (raises on anything not written by ``as_dict``)."""
         port = cls(int(data["port"]), str(data["name"]), data.get("scope"), data.get("factor"))
+        port.role = data.get("role")
         for cycle, held in data["cycles"].items():
             seq = held["seq"]
             port.cycles[str(cycle)] = CycleState((int(seq[0]), int(seq[1])), float(held["kg"]))
@@ -89,8 +94,8 @@ class SiteLedger:
 
     @property
     def total(self) -> float:
-        """The site's kilograms: every port's."""
-        return fsum(port.total for port in self.ports.values())
+        """The site's kilograms: every port's (a group side is a sum of ports: not again)."""
+        return fsum(port.total for port in self.ports.values() if port.role is None)
 
     def as_dict(self) -> dict[str, Any]:
         """For the durable record."""

@@ -64,6 +64,7 @@ def remote_port_info(hass: HomeAssistant, port: Port) -> NodeInfo:
     scope = known.scope if known is not None else attributes.get("scope")
     factor = known.factor if known is not None else attributes.get("factor")
     site = site or attributes.get("site_id") or "?"
+    role = known.role if known is not None else attributes.get("group_side")
     return NodeInfo(
         port.member_id,
         port.number,
@@ -72,4 +73,5 @@ def remote_port_info(hass: HomeAssistant, port: Port) -> NodeInfo:
         f"site {site}: {factor or 'not said'}",
         "CO2e",
         site=site,
+        group_side=role,
     )

@@ -20,6 +20,8 @@ remainder, carried by no sub-meter.
 
 * a **forecast port** (the left side of a forecast-vs-measured group) is a plan, not an emission:
   never in a total;
+* a **site's group side** (a binding group's side that a site published to the central) is a
+  sum of that site's ports: compared, never counted;
 * a **sub-meter** (the right side of a total-vs-sub group whose total meter is counted) is a
   breakdown of its total meter: listed under it, not added again. Groups are taken in the
   order given (by group number): a sub-meter of a sub-meter is a breakdown too; where groups
@@ -91,16 +93,19 @@ class Inventory:
     counted: tuple[str, ...]
     breakdown_of: dict[str, str]  # a sub-meter's node entry id -> its total-vs-sub group's
     plans: tuple[str, ...]  # forecast ports
+    # A site's group sides published to the central: sums of that site's ports.
+    group_sides: tuple[str, ...] = ()
 
 
 def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inventory:
     """Each flow once: no plan, and no sub-meter beside the total meter it breaks down."""
+    sides = {entry_id for entry_id, node in nodes.items() if node.group_side is not None}
     plans = {
         member
         for group in groups
         if group.kind is GroupKind.FORECAST_VS_MEASURED and group.left is not None
         for member in group.left
-        if member in nodes
+        if member in nodes and member not in sides
     }
     breakdown_of: dict[str, str] = {}
     # Each breakdown's total meter: a sub-meter of a sub-meter is a breakdown too, and a loop
@@ -109,13 +114,18 @@ def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inv
     for group in groups:
         if group.kind is not GroupKind.TOTAL_VS_SUB or group.left is None:
             continue
-        totals = [member for member in group.left if member in nodes and member not in plans]
+        totals = [
+            member
+            for member in group.left
+            if member in nodes and member not in plans and member not in sides
+        ]
         if not totals:
             continue  # its total meter is not in the report: its sub-meters count themselves
         for member in group.right:
             if (
                 member not in nodes
                 or member in plans
+                or member in sides
                 or member in group.left
                 or member in breakdown_of
                 or any(_below(total, member, parent) for total in totals)
@@ -124,9 +134,12 @@ def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inv
             breakdown_of[member] = group.entry_id
             parent[member] = totals[0]
     return Inventory(
-        tuple(entry_id for entry_id in nodes if entry_id not in plans | breakdown_of.keys()),
+        tuple(
+            entry_id for entry_id in nodes if entry_id not in plans | sides | breakdown_of.keys()
+        ),
         breakdown_of,
         tuple(entry_id for entry_id in nodes if entry_id in plans),
+        tuple(entry_id for entry_id in nodes if entry_id in sides),
     )
 
 

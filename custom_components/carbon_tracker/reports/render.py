@@ -74,10 +74,15 @@ def _group_name(group: GroupInfo) -> str:
 
 
 def _counted_as(report: Report, entry_id: str) -> tuple[str, GroupInfo | None]:
-    """How a node is in the totals: "total", "breakdown" (of a group's total meter) or "plan"."""
+    """How a node is in the totals: "total", "breakdown", "plan" or "group_side".
+
+    A breakdown is of a group's total meter; a group side is a site's, published to the central.
+    """
     inventory = report.inventory
     if entry_id in inventory.plans:
         return "plan", None
+    if entry_id in inventory.group_sides:
+        return "group_side", None
     if (group_id := inventory.breakdown_of.get(entry_id)) is not None:
         group = next((g.group for g in report.group_totals if g.group.entry_id == group_id), None)
         return "breakdown", group
@@ -101,6 +106,12 @@ def inventory_rules(report: Report) -> list[str]:
     if report.inventory.plans:
         ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in report.inventory.plans)
         rules.append(f"Forecast ports {ports} are plans, not emissions: in no total.")
+    if report.inventory.group_sides:
+        ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in report.inventory.group_sides)
+        rules.append(
+            f"Ports {ports} are sides of a site's binding group, sums of that site's ports: "
+            "compared, in no total."
+        )
     return rules
 
 
@@ -444,6 +455,7 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
         counted = {
             "total": "yes",
             "plan": "no: a plan",
+            "group_side": "no: a site's group side",
             "breakdown": f"in {_cell(_group_name(under)) if under else 'its total meter'}",
         }[counted_as]
         lines.append(
