@@ -117,6 +117,8 @@ GROUPS: list[GroupSpec] = [
 
 # The kinds of entry a site publisher can publish.
 PORTS = ("tracking_node", "logistics", "declaration")
+# The port number of a site's first published group side.
+SIDE_PORTS = 901
 
 
 def carbon_entry(title: str, data: dict[str, Any], options: dict[str, Any]) -> ConfigEntry:
@@ -226,12 +228,15 @@ def mqtt_entry(broker_port: int, will_topic: str | None = None) -> ConfigEntry:
     )
 
 
-def publisher_entry(site_id: str, prefix: str, ports: list[str]) -> ConfigEntry:
-    """A site publisher of these ports (entry ids)."""
+def publisher_entry(
+    site_id: str, prefix: str, ports: list[str], sides: dict[str, int] | None = None
+) -> ConfigEntry:
+    """A site publisher of these ports (entry ids) and group sides (side id: port number)."""
+    sides = sides or {}
     return carbon_entry(
         f"Publisher {site_id}",
         {"kind": "site_publisher", "site_id": site_id},
-        {"prefix": prefix, "ports": ports},
+        {"prefix": prefix, "ports": ports, "group_sides": list(sides), "side_ports": sides},
     )
 
 
@@ -286,7 +291,15 @@ def region_entries(  # noqa: PLR0917 (the region's parts, each optional)
         found.append(mqtt_entry(mqtt_port, will))
     if publisher is not None:
         ports = [entry.entry_id for entry in seeded if entry.data.get("kind") in PORTS]
-        found.append(publisher_entry(*publisher, ports))
+        # Each group's two sides too, as ports 901, 902, ... (above the seeded ports).
+        side_ids = [
+            f"{entry.entry_id}-{side}"
+            for entry in seeded
+            if entry.data.get("kind") == "binding_group"
+            for side in ("left", "right")
+        ]
+        sides = {side_id: SIDE_PORTS + index for index, side_id in enumerate(side_ids)}
+        found.append(publisher_entry(*publisher, ports, sides))
     by_site = {remote[0]: remote_entry(*remote) for remote in remotes}
     found.extend(by_site.values())
     if region_group is not None:
@@ -347,10 +360,11 @@ async def seed(
     that port. ``logistics`` (port, webhook id) adds a warehouse's logistics entry. Returns a
     long-lived access token of the demo user when ``access_token`` is set. ``mqtt_port``: HA's
     MQTT integration on that broker port of 127.0.0.1; then ``publisher`` (site id, prefix)
-    publishes every seeded port, and each of ``remotes`` (site id, prefix, port numbering)
-    follows a site. ``region_group`` (title, ports of seeded nodes, (site id, site port) of
-    remote ports) is group G1, a total (left) against its sub-meters (right). ``dashboard``
-    (url path, Lovelace config) is one more dashboard.
+    publishes every seeded port and each seeded group's sides (ports 901, 902, ...), and each
+    of ``remotes`` (site id, prefix, port numbering) follows a site. ``region_group`` (title,
+    ports of seeded nodes, (site id, site port) of remote ports) is group G1, a total (left)
+    against its sub-meters (right). ``dashboard`` (url path, Lovelace config) is one more
+    dashboard.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.

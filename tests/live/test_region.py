@@ -1,12 +1,13 @@
 """A region as it runs: a real broker, a site's Home Assistant and a central's, each a process.
 
 The site has two tracking nodes on meters that report their true readings (set through the REST
-API, as devices would) and a site publisher of both; the central follows the site through its
-own MQTT integration. A driver sends known increments in bursts while the site is killed
+API, as devices would), a binding group of the two, and a site publisher of both nodes and both
+of the group's sides (each side's kilograms since the group began); the central follows the site
+through its own MQTT integration. A driver sends known increments in bursts while the site is killed
 (``kill -9``), the central is killed, and the broker is stopped and started again (its retained
 messages kept, as an operator's restart). At the end each of the central's remote port totals is
-the site's exact carbon, to the gram, and so is the central's site total: nothing lost, nothing
-counted twice.
+the site's exact carbon, to the gram, each side its member's, and the central's site total the
+ports' (the sides not added again): nothing lost, nothing counted twice.
 
 Then the site is offline for a day: killed (its MQTT Last Will says ``offline`` for it, and the
 central's port sensors go unavailable), its meters go on, and the central and the site start
@@ -47,6 +48,9 @@ NODES = [
     ("Hall", "sensor.meter_hall", 2, CUSTOM),
 ]
 METERS = {1: "sensor.meter_grid", 2: "sensor.meter_hall"}
+# The site's group, whose two sides the site publishes as ports 901 (Grid) and 902 (Hall).
+GROUPS = [("Grid vs hall", "total_vs_sub", [1], [2], {"group_number": 1, "window": "hour"})]
+SIDES = {901: 1, 902: 2}
 METER_ATTRIBUTES = {
     "unit_of_measurement": "kWh",
     "state_class": "total_increasing",
@@ -141,6 +145,7 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
         NODES,
         directory=tmp_path_factory.mktemp("site"),
         name="Site A",
+        groups=GROUPS,
         mqtt_port=broker_port,
         publisher=(SITE, prefix),
     )
@@ -164,7 +169,15 @@ def region(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
 
 
 def exact(region: Region) -> dict[int, float]:
+    """Each of the site's ports' exact carbon."""
     return {port: kwh * FACTOR for port, kwh in region.sent_kwh.items()}
+
+
+def expected_at_central(region: Region) -> dict[int, float]:
+    """What the central must show by site port: the ports, and the group's sides (the group
+    began with the nodes, so each side is its member's carbon)."""
+    ports = exact(region)
+    return ports | {side: ports[port] for side, port in SIDES.items()}
 
 
 def wait_for_central(region: Region) -> dict[int, float]:
@@ -174,7 +187,8 @@ def wait_for_central(region: Region) -> dict[int, float]:
     while time.monotonic() < deadline:
         shown = region.central_ports()
         if shown and all(
-            abs(shown.get(port, -1.0) - kg) <= TOLERANCE for port, kg in exact(region).items()
+            abs(shown.get(port, -1.0) - kg) <= TOLERANCE
+            for port, kg in expected_at_central(region).items()
         ):
             break
         time.sleep(0.5)
@@ -185,7 +199,7 @@ def test_the_central_counts_every_kilogram_once_through_kills_and_a_broker_resta
     region: Region, local_sockets_in_each_test: None
 ) -> None:
     region.burst(5)
-    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+    assert wait_for_central(region) == pytest.approx(expected_at_central(region), abs=TOLERANCE)
 
     # The site killed in a burst; the meters go on while it is down and report on its start.
     region.burst(3)
@@ -196,19 +210,19 @@ def test_the_central_counts_every_kilogram_once_through_kills_and_a_broker_resta
     region.site.start()
     region.report()
     region.burst(4)
-    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+    assert wait_for_central(region) == pytest.approx(expected_at_central(region), abs=TOLERANCE)
 
     # The central killed while the site goes on; it reads its ledger back and catches up.
     region.central.kill()
     region.burst(4)
     region.central.start()
     region.burst(2)
-    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+    assert wait_for_central(region) == pytest.approx(expected_at_central(region), abs=TOLERANCE)
 
     # The broker stopped and started again while the site counts: nothing is lost.
     region.restart_broker()
     region.burst(4)
-    assert wait_for_central(region) == pytest.approx(exact(region), abs=TOLERANCE)
+    assert wait_for_central(region) == pytest.approx(expected_at_central(region), abs=TOLERANCE)
 
     # Both Home Assistants killed at once, then started: still each kilogram once.
     region.site.kill()
@@ -218,7 +232,7 @@ def test_the_central_counts_every_kilogram_once_through_kills_and_a_broker_resta
     region.report()
     region.burst(3)
     shown = wait_for_central(region)
-    assert shown == pytest.approx(exact(region), abs=TOLERANCE)
+    assert shown == pytest.approx(expected_at_central(region), abs=TOLERANCE)
     # The site's total is written as the ports are (at once, then at most once per interval):
     # it shows the same within an interval.
     expected = sum(exact(region).values())
@@ -243,7 +257,7 @@ def test_a_site_offline_for_a_day_is_counted_once_and_the_statistics_agree(
     region: Region, local_sockets_in_each_test: None
 ) -> None:
     entities = region.central_entities()
-    assert set(entities) == {"1", "2", "site"}
+    assert set(entities) == {"1", "2", "901", "902", "site"}
 
     # The site dies: the broker says its Last Will, the central shows its ports unavailable.
     region.site.kill()
@@ -274,7 +288,7 @@ def test_a_site_offline_for_a_day_is_counted_once_and_the_statistics_agree(
     region.report()
     region.burst(3)
     shown = wait_for_central(region)
-    assert shown == pytest.approx(exact(region), abs=TOLERANCE)
+    assert shown == pytest.approx(expected_at_central(region), abs=TOLERANCE)
     expected = sum(exact(region).values())
     assert wait_until(lambda: region.central_site_total() == pytest.approx(expected, abs=TOLERANCE))
     site_state = region.central_site_state()
