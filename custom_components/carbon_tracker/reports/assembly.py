@@ -35,7 +35,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
-from typing import Any
 
 from ..core.comparison import GroupInfo, GroupKind, group_error
 from ..core.compensated import CompensatedSum
@@ -249,6 +248,7 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
     totals = _Totals()
     for entry_id in counts.counted:
         totals.add(nodes[entry_id], node_totals[entry_id].value)
+    site_totals, site_scope_totals = totals.by_site()
     return Report(
         periods=periods,
         nodes=dict(nodes),
@@ -263,7 +263,8 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
         co2_only_kg=totals.co2_only.value,
         scope_co2_only=totals.by_scope(totals.scopes_co2_only),
         as_of=as_of,
-        **totals.by_site(),
+        site_totals=site_totals,
+        site_scope_totals=site_scope_totals,
     )
 
 
@@ -367,15 +368,15 @@ class _Totals:
         """In the scopes' order."""
         return {scope: sums[scope].value for scope in Scope if scope in sums}
 
-    def by_site(self) -> dict[str, dict[str, Any]]:
+    def by_site(self) -> tuple[dict[str, float], dict[str, dict[Scope, float]]]:
         """A region's per-site totals and scopes, by site id (none without a remote port)."""
         if not self.remote:
-            return {"site_totals": {}, "site_scope_totals": {}}
+            return {}, {}
         sites = sorted(self.sites)
-        return {
-            "site_totals": {site: self.sites[site].grand.value for site in sites},
-            "site_scope_totals": {site: self.by_scope(self.sites[site].scopes) for site in sites},
-        }
+        return (
+            {site: self.sites[site].grand.value for site in sites},
+            {site: self.by_scope(self.sites[site].scopes) for site in sites},
+        )
 
 
 def changes_between(sums: Sequence[float | None]) -> list[float | None]:
