@@ -321,6 +321,25 @@ def import_hourly_sums(
     )
 
 
+def import_hourly_means(
+    hass: HomeAssistant, statistic_id: str, means: Iterable[tuple[datetime, float]], unit: str
+) -> None:
+    """Import hourly statistics of a measurement (a grid intensity): (hour start, mean) rows."""
+    async_import_statistics(
+        hass,
+        {
+            "mean_type": StatisticMeanType.ARITHMETIC,
+            "has_sum": False,
+            "name": None,
+            "source": "recorder",
+            "statistic_id": statistic_id,
+            "unit_class": None,
+            "unit_of_measurement": unit,
+        },
+        [{"start": start, "mean": mean, "min": mean, "max": mean} for start, mean in means],
+    )
+
+
 async def recorded(hass: HomeAssistant) -> None:
     """Wait until the recorder has written what was imported."""
     await async_wait_recording_done(hass)

@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.carbon_tracker.const import DOMAIN
 from tests.common import (
     approx,
+    import_hourly_means,
     import_hourly_sums,
     meter_id,
     node_carbon_id,
@@ -90,6 +91,7 @@ async def test_history_is_imported_and_joined_without_a_step(hass: HomeAssistant
         "kg": 5.0,
         "from": (LIVE - 5 * HOUR).isoformat(),
         "to": LIVE.isoformat(),
+        "priced_by": "factor",
     }
     rows = await carbon_rows(hass)
     assert [start for start, _ in rows] == [LIVE - (5 - index) * HOUR for index in range(6)]
@@ -104,6 +106,101 @@ async def test_history_is_imported_and_joined_without_a_step(hass: HomeAssistant
     assert again is not None
     assert (again["hours"], again["kg"]) == (0, 0.0)
     assert await carbon_rows(hass) == rows
+
+
+INTENSITY = "sensor.grid_intensity"
+
+
+async def live_intensity_node_with_history(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, means: list[tuple[datetime, float]]
+) -> None:
+    """A node priced by a live intensity (now 900 g/kWh), its meter's 6 hours (2 kWh an hour)
+    before the node's own first hour, and the intensity's hourly means as given."""
+    freezer.move_to(NOW)
+    set_meter(hass, 100, entity_id=meter_id(1))
+    hass.states.async_set(
+        INTENSITY, "900", {"unit_of_measurement": "gCO2eq/kWh", "state_class": "measurement"}
+    )
+    await setup_node(
+        hass,
+        node_entry(
+            source=meter_id(1),
+            port=1,
+            title="Meter 1",
+            entry_id="node_1",
+            factor_mode="entity",
+            intensity_entity=INTENSITY,
+        ),
+    )
+    meter = [(LIVE - (6 - index) * HOUR, 50.0 + 2.0 * index) for index in range(6)]
+    import_rows(hass, meter_id(1), "kWh", meter)
+    import_rows(hass, node_carbon_id(1), "kg", [(LIVE, 1.5)])
+    import_hourly_means(hass, INTENSITY, means, "gCO2eq/kWh")
+    await recorded(hass)
+
+
+async def test_a_live_intensitys_history_is_priced_at_each_hours_own_intensity(
+    recorder_mock: None, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """Each hour at the intensity's mean for that hour, not at the 900 g/kWh of now; an hour
+    without intensity statistics at the last hour's, and the answer says which."""
+    history = [LIVE - (5 - index) * HOUR for index in range(5)]  # the 5 imported hours
+    # 100, 200, (none), 400, 500 g/kWh
+    means = [(history[0], 100.0), (history[1], 200.0), (history[3], 400.0), (history[4], 500.0)]
+    await live_intensity_node_with_history(hass, freezer, means)
+    answer = await hass.services.async_call(
+        DOMAIN, "backfill", {"port": 1}, blocking=True, return_response=True
+    )
+    await recorded(hass)
+    assert answer is not None
+    # 2 kWh each hour at 0.1, 0.2, 0.2 (the hour before's), 0.4, 0.5 kg/kWh.
+    assert answer["kg"] == approx(2 * (0.1 + 0.2 + 0.2 + 0.4 + 0.5))
+    assert answer["priced_by"] == "hourly_intensity"
+    assert answer["hours_at_own_intensity"] == 4
+    assert answer["hours_without_intensity"] == [
+        {
+            "from": history[2].isoformat(),
+            "to": history[3].isoformat(),
+            "hours": 1,
+            "priced_at": "previous_hour",
+        }
+    ]
+    rows = await carbon_rows(hass)
+    assert [total for _, total in rows] == [
+        approx(value) for value in (0.2, 0.6, 1.0, 1.8, 2.8, 2.8 + 1.5)
+    ]
+
+
+async def test_a_live_intensity_without_statistics_prices_history_at_its_value_now(
+    recorder_mock: None, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await live_intensity_node_with_history(hass, freezer, [])
+    answer = await hass.services.async_call(
+        DOMAIN, "backfill", {"port": 1}, blocking=True, return_response=True
+    )
+    assert answer is not None
+    assert answer["kg"] == approx(5 * 2 * 0.9)
+    assert answer["hours_at_own_intensity"] == 0
+    assert answer["hours_without_intensity"] == [
+        {
+            "from": (LIVE - 5 * HOUR).isoformat(),
+            "to": LIVE.isoformat(),
+            "hours": 5,
+            "priced_at": "current_intensity",
+        }
+    ]
+
+
+async def test_a_live_intensity_with_nothing_to_price_by_is_refused(
+    recorder_mock: None, hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    await live_intensity_node_with_history(hass, freezer, [])
+    hass.states.async_set(INTENSITY, "unavailable")
+    await hass.async_block_till_done()
+    with pytest.raises(ServiceValidationError) as caught:
+        await hass.services.async_call(DOMAIN, "backfill", {"port": 1}, blocking=True)
+    assert caught.value.translation_key == "backfill_no_intensity"
+    assert await carbon_rows(hass) == [(LIVE, approx(1.5))]
 
 
 async def test_backfill_needs_the_nodes_own_statistics(

@@ -37,17 +37,25 @@ def priced_kg(scaled_increase: float, factor: float, carbon_source: bool) -> flo
 
 
 def priced_history(
-    readings: Sequence[float], scale: float, factor: float, carbon_source: bool
+    readings: Sequence[float],
+    scale: float,
+    factor: float | Sequence[float],
+    carbon_source: bool,
 ) -> list[float]:
     """The kilograms so far after each reading but the first, priced as the live node prices.
 
     The same operations in the same order as a node fed these readings: each reading scaled,
     the increase times the factor, added to a compensated sum. Every change is priced, as the
-    meter's statistics give it.
+    meter's statistics give it. ``factor``: one for every change, or one per change (the
+    intensity in force while it happened: each hour's own, for a live intensity's history).
     """
+    changes = max(len(readings) - 1, 0)
+    factors = [float(factor)] * changes if isinstance(factor, float | int) else list(factor)
+    if len(factors) != changes:
+        raise ValueError(f"{len(factors)} factors for {changes} changes")
     total = CompensatedSum()
     so_far = []
-    for before, after in pairwise(readings):
-        total.add(priced_kg(after * scale - before * scale, factor, carbon_source))
+    for (before, after), price in zip(pairwise(readings), factors, strict=True):
+        total.add(priced_kg(after * scale - before * scale, price, carbon_source))
         so_far.append(total.value)
     return so_far

@@ -1,11 +1,13 @@
 """History backfill: a node's past carbon from its meter's long-term statistics.
 
 Each hour of the meter's statistics before the node's own first statistics becomes that hour's
-carbon at the factor in force now (the meter's change in the hour, converted to the factor's
-unit, times the factor). The imported hours get sums from 0 up to H, the history's total; the
-node's own rows (long-term and 5-minute) are then raised by H, so the sums are continuous where
-history meets live data: no step, and nothing counted twice. A second run finds no meter hour
-before the (now earlier) first carbon row and changes nothing.
+carbon (the meter's change in the hour, converted to the factor's unit, times the factor): at the
+factor in force now, or, for a live intensity, at the intensity entity's mean for that very hour
+from its own long-term statistics (an hour without them takes the last hour's that had them; the
+answer lists such hours: core/hourly_intensity.py). The imported hours get sums from 0 up to H,
+the history's total; the node's own rows (long-term and 5-minute) are then raised by H, so the
+sums are continuous where history meets live data: no step, and nothing counted twice. A second
+run finds no meter hour before the (now earlier) first carbon row and changes nothing.
 
 The meter's first hour has no hour before it to take its change from, so history starts with
 its second hour; the hour the node was created in is the node's own (its part before the node
@@ -32,6 +34,8 @@ from homeassistant.helpers.recorder import get_instance, session_scope
 from sqlalchemy import func, select
 
 from ..const import CONF_BACKFILL, FactorMode
+from ..core.carbon_units import parse_intensity_unit
+from ..core.hourly_intensity import hour_factors
 from ..core.pricing import priced_history, reading_scale
 from ..errors import CarbonTrackerError
 from ..ports import emissions_entity_id
@@ -73,13 +77,22 @@ async def async_backfill(hass: HomeAssistant, entry: TrackingNodeConfigEntry) ->
     }
     if len(meter_rows) < 2:
         return answer
-    pricing = _pricing(runtime, meter_unit)
+    pricing: tuple[float, float | list[float], bool] | None
+    if (intensity := runtime.settings.intensity_entity) is not None:
+        hourly = await _async_hourly_factors(
+            hass, runtime, intensity, meter_unit, [start for start, _ in meter_rows[1:]]
+        )
+        pricing = None if hourly is None else (hourly[0], hourly[1], False)
+        answer.update({} if hourly is None else hourly[2])
+    else:
+        pricing = _pricing(runtime, meter_unit)
+        answer["priced_by"] = "factor"
     if pricing is None:
         raise CarbonTrackerError(
             "backfill_unit", name=entry.title, unit=str(meter_unit), meter=meter_id
         )
-    scale, factor, carbon_source = pricing
-    so_far = priced_history([total for _, total in meter_rows], scale, factor, carbon_source)
+    scale, factors, carbon_source = pricing
+    so_far = priced_history([total for _, total in meter_rows], scale, factors, carbon_source)
     rows = [
         StatisticData(start=start, state=kg, sum=kg)
         for (start, _), kg in zip(meter_rows[1:], so_far, strict=True)
@@ -138,6 +151,74 @@ def async_join_history(
     total = rows[-1]["sum"]
     assert total is not None
     get_instance(hass).async_adjust_statistics(statistic_id, cutoff, total, unit)
+
+
+async def _async_hourly_factors(
+    hass: HomeAssistant, runtime: Any, intensity: str, meter_unit: str | None, hours: list[datetime]
+) -> tuple[float, list[float], dict[str, Any]] | None:
+    """A live intensity's history: each hour at the intensity's mean for that hour.
+
+    From the intensity entity's own long-term statistics (state class measurement); the answer
+    says which hours had none and how they were priced (core/hourly_intensity.py). None: the
+    meter's unit cannot be priced by the intensity's.
+    """
+    means, unit = await get_instance(hass).async_add_executor_job(
+        _intensity_hours, hass, intensity, hours[-1] + HOUR
+    )
+    parsed = parse_intensity_unit(unit) if unit is not None else None
+    if parsed is None:
+        # No statistics of the intensity (or in a unit we cannot read): the intensity now.
+        means, per_unit, kg_per_mass = {}, runtime.per_unit, 1.0
+    else:
+        per_unit, kg_per_mass = parsed.per_unit, parsed.kg_per_mass
+    current = runtime.factor if runtime.per_unit == per_unit else None
+    if per_unit is None and current is None:
+        raise CarbonTrackerError("backfill_no_intensity", name=runtime.name, intensity=intensity)
+    scale = None if meter_unit is None else reading_scale(False, meter_unit, per_unit)
+    if scale is None:
+        return None
+    try:
+        factors, gaps = hour_factors(
+            hours, {hour: mean * kg_per_mass for hour, mean in means.items()}, current
+        )
+    except ValueError:
+        raise CarbonTrackerError(
+            "backfill_no_intensity", name=runtime.name, intensity=intensity
+        ) from None
+    return (
+        scale,
+        factors,
+        {
+            "priced_by": "hourly_intensity",
+            "intensity_entity": intensity,
+            "hours_at_own_intensity": len(hours) - sum(gap.hours for gap in gaps),
+            "hours_without_intensity": [
+                {
+                    "from": gap.start.isoformat(),
+                    "to": gap.end.isoformat(),
+                    "hours": gap.hours,
+                    "priced_at": gap.priced_at.value,
+                }
+                for gap in gaps
+            ],
+        },
+    )
+
+
+def _intensity_hours(
+    hass: HomeAssistant, intensity: str, end: datetime
+) -> tuple[dict[datetime, float], str | None]:
+    """The intensity's hourly means before ``end`` (in the executor), and their unit."""
+    metadata = get_metadata(hass, statistic_ids={intensity})
+    if intensity not in metadata:
+        return {}, None
+    unit = metadata[intensity][1]["unit_of_measurement"]
+    rows = statistics_during_period(hass, EPOCH, end, {intensity}, "hour", None, {"mean"})
+    return {
+        datetime.fromtimestamp(row["start"], tz=UTC): float(mean)
+        for row in rows.get(intensity, [])
+        if (mean := row.get("mean")) is not None
+    }, unit
 
 
 def _pricing(runtime: Any, unit: str | None) -> tuple[float, float, bool] | None:
