@@ -233,6 +233,7 @@ KINDS_MENU = [
     "declaration",
     "site_publisher",
     "remote_site",
+    "carbon_window",
 ]
 
 

@@ -47,6 +47,7 @@ def test_every_kind_has_its_own_folder_with_its_spec_and_steps() -> None:
         "declarations",
         "publisher",
         "remote",
+        "carbon_window",
     } == KIND_FOLDERS
     for spec in SPECS.values():
         folder = spec.build.__module__.split(".")[2]

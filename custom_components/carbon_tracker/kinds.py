@@ -31,6 +31,7 @@ class EntryKind(StrEnum):
     DECLARATION = "declaration"
     SITE_PUBLISHER = "site_publisher"
     REMOTE_SITE = "remote_site"
+    CARBON_WINDOW = "carbon_window"
 
 
 def entry_kind(data: Mapping[str, Any]) -> EntryKind:

@@ -10,6 +10,7 @@ from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
+from .carbon_window.spec import SPEC as CARBON_WINDOW
 from .declarations.spec import SPEC as DECLARATION
 from .groups.spec import SPEC as BINDING_GROUP
 from .kinds import EntryKind, KindSpec, entry_kind
@@ -30,6 +31,7 @@ SPECS: dict[EntryKind, KindSpec] = {
         DECLARATION,
         SITE_PUBLISHER,
         REMOTE_SITE,
+        CARBON_WINDOW,
     )
 }
 

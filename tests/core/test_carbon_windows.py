@@ -63,10 +63,34 @@ def test_energi_data_service_clock_keys_of_today_in_local_time() -> None:
     ]
 
 
+def test_a_time_without_an_offset_is_in_has_time_zone() -> None:
+    copenhagen = ZoneInfo("Europe/Copenhagen")
+    items = [{"start": "2026-06-01T00:00:00", "end": "2026-06-01T00:30:00", "value": 3}]
+    start = datetime(2026, 5, 31, 22, 0, tzinfo=UTC)
+    assert parse_forecast(items, zone=copenhagen, today=date(2026, 6, 1)) == [
+        Slot(start, start + HALF_HOUR, 3.0)
+    ]
+
+
+def test_a_single_clock_key_has_no_step_to_last_for() -> None:
+    assert parse_forecast({"00:00": 5}, zone=UTC, today=T0.date()) == []
+    assert parse_forecast({"00:00": "n/a", "00:30": 5, "01:00": 6}, zone=UTC, today=T0.date()) == [
+        Slot(
+            datetime(2026, 3, 28, 0, 30, tzinfo=UTC), datetime(2026, 3, 28, 1, 0, tzinfo=UTC), 5.0
+        ),
+        Slot(
+            datetime(2026, 3, 28, 1, 0, tzinfo=UTC), datetime(2026, 3, 28, 1, 30, tzinfo=UTC), 6.0
+        ),
+    ]
+
+
 def test_a_slot_without_a_usable_intensity_is_a_gap_and_overlaps_are_cut() -> None:
     items = [
         {"from": T0, "to": T0 + HALF_HOUR, "intensity": "n/a"},
         {"from": T0 + HALF_HOUR, "to": T0 + 2 * HALF_HOUR, "intensity": -3},
+        {"from": T0 + HALF_HOUR, "to": T0 + 2 * HALF_HOUR, "intensity": True},
+        {"from": T0 + HALF_HOUR, "to": T0 + 2 * HALF_HOUR, "intensity": None},
+        {"from": T0 + HALF_HOUR, "to": T0, "intensity": 4},
         {"from": T0 + 2 * HALF_HOUR, "to": T0 + 4 * HALF_HOUR, "intensity": 10},
         {"from": T0 + 3 * HALF_HOUR, "to": T0 + 5 * HALF_HOUR, "intensity": 20},
         {"from": T0 + 3 * HALF_HOUR, "to": T0 + 4 * HALF_HOUR, "intensity": 30},
@@ -170,7 +194,7 @@ def oracle(slots: list[Slot], now: int, length: int, horizon: int) -> tuple[int,
     return best
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(forecasts())
 def test_the_window_is_the_exact_oracles(case: tuple[list[Slot], int, int, int]) -> None:
     slots, now, length, horizon = case

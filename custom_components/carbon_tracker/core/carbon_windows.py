@@ -5,7 +5,7 @@ lowest-carbon window of length L within a horizon H is the start t in [now, now 
 mean intensity over [t, t + L) is the lowest. Only a window the forecast covers without a gap is
 eligible (a missing slot, a feed that ends too soon): no window is better than one priced on
 guesses. The mean of a window is piecewise linear in t, so its lowest value is at a t where t or
-t + L meets a slot boundary, or at now: those are the only starts tried. Ties go to the earliest
+t + L meets a slot boundary, or at either end of the range: those are the only starts tried. Ties go to the earliest
 start.
 
 The forecasts read (``parse_forecast``) are the common HA carbon-intensity integrations':
@@ -210,7 +210,8 @@ def best_window(
     runs = _Runs(slots)
     seconds = length.total_seconds()
     first, last = now.timestamp(), (now + horizon - length).timestamp()
-    candidates = {first}
+    # The mean is piecewise linear in the start: its lowest is at a breakpoint or at an end.
+    candidates = {first, last}
     for boundary in runs.boundaries():
         for start in (boundary, boundary - seconds):
             if first <= start <= last:
@@ -225,5 +226,5 @@ def best_window(
             best = (start, mean)
     if best is None:
         return None
-    start = datetime.fromtimestamp(best[0], tz=UTC)
-    return Window(start, start + length, best[1])
+    begins = datetime.fromtimestamp(best[0], tz=UTC)
+    return Window(begins, begins + length, best[1])

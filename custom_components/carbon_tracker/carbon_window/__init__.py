@@ -1,0 +1,1 @@
+"""Carbon-aware windows: the lowest-carbon time of a grid-intensity forecast, for automations."""

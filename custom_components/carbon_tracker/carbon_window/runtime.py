@@ -1,0 +1,163 @@
+"""A carbon-aware window's engine: the forecast in, the lowest-carbon window out.
+
+It runs when the forecast changes (never on a meter update): the forecast entity's state is read
+(core/carbon_windows.py), and the lowest-carbon window from now is found. A window under way is
+kept until it ends, so a run started in it is not cut short by a new forecast; at its end the
+window is found again from the forecast then. The entities are written when the window changes,
+when it starts and when it ends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+import logging
+from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
+from homeassistant.const import ATTR_UNIT_OF_MEASUREMENT
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    callback,
+)
+from homeassistant.helpers.event import (
+    async_track_point_in_utc_time,
+    async_track_state_change_event,
+)
+from homeassistant.util import dt as dt_util
+
+from ..core.carbon_windows import ForecastError, Slot, Window, best_window, parse_forecast
+from ..core.listeners import Listeners
+from .settings import WindowSettings, forecast_of
+
+_LOGGER = logging.getLogger(__name__)
+
+type CarbonWindowConfigEntry = ConfigEntry[CarbonWindowRuntime]
+
+# Why there is no window now (translation keys of the sensor's "problem" attribute).
+NO_FORECAST = "no_forecast"
+NO_WINDOW = "no_covered_window"
+
+
+class CarbonWindowRuntime:
+    """The window found in the forecast last read."""
+
+    def __init__(self, hass: HomeAssistant, name: str, settings: WindowSettings) -> None:
+        """Nothing read yet."""
+        self.hass = hass
+        self.name = name
+        self.settings = settings
+        self.listeners = Listeners()
+        self.slots: list[Slot] = []
+        self.unit: str | None = None
+        self.window: Window | None = None
+        self.problem: str | None = NO_FORECAST
+        self._stops: list[CALLBACK_TYPE] = []
+        self._timers: list[CALLBACK_TYPE] = []
+
+    def is_on(self, now: datetime) -> bool:
+        """Whether ``now`` is inside the window."""
+        window = self.window
+        return window is not None and window.start <= now < window.end
+
+    @callback
+    def async_start(self) -> None:
+        """Follow the forecast entity and read it now."""
+        self._stops.append(
+            async_track_state_change_event(
+                self.hass, self.settings.forecast_entity, self._on_forecast
+            )
+        )
+        self._read(self.hass.states.get(self.settings.forecast_entity))
+        self._find(dt_util.utcnow())
+
+    @callback
+    def async_stop(self) -> None:
+        """Stop following; no timer left."""
+        self._cancel_timers()
+        while self._stops:
+            self._stops.pop()()
+
+    @callback
+    def _on_forecast(self, event: Event[EventStateChangedData]) -> None:
+        self._read(event.data["new_state"])
+        self._find(dt_util.utcnow())
+
+    def _read(self, state: Any) -> None:
+        """The forecast's slots (none, with the reason, when it cannot be read)."""
+        forecast = forecast_of(state, self.settings.forecast_attribute)
+        self.unit = None if state is None else state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
+        if forecast is None:
+            self.slots, self.problem = [], NO_FORECAST
+            return
+        try:
+            now = dt_util.now()
+            self.slots = parse_forecast(forecast, zone=now.tzinfo or dt_util.UTC, today=now.date())
+        except ForecastError as err:
+            _LOGGER.warning(
+                "%s: the forecast of %s cannot be read: %s",
+                self.name,
+                self.settings.forecast_entity,
+                err.reason,
+            )
+            self.slots, self.problem = [], err.reason
+            return
+        self.problem = None
+
+    @callback
+    def _find(self, now: datetime) -> None:
+        """The window from ``now``, unless one is under way; the entities written."""
+        if not self.is_on(now):
+            self.window = None
+            if not self.problem or self.problem == NO_WINDOW:
+                self.window = best_window(
+                    self.slots, now, self.settings.length, self.settings.horizon
+                )
+                self.problem = None if self.window is not None else NO_WINDOW
+        self._schedule()
+        self.listeners.async_notify()
+
+    def _schedule(self) -> None:
+        """Write at the window's start; find the next one at its end."""
+        self._cancel_timers()
+        window = self.window
+        if window is None:
+            return
+        if window.start > dt_util.utcnow():
+            self._timers.append(
+                async_track_point_in_utc_time(self.hass, self._on_start, window.start)
+            )
+        self._timers.append(async_track_point_in_utc_time(self.hass, self._on_end, window.end))
+
+    @callback
+    def _on_start(self, now: datetime) -> None:
+        self.listeners.async_notify()
+
+    @callback
+    def _on_end(self, now: datetime) -> None:
+        self.window = None
+        self._find(now)
+
+    def _cancel_timers(self) -> None:
+        while self._timers:
+            self._timers.pop()()
+
+    def describe(self) -> dict[str, Any]:
+        """The window and the forecast it came from, for diagnostics."""
+        window = self.window
+        return {
+            "window": None
+            if window is None
+            else {
+                "start": window.start.isoformat(),
+                "end": window.end.isoformat(),
+                "mean": window.mean,
+            },
+            "problem": self.problem,
+            "slots": len(self.slots),
+            "first_slot": self.slots[0].start.isoformat() if self.slots else None,
+            "last_slot_end": self.slots[-1].end.isoformat() if self.slots else None,
+            "unit": self.unit,
+        }
