@@ -115,6 +115,33 @@ GROUPS: list[GroupSpec] = [
 ]
 
 
+# (title, forecast entity, its attribute, run length in minutes, horizon in hours)
+type WindowSpec = tuple[str, str, str, float, float]
+
+# The demo's carbon-aware window: a dishwasher's two hours in the next day of the demo grid
+# intensity's forecast (config/demo_meters.yaml).
+WINDOWS: list[WindowSpec] = [
+    ("Dishwasher window", "sensor.demo_grid_intensity", "forecast", 120.0, 24.0),
+]
+
+
+def window_entries(windows: Iterable[WindowSpec]) -> list[ConfigEntry]:
+    """Carbon-aware windows, as their flow writes them."""
+    return [
+        carbon_entry(
+            title,
+            {"kind": "carbon_window"},
+            {
+                "forecast_entity": entity,
+                "forecast_attribute": attribute,
+                "length_minutes": length,
+                "horizon_hours": horizon,
+            },
+        )
+        for title, entity, attribute, length, horizon in windows
+    ]
+
+
 # The kinds of entry a site publisher can publish.
 PORTS = ("tracking_node", "logistics", "declaration")
 # The port number of a site's first published group side.
@@ -351,6 +378,7 @@ async def seed(
     remotes: Iterable[tuple[str, str, int]] = (),
     region_group: tuple[str, list[int], list[tuple[str, int]]] | None = None,
     dashboard: tuple[str, dict[str, Any]] | None = None,
+    windows: Iterable[WindowSpec] = (),
 ) -> str | None:
     """Write the login, onboarding state, HTTP settings and node entries into config_dir/.storage.
 
@@ -364,7 +392,7 @@ async def seed(
     of ``remotes`` (site id, prefix, port numbering) follows a site. ``region_group`` (title,
     ports of seeded nodes, (site id, site port) of remote ports) is group G1, a total (left)
     against its sub-meters (right). ``dashboard`` (url path, Lovelace config) is one more
-    dashboard.
+    dashboard. ``windows``: carbon-aware windows.
     """
     hass = HomeAssistant(config_dir)
     # The auth store links users to devices, so the registries must be loaded first.
@@ -418,6 +446,7 @@ async def seed(
         others.append(declaration_entry(declaration_port, f"/{DASHBOARD_URL}/declare"))
     if logistics is not None:
         others.append(logistics_entry(*logistics))
+    others.extend(window_entries(windows))
     others.extend(
         region_entries(entries + others, nodes_by_port, mqtt_port, publisher, remotes, region_group)
     )
@@ -446,7 +475,9 @@ def main() -> None:
     if (config_dir / ".storage").exists():
         print(f"demo: {config_dir} already set up")
         return
-    asyncio.run(seed(str(config_dir), port=args.port, groups=GROUPS, declaration_port=10))
+    asyncio.run(
+        seed(str(config_dir), port=args.port, groups=GROUPS, declaration_port=10, windows=WINDOWS)
+    )
     print(
         f"demo: seeded {config_dir} (login {DEMO_USER} / {DEMO_PASSWORD}, http://{HOST}:{args.port})"
     )
