@@ -24,12 +24,23 @@ from .kinds import KINDS, EntryKind, entries_of_kind
 
 # The kinds of entry that are ports: each has a port, unique among all of them, and a carbon
 # sensor with the unique id suffix "_emissions".
-PORT_KINDS = frozenset({EntryKind.TRACKING_NODE, EntryKind.LOGISTICS, EntryKind.DECLARATION})
+PORT_KINDS = frozenset(
+    {
+        EntryKind.TRACKING_NODE,
+        EntryKind.LOGISTICS,
+        EntryKind.DECLARATION,
+        # A carbon-aware window that records its planned runs (a forecast port) has a port.
+        EntryKind.CARBON_WINDOW,
+    }
+)
 
 
 def port_entries(hass: HomeAssistant) -> list[ConfigEntry]:
-    """Every entry that is a port (a node, a logistics or declaration entry), loaded or not."""
-    return entries_of_kind(hass, *PORT_KINDS)
+    """Every entry that is a port, loaded or not.
+
+    A node, a logistics or declaration entry, a carbon-aware window that is a forecast port.
+    """
+    return [entry for entry in entries_of_kind(hass, *PORT_KINDS) if CONF_PORT in entry.options]
 
 
 def node_entries(hass: HomeAssistant) -> list[ConfigEntry]:

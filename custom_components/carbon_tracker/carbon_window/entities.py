@@ -6,7 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from homeassistant.components.binary_sensor import BinarySensorEntity
-from homeassistant.components.sensor import SensorDeviceClass, SensorEntity
+from homeassistant.components.sensor import SensorDeviceClass, SensorEntity, SensorStateClass
+from homeassistant.const import UnitOfMass
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity import Entity
 from homeassistant.util import dt as dt_util
@@ -82,9 +83,52 @@ class InWindowBinarySensor(CarbonWindowEntity, BinarySensorEntity):
         return self._window.is_on(dt_util.utcnow())
 
 
+class PlannedCarbonSensor(CarbonWindowEntity, SensorEntity):
+    """A forecast port's carbon: every run planned into a window, at the window's mean.
+
+    A plan, not an emission: bound against the load's node in a binding group, the group's error
+    is what the runs emitted beyond what was promised; a report lists it as a plan.
+    """
+
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, entry: CarbonWindowConfigEntry) -> None:
+        """The port's carbon sensor (the unique id every port's carbon sensor has)."""
+        super().__init__(entry, "planned_carbon")
+        self._attr_unique_id = f"{entry.entry_id}_emissions"
+
+    @property
+    def native_value(self) -> float:
+        """The runs' forecast kilograms."""
+        return self._window.planned.value
+
+    @property
+    def extra_state_attributes(self) -> dict[str, Any]:
+        """The port, the runs, and the last run: its forecast and the saving it promised."""
+        runtime = self._window
+        run = runtime.last_run
+        return {
+            "port": runtime.settings.port,
+            "planned_kwh": runtime.settings.planned_kwh,
+            "runs": runtime.runs,
+            "last_run_start": None if run is None else run.start.isoformat(),
+            "last_run_kg": None if run is None else round(run.kg, 6),
+            "last_run_kg_per_kwh": None if run is None else round(run.intensity, 6),
+            "last_run_promised_saving_kg": None
+            if run is None or run.promised_saving_kg is None
+            else round(run.promised_saving_kg, 6),
+        }
+
+
 def async_window_sensors(hass: HomeAssistant, entry: CarbonWindowConfigEntry) -> list[Entity]:
-    """The window's start sensor."""
-    return [WindowStartSensor(entry)]
+    """The window's start sensor, and a forecast port's carbon."""
+    sensors: list[Entity] = [WindowStartSensor(entry)]
+    if entry.runtime_data.settings.plans:
+        sensors.append(PlannedCarbonSensor(entry))
+    return sensors
 
 
 def async_window_binary_sensors(

@@ -12,19 +12,19 @@ from homeassistant.helpers import selector
 from homeassistant.util import dt as dt_util
 import voluptuous as vol
 
-from ..const import CONF_KIND
+from ..const import CONF_KIND, CONF_PORT, PORT_MAX, PORT_MIN
 from ..core.carbon_windows import ForecastError, parse_forecast
 from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
+from ..ports import port_in_use
 from .settings import (
     CONF_FORECAST_ATTRIBUTE,
     CONF_FORECAST_ENTITY,
     CONF_HORIZON_HOURS,
     CONF_LENGTH_MINUTES,
+    CONF_PLANNED_KWH,
     forecast_of,
 )
-
-FIELDS = (CONF_FORECAST_ENTITY, CONF_FORECAST_ATTRIBUTE, CONF_LENGTH_MINUTES, CONF_HORIZON_HOURS)
 
 
 def window_fields() -> dict[vol.Marker, Any]:
@@ -43,6 +43,20 @@ def window_fields() -> dict[vol.Marker, Any]:
                 mode=selector.NumberSelectorMode.BOX,
             )
         ),
+        vol.Optional(CONF_PLANNED_KWH): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0.01,
+                max=10000,
+                step="any",
+                unit_of_measurement="kWh",
+                mode=selector.NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Optional(CONF_PORT): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=PORT_MIN, max=PORT_MAX, step=1, mode=selector.NumberSelectorMode.BOX
+            )
+        ),
         vol.Required(CONF_HORIZON_HOURS, default=24): selector.NumberSelector(
             selector.NumberSelectorConfig(
                 min=1, max=96, step=1, unit_of_measurement="h", mode=selector.NumberSelectorMode.BOX
@@ -51,10 +65,21 @@ def window_fields() -> dict[vol.Marker, Any]:
     }
 
 
-def check_window(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str, str]:
-    """A forecast the window can read now, and a horizon that holds the run."""
+def check_window(
+    hass: HomeAssistant, user_input: Mapping[str, Any], entry_id: str | None = None
+) -> dict[str, str]:
+    """The form's errors.
+
+    A forecast the window can read now, a horizon that holds the run, and for a forecast port
+    its energy and a port of its own (``entry_id``: the window's own, for its options).
+    """
     if float(user_input[CONF_HORIZON_HOURS]) * 60 < float(user_input[CONF_LENGTH_MINUTES]):
         return {CONF_HORIZON_HOURS: "horizon_shorter_than_length"}
+    port = user_input.get(CONF_PORT)
+    if port is not None and port_in_use(hass, int(port), entry_id):
+        return {CONF_PORT: "port_in_use"}
+    if (port is None) != (user_input.get(CONF_PLANNED_KWH) is None):
+        return {CONF_PLANNED_KWH: "plan_needs_kwh_and_port"}
     state = hass.states.get(str(user_input[CONF_FORECAST_ENTITY]))
     attribute = str(user_input.get(CONF_FORECAST_ATTRIBUTE) or "").strip() or None
     forecast = forecast_of(state, attribute)
@@ -69,13 +94,17 @@ def check_window(hass: HomeAssistant, user_input: Mapping[str, Any]) -> dict[str
 
 
 def window_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The options as stored."""
-    return {
+    """The options as stored (a port and the run's energy only for a forecast port)."""
+    options: dict[str, Any] = {
         CONF_FORECAST_ENTITY: str(user_input[CONF_FORECAST_ENTITY]),
         CONF_FORECAST_ATTRIBUTE: str(user_input.get(CONF_FORECAST_ATTRIBUTE) or "").strip() or None,
         CONF_LENGTH_MINUTES: float(user_input[CONF_LENGTH_MINUTES]),
         CONF_HORIZON_HOURS: float(user_input[CONF_HORIZON_HOURS]),
     }
+    if user_input.get(CONF_PORT) is not None:
+        options[CONF_PORT] = int(user_input[CONF_PORT])
+        options[CONF_PLANNED_KWH] = float(user_input[CONF_PLANNED_KWH])
+    return options
 
 
 class WindowConfigSteps(FlowSteps):
@@ -113,7 +142,7 @@ class WindowOptionsFlow(OptionsFlow):
         """The form, as the window is now."""
         errors: dict[str, str] = {}
         if user_input is not None:
-            errors = check_window(self.hass, user_input)
+            errors = check_window(self.hass, user_input, self.config_entry.entry_id)
             if not errors:
                 return self.async_create_entry(data=window_options(user_input))
         current = {

@@ -5,6 +5,11 @@ It runs when the forecast changes (never on a meter update): the forecast entity
 kept until it ends, so a run started in it is not cut short by a new forecast; at its end the
 window is found again from the forecast then. The entities are written when the window changes,
 when it starts and when it ends.
+
+A window with a planned run's energy and a port is a **forecast port**: when a window starts,
+the run planned into it is recorded (its kWh at the window's mean intensity: the forecast carbon
+promised), once per window, durable within a second; a binding group of this port (forecast)
+against the load's node (measured) shows what the run really emitted against the promise.
 """
 
 from __future__ import annotations
@@ -28,8 +33,19 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.util import dt as dt_util
 
-from ..core.carbon_windows import ForecastError, Slot, Window, best_window, parse_forecast
+from ..core.carbon_windows import (
+    ForecastError,
+    PlannedRun,
+    Slot,
+    Window,
+    best_window,
+    intensity_at,
+    parse_forecast,
+    plan_run,
+)
+from ..core.compensated import CompensatedSum
 from ..core.listeners import Listeners
+from ..durable import durable_records
 from .settings import WindowSettings, forecast_of
 
 _LOGGER = logging.getLogger(__name__)
@@ -44,11 +60,22 @@ NO_WINDOW = "no_covered_window"
 class CarbonWindowRuntime:
     """The window found in the forecast last read."""
 
-    def __init__(self, hass: HomeAssistant, name: str, settings: WindowSettings) -> None:
-        """Nothing read yet."""
+    def __init__(
+        self, hass: HomeAssistant, entry_id: str, name: str, settings: WindowSettings
+    ) -> None:
+        """Nothing read yet; the plans recorded so far read back."""
         self.hass = hass
+        self.entry_id = entry_id
         self.name = name
         self.settings = settings
+        # The forecast port's plans: their forecast kg in all, how many, the last one.
+        self.planned = CompensatedSum()
+        self.runs = 0
+        self.last_run: PlannedRun | None = None
+        self._planned_start: str | None = None
+        self._intensity_when_found: float | None = None
+        self._durable = durable_records(hass)
+        self._restore()
         self.listeners = Listeners()
         self.slots: list[Slot] = []
         self.unit: str | None = None
@@ -116,8 +143,76 @@ class CarbonWindowRuntime:
                     self.slots, now, self.settings.length, self.settings.horizon
                 )
                 self.problem = None if self.window is not None else NO_WINDOW
+                self._intensity_when_found = intensity_at(self.slots, now)
+        self._plan(now)
         self._schedule()
         self.listeners.async_notify()
+
+    def _plan(self, now: datetime) -> None:
+        """A window under way has its run recorded as a plan, once (a forecast port only)."""
+        window = self.window
+        if not self.settings.plans or window is None or not self.is_on(now):
+            return
+        if self._planned_start == window.start.isoformat():
+            return
+        assert self.settings.planned_kwh is not None
+        run = plan_run(window, self.settings.planned_kwh, self.unit, self._intensity_when_found)
+        if run is None:
+            _LOGGER.warning(
+                "%s: the forecast's unit %s is not an intensity; the run is not recorded",
+                self.name,
+                self.unit,
+            )
+            return
+        self.planned.add(run.kg)
+        self.runs += 1
+        self.last_run = run
+        self._planned_start = window.start.isoformat()
+        self._durable.async_mark(self.entry_id, self.record)
+
+    def record(self) -> dict[str, Any]:
+        """The plans' durable record."""
+        run = self.last_run
+        return {
+            "planned_kg": self.planned.value,
+            "runs": self.runs,
+            "planned_start": self._planned_start,
+            "last_run": None
+            if run is None
+            else {
+                "start": run.start.isoformat(),
+                "kwh": run.kwh,
+                "intensity": run.intensity,
+                "kg": run.kg,
+                "promised_saving_kg": run.promised_saving_kg,
+            },
+        }
+
+    def _restore(self) -> None:
+        """The plans the last run left (none for a new window, or a record not readable)."""
+        record = self._durable.get(self.entry_id)
+        try:
+            planned = float(record["planned_kg"])
+            runs = int(record["runs"])
+            last = record["last_run"]
+            run = (
+                None
+                if last is None
+                else PlannedRun(
+                    datetime.fromisoformat(last["start"]),
+                    float(last["kwh"]),
+                    float(last["intensity"]),
+                    float(last["kg"]),
+                    None
+                    if last["promised_saving_kg"] is None
+                    else float(last["promised_saving_kg"]),
+                )
+            )
+            planned_start = record["planned_start"]
+        except KeyError, TypeError, ValueError:
+            return
+        self.planned = CompensatedSum(planned)
+        self.runs, self.last_run, self._planned_start = runs, run, planned_start
 
     def _schedule(self) -> None:
         """Write at the window's start; find the next one at its end."""
@@ -133,6 +228,7 @@ class CarbonWindowRuntime:
 
     @callback
     def _on_start(self, now: datetime) -> None:
+        self._plan(now)
         self.listeners.async_notify()
 
     @callback
@@ -160,4 +256,5 @@ class CarbonWindowRuntime:
             "first_slot": self.slots[0].start.isoformat() if self.slots else None,
             "last_slot_end": self.slots[-1].end.isoformat() if self.slots else None,
             "unit": self.unit,
+            "plans": self.record() if self.settings.plans else None,
         }

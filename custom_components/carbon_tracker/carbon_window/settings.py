@@ -9,10 +9,14 @@ from typing import Any
 
 from homeassistant.core import State
 
+from ..const import CONF_PORT
+
 CONF_FORECAST_ENTITY = "forecast_entity"
 CONF_FORECAST_ATTRIBUTE = "forecast_attribute"
 CONF_LENGTH_MINUTES = "length_minutes"
 CONF_HORIZON_HOURS = "horizon_hours"
+# The run's energy: with a port, each run is recorded as a plan (its forecast carbon).
+CONF_PLANNED_KWH = "planned_kwh"
 
 # Where the common carbon-intensity integrations keep their forecast (core/carbon_windows.py
 # names the formats): Carbon Intensity UK's rates, carbon_intensity_uk's forecast, Energi Data
@@ -32,6 +36,14 @@ class WindowSettings:
     forecast_attribute: str | None
     length: timedelta
     horizon: timedelta
+    # With both, the window is a forecast port: each run planned into it adds its forecast kg.
+    planned_kwh: float | None = None
+    port: int | None = None
+
+    @property
+    def plans(self) -> bool:
+        """Whether runs are recorded as plans (a forecast port)."""
+        return self.planned_kwh is not None and self.port is not None
 
     @classmethod
     def from_entry(cls, options: Mapping[str, Any]) -> WindowSettings:
@@ -41,6 +53,8 @@ class WindowSettings:
             str(options.get(CONF_FORECAST_ATTRIBUTE) or "").strip() or None,
             timedelta(minutes=float(options[CONF_LENGTH_MINUTES])),
             timedelta(hours=float(options[CONF_HORIZON_HOURS])),
+            None if options.get(CONF_PLANNED_KWH) is None else float(options[CONF_PLANNED_KWH]),
+            None if options.get(CONF_PORT) is None else int(options[CONF_PORT]),
         )
 
 

@@ -16,7 +16,9 @@ async def async_build_window(
     hass: HomeAssistant, entry: CarbonWindowConfigEntry
 ) -> CarbonWindowRuntime:
     """The runtime, from the options."""
-    return CarbonWindowRuntime(hass, entry.title, WindowSettings.from_entry(entry.options))
+    return CarbonWindowRuntime(
+        hass, entry.entry_id, entry.title, WindowSettings.from_entry(entry.options)
+    )
 
 
 async def async_start_window(hass: HomeAssistant, entry: CarbonWindowConfigEntry) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from homeassistant.const import Platform
 
-from ..kinds import EntryKind, KindSpec, adding
+from ..kinds import EntryKind, KindSpec, PortReport, adding
 from .diagnostics import window_diagnostics
 from .entities import async_window_binary_sensors, async_window_sensors
 from .flow import WindowConfigSteps, WindowOptionsFlow
+from .report import window_port_info
 from .setup import WINDOW_PLATFORMS, async_build_window, async_start_window
 
 SPEC = KindSpec(
@@ -22,4 +23,5 @@ SPEC = KindSpec(
         Platform.BINARY_SENSOR: adding(async_window_binary_sensors),
     },
     diagnostics=window_diagnostics,
+    port_report=PortReport(window_port_info),
 )

@@ -5,8 +5,12 @@ lowest-carbon window of length L within a horizon H is the start t in [now, now 
 mean intensity over [t, t + L) is the lowest. Only a window the forecast covers without a gap is
 eligible (a missing slot, a feed that ends too soon): no window is better than one priced on
 guesses. The mean of a window is piecewise linear in t, so its lowest value is at a t where t or
-t + L meets a slot boundary, or at either end of the range: those are the only starts tried. Ties go to the earliest
-start.
+t + L meets a slot boundary, or at either end of the range: those are the only starts tried.
+Ties go to the earliest start.
+
+A run planned into a window (``plan_run``) is its energy at the window's mean intensity: the
+forecast carbon it promised, and the saving promised against running it when the window was
+found.
 
 The forecasts read (``parse_forecast``) are the common HA carbon-intensity integrations':
 
@@ -30,6 +34,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from itertools import pairwise
 from math import isfinite
 from typing import Any
+
+from .carbon_units import parse_intensity_unit
+from .units import reading_multiplier
 
 # The pairs of keys a list item can carry its times in, and the keys of its intensity.
 TIME_KEYS = (("from", "to"), ("start", "end"))
@@ -228,3 +235,47 @@ def best_window(
         return None
     begins = datetime.fromtimestamp(best[0], tz=UTC)
     return Window(begins, begins + length, best[1])
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedRun:
+    """A run planned into a window: its forecast carbon, and what shifting it promised."""
+
+    start: datetime
+    kwh: float
+    intensity: float  # the window's mean, in kg CO2e per kWh
+    kg: float  # kwh x intensity: the forecast carbon of the run
+    promised_saving_kg: float | None  # against running it when the window was found
+
+
+def kg_per_kwh(mean: float, unit: str | None) -> float | None:
+    """A forecast's intensity in kg per kWh; None for a unit that is not an intensity.
+
+    A forecast that says no unit is in g/kWh, as the carbon-intensity services publish.
+    """
+    if unit is None:
+        return mean / 1000.0
+    parsed = parse_intensity_unit(unit)
+    if parsed is None:
+        return None
+    per_kwh = reading_multiplier("kWh", parsed.per_unit)
+    if per_kwh is None:
+        return None
+    return mean * parsed.kg_per_mass * per_kwh
+
+
+def plan_run(
+    window: Window, kwh: float, unit: str | None, intensity_when_found: float | None
+) -> PlannedRun | None:
+    """The run of ``kwh`` planned into ``window``; None when the unit is not an intensity."""
+    per_kwh = kg_per_kwh(window.mean, unit)
+    if per_kwh is None:
+        return None
+    then = None if intensity_when_found is None else kg_per_kwh(intensity_when_found, unit)
+    saving = None if then is None else kwh * then - kwh * per_kwh
+    return PlannedRun(window.start, kwh, per_kwh, kwh * per_kwh, saving)
+
+
+def intensity_at(slots: Sequence[Slot], moment: datetime) -> float | None:
+    """The forecast intensity at ``moment`` (None outside every slot)."""
+    return next((slot.intensity for slot in slots if slot.start <= moment < slot.end), None)

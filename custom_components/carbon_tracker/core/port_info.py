@@ -71,6 +71,8 @@ class NodeInfo:
     meter: str | None = None
     # The site it was counted at, for a remote port at a region's central (None: here).
     site: str | None = None
+    # A plan whatever groups say (a carbon-aware window's runs): listed, in no total.
+    plan: bool = False
     # A site's binding group side published as a remote port (its role: "forecast",
     # "measured", "total", "subs"): a sum of that site's ports, in no total.
     group_side: str | None = None

@@ -18,8 +18,9 @@ remainder, carried by no sub-meter.
 
 **Each flow counted once.** The inventory totals (per scope and in all) count each node once:
 
-* a **forecast port** (the left side of a forecast-vs-measured group) is a plan, not an emission:
-  never in a total;
+* a **forecast port** (the left side of a forecast-vs-measured group, or a port that is a plan
+  by its kind: a carbon-aware window's planned runs) is a plan, not an emission: never in a
+  total;
 * a **site's group side** (a binding group's side that a site published to the central) is a
   sum of that site's ports: compared, never counted;
 * a **sub-meter** (the right side of a total-vs-sub group whose total meter is counted) is a
@@ -105,7 +106,7 @@ def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inv
         if group.kind is GroupKind.FORECAST_VS_MEASURED and group.left is not None
         for member in group.left
         if member in nodes and member not in sides
-    }
+    } | {entry_id for entry_id, node in nodes.items() if node.plan}
     breakdown_of: dict[str, str] = {}
     # Each breakdown's total meter: a sub-meter of a sub-meter is a breakdown too, and a loop
     # (a total that is, further up, a breakdown of its own sub-meter) is cut where it closes.
