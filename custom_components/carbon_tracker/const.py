@@ -27,6 +27,9 @@ CONF_MAX_DELTA_UNIT: Final = "max_delta_unit"
 CONF_FACTOR_NUMBER: Final = "factor_number"
 # The GHG Protocol scope ("1", "2" or "3") reports put a node's carbon in (default: its factor's).
 CONF_GHG_SCOPE: Final = "ghg_scope"
+# What a node's meter measures: consumption (the default), or energy exported or generated,
+# whose grid carbon displaced the node counts as avoided emissions (outside the inventory).
+CONF_METER_ROLE: Final = "meter_role"
 # Node data: the meter's history is still to be imported (asked for when the node was added).
 CONF_BACKFILL: Final = "backfill"
 
@@ -35,6 +38,14 @@ PORT_MAX: Final = 65535
 FACTOR_MAX: Final = 1_000_000.0
 
 EVENT_FACTOR_CHANGED: Final = "carbon_tracker_factor_changed"
+
+
+class MeterRole(StrEnum):
+    """What a node's meter measures."""
+
+    CONSUMPTION = "consumption"
+    # Exported to the grid or generated (solar export, a battery discharging to the grid).
+    EXPORT = "export"
 
 
 class FactorMode(StrEnum):

@@ -721,6 +721,32 @@ async def test_options_change_port_limit_and_custom_factor(hass: HomeAssistant) 
     }
 
 
+async def test_an_export_meter_counts_avoided_emissions_and_back(hass: HomeAssistant) -> None:
+    """A node on a solar export meter: its role is stored, its sensor named Avoided emissions;
+    set back to consumption, the option goes and the sensor is Carbon emissions again."""
+    entry = custom_entry(port=1)
+    add_meter(hass)
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    for role, name in (("export", "Avoided emissions"), ("consumption", "Carbon emissions")):
+        result = await options_to_factor_menu(hass, entry, port=1, meter_role=role)
+        result = await choose(hass, result, "factor_custom", options=True)
+        result = await hass.config_entries.options.async_configure(
+            result["flow_id"], {CONF_FACTOR_VALUE: 0.5, CONF_FACTOR_UNIT: "kWh"}
+        )
+        assert result["type"] is FlowResultType.CREATE_ENTRY
+        await hass.async_block_till_done()
+        assert entry.options.get("meter_role") == (role if role == "export" else None)
+        registered = er.async_get(hass).async_get_entity_id(
+            "sensor", DOMAIN, f"{entry.entry_id}_emissions"
+        )
+        assert registered is not None
+        state = hass.states.get(registered)
+        assert state is not None
+        assert state.attributes["friendly_name"].endswith(name)
+
+
 async def test_options_custom_to_library_keeps_limit(hass: HomeAssistant) -> None:
     entry = custom_entry(port=3, max_delta_per_hour=8.0)
     entry.add_to_hass(hass)

@@ -715,6 +715,33 @@ async def factor_nodes(hass: HomeAssistant) -> None:
     await recorded(hass)
 
 
+async def test_avoided_emissions_and_the_net_figure_asked_for(
+    hass: HomeAssistant, report_nodes: dict[int, str]
+) -> None:
+    """Node 2 on a solar export meter: its carbon is avoided emissions, in no total or scope; the
+    net figure comes only when asked for."""
+    node_2 = hass.config_entries.async_get_entry(report_nodes[2])
+    assert node_2 is not None
+    hass.config_entries.async_update_entry(
+        node_2, options={**node_2.options, "meter_role": "export"}
+    )
+    await hass.async_block_till_done()
+    import_rows(hass, node_carbon_id(1), hours(at(2025, 12, 31), at(2026, 2, 1), 0.25))
+    import_rows(hass, node_carbon_id(2), hours(at(2025, 12, 31), at(2026, 2, 1), 0.5))
+    await recorded(hass)
+    january = {"period": "month", "start": "2026-01-01 00:00:00", "end": "2026-02-01 00:00:00"}
+    response = await generate(hass, **january, nodes=[1, 2])
+    assert (response["total_kg"], response["avoided_kg"], response["net_kg"]) == (
+        186.0,
+        372.0,
+        None,
+    )
+    assert response["scopes"] == {"2": 186.0}
+    assert [node["counted_as"] for node in response["nodes"]] == ["total", "avoided"]
+    asked = await generate(hass, **january, nodes=[1, 2], net=True)
+    assert (asked["total_kg"], asked["net_kg"]) == (186.0, -186.0)
+
+
 async def test_where_factors_come_from(hass: HomeAssistant, report_nodes: dict[int, str]) -> None:
     """A node with a library factor and one with a live intensity: their scope, factor source
     and gas as the report lists them."""

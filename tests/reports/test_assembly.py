@@ -337,6 +337,66 @@ def test_a_sites_group_side_is_compared_but_counted_in_no_total() -> None:
     assert (row.left_kg, row.right_kg, row.error_kg) == (4.0, 3.0, 1.0)
 
 
+def test_avoided_emissions_have_their_own_total_and_the_net_only_when_asked() -> None:
+    nodes = {
+        "grid": node("grid", 1, Scope.ENERGY),
+        "gas": node("gas", 2, Scope.DIRECT),
+        "solar": replace(node("solar", 3, Scope.ENERGY), avoided=True),
+    }
+    changes = {"grid": [4.0, 2.0], "gas": [1.0, None], "solar": [1.5, 2.5]}
+    report = assemble(hours(2), nodes, [], changes, {})
+    assert report.inventory.avoided == ("solar",)
+    assert report.inventory.counted == ("grid", "gas")
+    assert (report.total_kg, report.avoided_kg, report.net_kg) == (7.0, 4.0, None)
+    assert report.scope_totals == {Scope.DIRECT: 1.0, Scope.ENERGY: 6.0}
+    assert report.node_totals["solar"] == 4.0  # its own row, its own figure
+    asked = assemble(hours(2), nodes, [], changes, {}, net=True)
+    assert asked.net_kg == 3.0
+    assert asked.total_kg == 7.0  # the inventory stays gross
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(Scope)),
+            st.booleans(),
+            st.lists(st.one_of(st.none(), st.integers(0, 10_000)), min_size=3, max_size=3),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_avoided_emissions_never_enter_a_scope_subtotal(
+    cases: list[tuple[Scope, bool, list[int | None]]],
+) -> None:
+    """Any nodes, some on export meters: every scope subtotal is its consumption nodes' grams
+    exactly, the avoided total is the export nodes', and the net is the one minus the other."""
+    nodes = {
+        f"n{index}": replace(node(f"n{index}", index + 1, scope), avoided=avoided)
+        for index, (scope, avoided, _) in enumerate(cases)
+    }
+    changes = {
+        f"n{index}": [None if grams is None else grams / 1000 for grams in values]
+        for index, (_, _, values) in enumerate(cases)
+    }
+    report = assemble(hours(3), nodes, [], changes, {}, net=True)
+    grams = {
+        f"n{index}": Fraction(sum(g for g in values if g is not None), 1000)
+        for index, (_, _, values) in enumerate(cases)
+    }
+    for scope in Scope:
+        expected = sum(
+            (grams[key] for key, info in nodes.items() if info.scope is scope and not info.avoided),
+            Fraction(0),
+        )
+        assert abs(Fraction(report.scope_totals.get(scope, 0.0)) - expected) < Fraction(1, 10**9)
+    avoided = sum((grams[key] for key, info in nodes.items() if info.avoided), Fraction(0))
+    assert abs(Fraction(report.avoided_kg) - avoided) < Fraction(1, 10**9)
+    assert report.net_kg is not None
+    assert abs(report.net_kg - (report.total_kg - report.avoided_kg)) < 1e-9
+
+
 def test_a_group_member_outside_the_report_still_counts_in_the_group() -> None:
     """The sides are read from the changes; only the report's nodes get node rows."""
     group = GroupInfo("g", "G", None, FVM, ("f",), ("m",))

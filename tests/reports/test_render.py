@@ -818,3 +818,40 @@ def test_a_report_without_remote_ports_has_no_site_rows() -> None:
     assert "| Site |" not in as_markdown(report, SHANGHAI, "T")
     rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
     assert not [row for row in rows if row["section"].startswith("site_")]
+
+
+def test_avoided_emissions_and_the_net_in_every_format() -> None:
+    nodes = {
+        "grid": NodeInfo("grid", 1, "Grid", Scope.ENERGY, "typed in", "CO2e"),
+        "solar": NodeInfo(
+            "solar", 2, "Solar export", Scope.ENERGY, "typed in", "CO2e", avoided=True
+        ),
+    }
+    changes: dict[str, list[float | None]] = {"grid": [4.0, 2.0], "solar": [1.5, 0.25]}
+    report = assemble(SHANGHAI_DAYS, nodes, [], changes, {}, net=True)
+    data = as_data(report, SHANGHAI, {"title": "Home"})
+    assert (data["total_kg"], data["avoided_kg"], data["net_kg"]) == (6.0, 1.75, 4.25)
+    assert data["scopes"] == {"2": 6.0}
+    solar = next(row for row in data["nodes"] if row["port"] == 2)
+    assert solar["counted_as"] == "avoided"
+    assert any("avoided emissions" in rule for rule in data["inventory_rules"])
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    totals = {row["section"]: row["kg"] for row in rows if row["section"].endswith("total")}
+    assert (totals["total"], totals["avoided_total"], totals["net_total"]) == (
+        "6.0",
+        "1.75",
+        "4.25",
+    )
+    markdown = as_markdown(report, SHANGHAI, "Home")
+    assert (
+        "Avoided emissions (energy exported or generated, outside the inventory): 1.75 kg"
+        in markdown
+    )
+    assert "Net (the total minus the avoided emissions, as asked): 4.25 kg" in markdown
+    assert "| 2 | Solar export | 2 |" in markdown
+    assert "no: avoided emissions |" in markdown
+    # Not asked: no net anywhere.
+    plain_report = assemble(SHANGHAI_DAYS, nodes, [], changes, {})
+    assert as_data(plain_report, SHANGHAI, {"title": "Home"})["net_kg"] is None
+    assert "Net (" not in as_markdown(plain_report, SHANGHAI, "Home")
+    assert "net_total" not in as_csv(plain_report, SHANGHAI)

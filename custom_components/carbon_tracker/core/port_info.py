@@ -73,6 +73,9 @@ class NodeInfo:
     site: str | None = None
     # A plan whatever groups say (a carbon-aware window's runs): listed, in no total.
     plan: bool = False
+    # Avoided emissions (a node on an export or generation meter): the grid carbon its energy
+    # displaced, in a column of its own, never in the inventory or a scope.
+    avoided: bool = False
     # A site's binding group side published as a remote port (its role: "forecast",
     # "measured", "total", "subs"): a sum of that site's ports, in no total.
     group_side: str | None = None

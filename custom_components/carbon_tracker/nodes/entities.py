@@ -25,7 +25,7 @@ from homeassistant.helpers.device import async_entity_id_to_device
 from homeassistant.helpers.device_registry import DeviceInfo
 from homeassistant.helpers.entity import Entity
 
-from ..const import DOMAIN, FACTOR_MAX
+from ..const import DOMAIN, FACTOR_MAX, MeterRole
 from ..core.carbon_units import factor_unit_label
 from ..entity import StoredFields
 from .factor_change import async_set_node_factor
@@ -137,8 +137,14 @@ class CarbonEmissionsSensor(TrackingNodeEntity, SensorEntity):
     _attr_suggested_display_precision = 3
 
     def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-        """Start empty; the total and baseline are restored when added."""
+        """Start empty; the total and baseline are restored when added.
+
+        A node on an export or generation meter counts the grid carbon its energy displaced:
+        the same sensor (and statistics), named *Avoided emissions*.
+        """
         super().__init__(hass, entry, "emissions")
+        if entry.runtime_data.settings.meter_role is MeterRole.EXPORT:
+            self._attr_translation_key = "avoided_emissions"
         self._entry_id = entry.entry_id
         self._entry_created = entry.created_at
 

@@ -24,12 +24,14 @@ from ..const import (
     CONF_KIND,
     CONF_MAX_DELTA_PER_HOUR,
     CONF_MAX_DELTA_UNIT,
+    CONF_METER_ROLE,
     CONF_PORT,
     CONF_SOURCE,
     FACTOR_MAX,
     PORT_MAX,
     PORT_MIN,
     FactorMode,
+    MeterRole,
 )
 from ..core.carbon_units import (
     CARBON_UNIT,
@@ -82,6 +84,25 @@ def _limit_field(default: float | None) -> dict[vol.Marker, Any]:
             selector.NumberSelectorConfig(min=0, step="any", mode=selector.NumberSelectorMode.BOX)
         )
     }
+
+
+def _role_field(default: str) -> dict[vol.Marker, Any]:
+    """What the meter measures: consumption, or energy exported or generated (avoided)."""
+    return {
+        vol.Required(CONF_METER_ROLE, default=str(default)): selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=[role.value for role in MeterRole],
+                translation_key=CONF_METER_ROLE,
+                mode=selector.SelectSelectorMode.LIST,
+            )
+        )
+    }
+
+
+def _role_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The role as stored: only an export or generation meter's (consumption is the default)."""
+    role = MeterRole(user_input.get(CONF_METER_ROLE, MeterRole.CONSUMPTION))
+    return {CONF_METER_ROLE: role.value} if role is MeterRole.EXPORT else {}
 
 
 def _offered(previous: str | None, offered: list[str]) -> str:
@@ -347,7 +368,11 @@ class NodeConfigSteps(FlowSteps):
                 self.data = {CONF_KIND: EntryKind.TRACKING_NODE.value, CONF_SOURCE: source}
                 if user_input.get(CONF_BACKFILL):
                     self.data[CONF_BACKFILL] = True
-                self.options = {CONF_PORT: port, **_limit_options(user_input, checked.unit)}
+                self.options = {
+                    CONF_PORT: port,
+                    **_role_options(user_input),
+                    **_limit_options(user_input, checked.unit),
+                }
                 if checked.is_carbon:
                     return self._finish({CONF_FACTOR_MODE: FactorMode.CARBON.value})
                 self.factor.source_unit = checked.unit
@@ -359,6 +384,7 @@ class NodeConfigSteps(FlowSteps):
                 vol.Required(CONF_SOURCE): meter_selector(self.hass),
                 **_port_field(next_free_port(self.hass)),
                 **_limit_field(None),
+                **_role_field(MeterRole.CONSUMPTION),
                 vol.Optional(CONF_BACKFILL, default=False): selector.BooleanSelector(),
             }
         )
@@ -439,6 +465,8 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
                 self._options[CONF_PORT] = port
                 self._options[CONF_FACTOR_NUMBER] = bool(user_input[CONF_FACTOR_NUMBER])
                 self._options[CONF_GHG_SCOPE] = user_input[CONF_GHG_SCOPE]
+                self._options.pop(CONF_METER_ROLE, None)
+                self._options.update(_role_options(user_input))
                 self._options.update(_limit_options(user_input, checked.unit))
                 if checked.is_carbon:
                     # A source that measures carbon itself always counts 1:1.
@@ -462,6 +490,7 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
                         mode=selector.SelectSelectorMode.DROPDOWN,
                     )
                 ),
+                **_role_field(entry.options.get(CONF_METER_ROLE, MeterRole.CONSUMPTION)),
             }
         )
         return self.async_show_form(

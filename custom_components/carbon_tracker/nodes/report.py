@@ -13,8 +13,10 @@ from ..const import (
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
+    CONF_METER_ROLE,
     CONF_PORT,
     CONF_SOURCE,
+    MeterRole,
 )
 from ..core.library_store import factor_table
 from ..core.port_info import NodeInfo
@@ -63,4 +65,5 @@ def node_port_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
         factor_row=row,
         factor_status=status,
         meter=entry.data.get(CONF_SOURCE),
+        avoided=options.get(CONF_METER_ROLE) == MeterRole.EXPORT,
     )

@@ -16,9 +16,11 @@ from ..const import (
     CONF_INTENSITY_ENTITY,
     CONF_MAX_DELTA_PER_HOUR,
     CONF_MAX_DELTA_UNIT,
+    CONF_METER_ROLE,
     CONF_PORT,
     CONF_SOURCE,
     FactorMode,
+    MeterRole,
 )
 from ..core.carbon_units import GAS_CO2E
 from ..core.library_store import FactorTable
@@ -44,6 +46,8 @@ class NodeSettings:
     max_delta_unit: str | None
     # Whether a fixed factor is also shown (and set) as a number entity.
     factor_number: bool = False
+    # Consumption, or export/generation: what it counts is then avoided emissions.
+    meter_role: MeterRole = MeterRole.CONSUMPTION
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry[Any], table: FactorTable) -> NodeSettings:
@@ -76,6 +80,7 @@ class NodeSettings:
             max_delta_per_hour=None if max_delta is None else float(max_delta),
             max_delta_unit=options.get(CONF_MAX_DELTA_UNIT),
             factor_number=bool(options.get(CONF_FACTOR_NUMBER, False)),
+            meter_role=MeterRole(options.get(CONF_METER_ROLE, MeterRole.CONSUMPTION)),
         )
 
     def differs_only_in_factor(self, other: NodeSettings) -> bool:

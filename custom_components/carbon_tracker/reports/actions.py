@@ -34,6 +34,7 @@ GENERATE_REPORT_SCHEMA = vol.Schema(
             cv.ensure_list, [vol.In(FORMATS)], lambda formats: list(dict.fromkeys(formats))
         ),
         vol.Optional("title"): cv.string,
+        vol.Optional("net", default=False): cv.boolean,
     }
 )
 

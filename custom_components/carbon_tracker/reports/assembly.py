@@ -23,6 +23,9 @@ remainder, carried by no sub-meter.
   total;
 * a **site's group side** (a binding group's side that a site published to the central) is a
   sum of that site's ports: compared, never counted;
+* a node on an **export or generation meter** counts **avoided** emissions (the grid carbon its
+  energy displaced): their own total, never in the inventory or a scope; the **net** figure
+  (the inventory minus them) only when asked for, labelled as such;
 * a **sub-meter** (the right side of a total-vs-sub group whose total meter is counted) is a
   breakdown of its total meter: listed under it, not added again. Groups are taken in the
   order given (by group number): a sub-meter of a sub-meter is a breakdown too; where groups
@@ -95,11 +98,15 @@ class Inventory:
     plans: tuple[str, ...]  # forecast ports
     # A site's group sides published to the central: sums of that site's ports.
     group_sides: tuple[str, ...] = ()
+    # Nodes on export or generation meters: avoided emissions, outside the inventory.
+    avoided: tuple[str, ...] = ()
 
 
 def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inventory:
     """Each flow once: no plan, and no sub-meter beside the total meter it breaks down."""
     sides = {entry_id for entry_id, node in nodes.items() if node.group_side is not None}
+    # Avoided emissions are no flow of the inventory: in no total, no scope, no group's rule.
+    sides |= (avoided := {entry_id for entry_id, node in nodes.items() if node.avoided})
     plans = {
         member
         for group in groups
@@ -139,7 +146,8 @@ def inventory(nodes: Mapping[str, NodeInfo], groups: Sequence[GroupInfo]) -> Inv
         ),
         breakdown_of,
         tuple(entry_id for entry_id in nodes if entry_id in plans),
-        tuple(entry_id for entry_id in nodes if entry_id in sides),
+        tuple(entry_id for entry_id in nodes if entry_id in sides - avoided),
+        tuple(entry_id for entry_id in nodes if entry_id in avoided),
     )
 
 
@@ -175,6 +183,10 @@ class Report:
     scope_co2_only: dict[Scope, float] = field(default_factory=dict)
     # When it was made: a person's declarations in a period not over run to here.
     as_of: datetime | None = None
+    # Avoided emissions over the range (export and generation meters), outside the inventory;
+    # and, when asked for, the net figure: the gross total minus them.
+    avoided_kg: float = 0.0
+    net_kg: float | None = None
     # A region's report: the inventory per site ("" for this Home Assistant's own ports), in
     # all and per scope; empty when no counted node is a remote port.
     site_totals: dict[str, float] = field(default_factory=dict)
@@ -229,6 +241,8 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
     activity_changes: Changes | None = None,
     statistics_until: datetime | None = None,
     as_of: datetime | None = None,
+    *,
+    net: bool = False,
 ) -> Report:
     """Build a report; ``*_changes`` hold one value per window (None: no data then).
 
@@ -250,6 +264,9 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
     for entry_id in counts.counted:
         totals.add(nodes[entry_id], node_totals[entry_id].value)
     site_totals, site_scope_totals = totals.by_site()
+    avoided = CompensatedSum()
+    for entry_id in counts.avoided:
+        avoided.add(node_totals[entry_id].value)
     return Report(
         periods=periods,
         nodes=dict(nodes),
@@ -266,6 +283,8 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
         as_of=as_of,
         site_totals=site_totals,
         site_scope_totals=site_scope_totals,
+        avoided_kg=avoided.value,
+        net_kg=totals.grand.value - avoided.value if net else None,
     )
 
 

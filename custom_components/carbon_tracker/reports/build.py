@@ -125,6 +125,7 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         activity_changes=await _async_activity(hass, nodes, boundaries),
         statistics_until=await async_compiled_until(hass),
         as_of=dt_util.utcnow(),
+        net=request.net,
     )
 
 

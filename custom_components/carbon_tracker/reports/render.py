@@ -83,6 +83,8 @@ def _counted_as(report: Report, entry_id: str) -> tuple[str, GroupInfo | None]:
         return "plan", None
     if entry_id in inventory.group_sides:
         return "group_side", None
+    if entry_id in inventory.avoided:
+        return "avoided", None
     if (group_id := inventory.breakdown_of.get(entry_id)) is not None:
         group = next((g.group for g in report.group_totals if g.group.entry_id == group_id), None)
         return "breakdown", group
@@ -106,6 +108,12 @@ def inventory_rules(report: Report) -> list[str]:
     if report.inventory.plans:
         ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in report.inventory.plans)
         rules.append(f"Forecast ports {ports} are plans, not emissions: in no total.")
+    if report.inventory.avoided:
+        ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in report.inventory.avoided)
+        rules.append(
+            f"Ports {ports} count avoided emissions (energy exported or generated): their own "
+            "total, never subtracted from the inventory."
+        )
     if report.inventory.group_sides:
         ports = ", ".join(f"{nodes[m].port} {nodes[m].name}" for m in report.inventory.group_sides)
         rules.append(
@@ -122,6 +130,9 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
         **meta,
         "total_kg": kg(report.total_kg),
         "total_co2_only_kg": kg(report.co2_only_kg),
+        "avoided_kg": kg(report.avoided_kg),
+        # Only when asked for: the gross inventory minus the avoided emissions.
+        "net_kg": None if report.net_kg is None else kg(report.net_kg),
         "complete": all(period.complete for period in report.periods),
         "threshold_kg": report.threshold_kg,
         "group_rows_left_out": report.left_out,
@@ -290,9 +301,11 @@ def as_csv(report: Report, zone: tzinfo) -> str:
     """A tidy table: one row per node, group or share per period, then the totals.
 
     Sections: ``node``, ``group``, ``share`` per period (chronological, nodes by port);
-    ``node_total`` per node (``counted_as``: total, breakdown or plan), ``unaccounted_total``
-    per total-vs-sub group, ``scope_total`` per scope and one ``total``. A cell that does not
-    apply to a section is empty.
+    ``node_total`` per node (``counted_as``: total, breakdown, plan, group_side or avoided),
+    ``unaccounted_total`` per total-vs-sub group, a region's ``site_scope_total`` and
+    ``site_total``, ``scope_total`` per scope, one ``total``, then ``avoided_total`` (with an
+    export or generation node) and ``net_total`` (when asked for). A cell that does not apply to
+    a section is empty.
     """
     out = io.StringIO()
     writer = _SafeWriter(out)
@@ -358,6 +371,15 @@ def as_csv(report: Report, zone: tzinfo) -> str:
                     "kg": kg(group_total.error_kg),
                 }
             )
+    rows.extend(_total_rows(report))
+    for cells in rows:
+        writer.writerow([_blank(cells.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+def _total_rows(report: Report) -> list[dict[str, Any]]:
+    """The CSV's last rows: a region's sites, the scopes, the total, avoided and net."""
+    rows: list[dict[str, Any]] = []
     for site, total in report.site_totals.items():
         for scope, kilograms in report.site_scope_totals[site].items():
             rows.append(
@@ -381,9 +403,11 @@ def as_csv(report: Report, zone: tzinfo) -> str:
     rows.append(
         {"section": "total", "kg": kg(report.total_kg), "co2_only_kg": kg(report.co2_only_kg)}
     )
-    for cells in rows:
-        writer.writerow([_blank(cells.get(column)) for column in CSV_COLUMNS])
-    return out.getvalue()
+    if report.inventory.avoided:
+        rows.append({"section": "avoided_total", "kg": kg(report.avoided_kg)})
+    if report.net_kg is not None:
+        rows.append({"section": "net_total", "kg": kg(report.net_kg)})
+    return rows
 
 
 def _node_cells(report: Report, info: NodeInfo) -> dict[str, Any]:
@@ -424,6 +448,17 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
     nodes = report.nodes
     lines = [f"# {title}", ""]
     lines += [f"**Total: {_kg_text(report.total_kg)} kg**", ""]
+    if report.inventory.avoided:
+        lines += [
+            f"Avoided emissions (energy exported or generated, outside the inventory): "
+            f"{_kg_text(report.avoided_kg)} kg",
+            "",
+        ]
+    if report.net_kg is not None:
+        lines += [
+            f"Net (the total minus the avoided emissions, as asked): {_kg_text(report.net_kg)} kg",
+            "",
+        ]
     if report.co2_only_kg:
         lines += [
             f"Of which {_kg_text(report.co2_only_kg)} kg are priced by CO2-only factors "
@@ -456,6 +491,7 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
             "total": "yes",
             "plan": "no: a plan",
             "group_side": "no: a site's group side",
+            "avoided": "no: avoided emissions",
             "breakdown": f"in {_cell(_group_name(under)) if under else 'its total meter'}",
         }[counted_as]
         lines.append(

@@ -45,6 +45,8 @@ class ReportRequest:
     nodes: tuple[str, ...]  # node config entry ids (a group's members are added)
     groups: tuple[str, ...]
     threshold_kg: float | None
+    # Also a "net" figure: the gross inventory minus the avoided emissions (asked for only).
+    net: bool = False
 
 
 def report_zone() -> tzinfo:
@@ -224,4 +226,13 @@ def request_from_call(hass: HomeAssistant, data: dict[str, Any]) -> ReportReques
     start, end = report_range(
         period, start=data.get("start"), end=data.get("end"), last=data.get("last")
     )
-    return ReportRequest(title or "Carbon report", period, start, end, nodes, groups, threshold)
+    return ReportRequest(
+        title or "Carbon report",
+        period,
+        start,
+        end,
+        nodes,
+        groups,
+        threshold,
+        net=bool(data.get("net", False)),
+    )
