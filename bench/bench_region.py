@@ -29,7 +29,8 @@ remote ports, the publish-to-state latency) are bench_region_live's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 import gc
 import math
 from pathlib import Path
@@ -107,6 +108,20 @@ class FakeMqtt:
         ]
 
 
+@contextmanager
+def faked_mqtt() -> Iterator[FakeMqtt]:
+    """HA's MQTT functions pointed at a FakeMqtt while the block runs."""
+    fake = FakeMqtt()
+    patches = fake.patches()
+    for item in patches:
+        item.start()
+    try:
+        yield fake
+    finally:
+        for item in patches:
+            item.stop()
+
+
 def publisher_entry(ports: list[str]) -> MockConfigEntry:
     """A site publisher of these ports."""
     return MockConfigEntry(
@@ -148,11 +163,7 @@ async def timed_rounds(hass: HomeAssistant, write_round: Callable[[int], None]) 
 
 async def node_update_us(*, publish: bool) -> float:
     """Microseconds per meter reading with N nodes (and a publisher of them all)."""
-    fake = FakeMqtt()
-    with_patches = fake.patches()
-    for item in with_patches:
-        item.start()
-    try:
+    with faked_mqtt() as fake:
         async with fresh_hass() as hass:
             attributes = {"unit_of_measurement": "kWh", "state_class": "total_increasing"}
             entries = []
@@ -176,18 +187,11 @@ async def node_update_us(*, publish: bool) -> float:
             if publish:
                 assert fake.published >= N, fake.published
             return seconds / (N * ROUNDS) * 1e6
-    finally:
-        for item in with_patches:
-            item.stop()
 
 
 async def remote_update_us() -> float:
     """Microseconds per remote state at the central (N remote ports, each state a new seq)."""
-    fake = FakeMqtt()
-    with_patches = fake.patches()
-    for item in with_patches:
-        item.start()
-    try:
+    with faked_mqtt() as fake:
         async with fresh_hass() as hass:
             entry = remote_entry()
             entry.add_to_hass(hass)
@@ -210,18 +214,11 @@ async def remote_update_us() -> float:
             last = 1 + REPS * ROUNDS
             assert total == N * last * STEP * FACTOR, total
             return seconds / (N * ROUNDS) * 1e6
-    finally:
-        for item in with_patches:
-            item.stop()
 
 
 async def region_report_year_s() -> float:
     """The median seconds of a year's monthly report of REPORT_SITES x REPORT_PORTS ports."""
-    fake = FakeMqtt()
-    with_patches = fake.patches()
-    for item in with_patches:
-        item.start()
-    try:
+    with faked_mqtt() as fake:
         async with fresh_hass() as hass:
             await setup_recorder(hass, Path(hass.config.config_dir) / "bench-region.db")
             sites = [f"site-{index:02d}" for index in range(REPORT_SITES)]
@@ -279,9 +276,6 @@ async def region_report_year_s() -> float:
                 await async_build(hass, request)
                 samples.append(time.perf_counter() - clock)
             return statistics.median(samples)
-    finally:
-        for item in with_patches:
-            item.stop()
 
 
 async def figures(suffix: str) -> None:

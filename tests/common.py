@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 import json
 from pathlib import Path
+import shutil
 from string import Formatter
 from typing import Any
 from unittest.mock import patch
@@ -19,6 +20,7 @@ from homeassistant.data_entry_flow import FlowResult, FlowResultType
 from homeassistant.helpers import entity_registry as er
 from homeassistant.helpers.entity import Entity
 from homeassistant.helpers.entity_platform import async_get_platforms
+from homeassistant.setup import async_setup_component
 from homeassistant.util.file import WriteError
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -344,3 +346,28 @@ def import_hourly_means(
 async def recorded(hass: HomeAssistant) -> None:
     """Wait until the recorder has written what was imported."""
     await async_wait_recording_done(hass)
+
+
+async def use_automation_blueprint(
+    hass: HomeAssistant, blueprint: Path, automation_id: str, alias: str, **inputs: Any
+) -> None:
+    """Copy a shipped automation blueprint where HA looks for a user's (the config folder's
+    ``blueprints/automation/carbon_tracker``) and set up one automation from it, running."""
+    folder = Path(hass.config.path("blueprints", "automation", "carbon_tracker"))
+    await hass.async_add_executor_job(lambda: folder.mkdir(parents=True, exist_ok=True))
+    await hass.async_add_executor_job(shutil.copy, blueprint, folder / blueprint.name)
+    assert await async_setup_component(
+        hass,
+        "automation",
+        {
+            "automation": {
+                "id": automation_id,
+                "alias": alias,
+                "use_blueprint": {"path": f"carbon_tracker/{blueprint.name}", "input": inputs},
+            }
+        },
+    )
+    await hass.async_block_till_done()
+    state = hass.states.get(f"automation.{automation_id}")
+    assert state is not None
+    assert state.state == "on", state

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-import shutil
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from homeassistant.components import automation
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.core import HomeAssistant
@@ -25,7 +23,7 @@ from tests.carbon_window.test_window import (
     set_forecast,
     window_entry,
 )
-from tests.common import setup_node
+from tests.common import setup_node, use_automation_blueprint
 
 ROOT = Path(__file__).resolve().parents[2]
 BLUEPRINT = ROOT / "blueprints" / "automation" / "carbon_tracker" / "low_carbon_run.yaml"
@@ -34,25 +32,10 @@ LOAD = "input_boolean.dishwasher"
 
 
 async def use_blueprint(hass: HomeAssistant, **inputs: Any) -> None:
-    """Copy the blueprint where HA looks for it and set up one automation from it."""
-    folder = Path(hass.config.path("blueprints", "automation", "carbon_tracker"))
-    await hass.async_add_executor_job(lambda: folder.mkdir(parents=True, exist_ok=True))
-    await hass.async_add_executor_job(shutil.copy, BLUEPRINT, folder / BLUEPRINT.name)
-    assert await async_setup_component(
-        hass,
-        automation.DOMAIN,
-        {
-            automation.DOMAIN: {
-                "id": "low_carbon_dishwasher",
-                "alias": "Low-carbon dishwasher",
-                "use_blueprint": {"path": BLUEPRINT_PATH, "input": inputs},
-            }
-        },
+    """The shipped blueprint, as a user's automation."""
+    await use_automation_blueprint(
+        hass, BLUEPRINT, "low_carbon_dishwasher", "Low-carbon dishwasher", **inputs
     )
-    await hass.async_block_till_done()
-    state = hass.states.get("automation.low_carbon_dishwasher")
-    assert state is not None
-    assert state.state == "on", state
 
 
 async def test_the_blueprint_validates_as_an_automation_blueprint(hass: HomeAssistant) -> None:

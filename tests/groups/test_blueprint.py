@@ -9,10 +9,8 @@ receive is the JSON HA posts there.
 from __future__ import annotations
 
 from pathlib import Path
-import shutil
 from typing import Any
 
-from homeassistant.components import automation
 from homeassistant.components.automation.config import AUTOMATION_BLUEPRINT_SCHEMA
 from homeassistant.components.blueprint.models import Blueprint
 from homeassistant.components.mobile_app.const import DOMAIN as MOBILE_APP
@@ -25,7 +23,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, MockUs
 from pytest_homeassistant_custom_component.test_util.aiohttp import AiohttpClientMocker
 
 from custom_components.carbon_tracker.const import EVENT_THRESHOLD_CLEARED, EVENT_THRESHOLD_CROSSED
-from tests.common import meter_id, set_meter
+from tests.common import meter_id, set_meter, use_automation_blueprint
 
 ROOT = Path(__file__).resolve().parents[2]
 BLUEPRINT = ROOT / "blueprints" / "automation" / "carbon_tracker" / "threshold_alert.yaml"
@@ -133,25 +131,8 @@ async def phone(
 
 
 async def use_blueprint(hass: HomeAssistant, **inputs: Any) -> None:
-    """Copy the shipped blueprint where HA looks for it and set up one automation from it."""
-    folder = Path(hass.config.path("blueprints", "automation", "carbon_tracker"))
-    await hass.async_add_executor_job(lambda: folder.mkdir(parents=True, exist_ok=True))
-    await hass.async_add_executor_job(shutil.copy, BLUEPRINT, folder / "threshold_alert.yaml")
-    assert await async_setup_component(
-        hass,
-        automation.DOMAIN,
-        {
-            automation.DOMAIN: {
-                "id": "carbon_alert",
-                "alias": "Carbon alert",
-                "use_blueprint": {"path": BLUEPRINT_PATH, "input": inputs},
-            }
-        },
-    )
-    await hass.async_block_till_done()
-    state = hass.states.get("automation.carbon_alert")
-    assert state is not None
-    assert state.state == "on", state
+    """The shipped blueprint, as a user's automation."""
+    await use_automation_blueprint(hass, BLUEPRINT, "carbon_alert", "Carbon alert", **inputs)
 
 
 def pushes(aioclient_mock: AiohttpClientMocker) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 from homeassistant.core import HomeAssistant
@@ -39,6 +40,43 @@ from tests.remote.conftest import (
 MAIN = f"remote_{SITE}#1"
 SUB_A = f"remote_{SITE}#2"
 SUB_B = f"remote_{SITE}#3"
+
+
+def report_day() -> datetime:
+    """A day of 24 hours in HA's time zone (the test's), reported three days later."""
+    return datetime(2026, 11, 2, tzinfo=dt_util.get_default_time_zone())
+
+
+async def import_remote_hours(hass: HomeAssistant, rates: list[tuple[str, int, float]]) -> None:
+    """48 hours of statistics from the report day on, for remote ports (site, port, kg/h)."""
+    await recorded(hass)
+    for site, port, per_hour in rates:
+        entity_id = remote_port_entity(hass, port, site)
+        assert entity_id is not None
+        import_hourly_sums(
+            hass,
+            entity_id,
+            [(report_day() + timedelta(hours=hour), per_hour * (hour + 1)) for hour in range(48)],
+        )
+    await recorded(hass)
+
+
+async def report_of_the_day(hass: HomeAssistant, ports: list[int]) -> dict[str, Any]:
+    """The report day's report of these ports, as the action answers."""
+    report = await hass.services.async_call(
+        DOMAIN,
+        "generate_report",
+        {
+            "period": "day",
+            "start": report_day().isoformat(),
+            "end": (report_day() + timedelta(days=1)).isoformat(),
+            "nodes": ports,
+        },
+        blocking=True,
+        return_response=True,
+    )
+    assert report is not None
+    return dict(report)
 
 
 async def hear(hass: HomeAssistant, kilograms: dict[int, float], count: int = 1) -> None:
@@ -154,34 +192,11 @@ async def test_a_report_names_remote_ports_and_reconciles_with_their_statistics(
     mqtt_mock: MqttMockHAClient,
     freezer: FrozenDateTimeFactory,
 ) -> None:
-    # A day of 24 hours in HA's time zone.
-    start = datetime(2026, 11, 2, tzinfo=dt_util.get_default_time_zone())
-    freezer.move_to(start + timedelta(days=3))
+    freezer.move_to(report_day() + timedelta(days=3))
     await add_remote(hass)
     await hear(hass, {1: 10.0, 2: 6.0})
-    await recorded(hass)
-    for port, per_hour in ((1, 1.0), (2, 0.5)):
-        entity_id = remote_port_entity(hass, port)
-        assert entity_id is not None
-        import_hourly_sums(
-            hass,
-            entity_id,
-            [(start + timedelta(hours=hour), per_hour * (hour + 1)) for hour in range(48)],
-        )
-    await recorded(hass)
-    report = await hass.services.async_call(
-        DOMAIN,
-        "generate_report",
-        {
-            "period": "day",
-            "start": start.isoformat(),
-            "end": (start + timedelta(days=1)).isoformat(),
-            "nodes": [PORT_BASE + 1, PORT_BASE + 2],
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert report is not None
+    await import_remote_hours(hass, [(SITE, 1, 1.0), (SITE, 2, 0.5)])
+    report = await report_of_the_day(hass, [PORT_BASE + 1, PORT_BASE + 2])
     rows = {row["port"]: row for row in report["nodes"]}
     assert set(rows) == {PORT_BASE + 1, PORT_BASE + 2}
     assert rows[PORT_BASE + 1]["factor_source"] == "site factory-a: typed in"
@@ -201,8 +216,7 @@ async def test_a_region_report_gives_each_sites_inventory_with_its_scopes(
     freezer: FrozenDateTimeFactory,
 ) -> None:
     """Two sites at the central: the report splits the region's inventory by site and scope."""
-    start = datetime(2026, 11, 2, tzinfo=dt_util.get_default_time_zone())
-    freezer.move_to(start + timedelta(days=3))
+    freezer.move_to(report_day() + timedelta(days=3))
     await add_remote(hass)
     await setup_node(hass, remote_entry(site="factory-b", port_base=2000))
     gas = PortState(SITE, 2, "c2", (1, 1), 1.0, "Boiler", "1", "typed in")
@@ -210,29 +224,8 @@ async def test_a_region_report_gives_each_sites_inventory_with_its_scopes(
     async_fire_mqtt_message(hass, state_topic(PREFIX, SITE, 2, "c2"), encode(gas))
     async_fire_mqtt_message(hass, *site_state(5.0, (1, 1), port=1, cycle="b1", site="factory-b"))
     await settle(hass)
-    await recorded(hass)
-    for site, port, per_hour in ((SITE, 1, 1.0), (SITE, 2, 0.25), ("factory-b", 1, 2.0)):
-        entity_id = remote_port_entity(hass, port, site)
-        assert entity_id is not None
-        import_hourly_sums(
-            hass,
-            entity_id,
-            [(start + timedelta(hours=hour), per_hour * (hour + 1)) for hour in range(48)],
-        )
-    await recorded(hass)
-    report = await hass.services.async_call(
-        DOMAIN,
-        "generate_report",
-        {
-            "period": "day",
-            "start": start.isoformat(),
-            "end": (start + timedelta(days=1)).isoformat(),
-            "nodes": [PORT_BASE + 1, PORT_BASE + 2, 2001],
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert report is not None
+    await import_remote_hours(hass, [(SITE, 1, 1.0), (SITE, 2, 0.25), ("factory-b", 1, 2.0)])
+    report = await report_of_the_day(hass, [PORT_BASE + 1, PORT_BASE + 2, 2001])
     assert report["sites"] == [
         {"site": SITE, "total_kg": approx(30.0), "scopes": {"1": approx(6.0), "2": approx(24.0)}},
         {"site": "factory-b", "total_kg": approx(48.0), "scopes": {"2": approx(48.0)}},
@@ -242,19 +235,7 @@ async def test_a_region_report_gives_each_sites_inventory_with_its_scopes(
     # An offline site's ports keep their site, scope and source in the report.
     async_fire_mqtt_message(hass, f"{PREFIX}/factory-b/status", "offline")
     await settle(hass)
-    again = await hass.services.async_call(
-        DOMAIN,
-        "generate_report",
-        {
-            "period": "day",
-            "start": start.isoformat(),
-            "end": (start + timedelta(days=1)).isoformat(),
-            "nodes": [2001],
-        },
-        blocking=True,
-        return_response=True,
-    )
-    assert again is not None
+    again = await report_of_the_day(hass, [2001])
     (row,) = again["nodes"]
     assert (row["scope"], row["factor_source"]) == ("2", "site factory-b: typed in")
     assert again["sites"] == [
