@@ -125,6 +125,13 @@ FACTOR_RANGE_ERROR = EN["error"]["factor_out_of_range"]
 # Not marked required (*): the field starts empty, and an empty one gets the integration's error.
 FACTOR_VALUE = EN["step"]["factor_custom"]["data"]["factor_value"]
 FACTOR_REQUIRED_ERROR = EN["error"]["factor_required"]
+# A carbon-aware window: its menu entry, its form and its entities' names.
+WINDOW_MENU = EN["step"]["user"]["menu_options"]["carbon_window"]
+WINDOW_FORM = EN["step"]["carbon_window"]
+WINDOW_ENTITY_NAMES = [
+    EN_ALL["entity"]["sensor"]["window_start"]["name"],
+    EN_ALL["entity"]["binary_sensor"]["in_window"]["name"],
+]
 # A binding group: its menu entry, its steps and its entities' names.
 GROUP_MENU = EN["step"]["user"]["menu_options"]["binding_group"]
 GROUP_FORM = EN["step"]["binding_group"]
@@ -343,6 +350,8 @@ DOCS = {
     "quick_declaration_form": "quick-declaration-form.png",
     "dashboard_history": "carbon-per-day-graph.png",
     "report_downloaded": "report-downloaded.png",
+    "carbon_window_form": "carbon-aware-window-form.png",
+    "carbon_window_device": "carbon-aware-window-device-page.png",
 }
 
 
@@ -1032,6 +1041,66 @@ def test_add_declaration_and_declare_from_the_quick_form(ui: Browser, live: Live
     declared = [n for n in notices if n["notification_id"].startswith("carbon_tracker_declared_")]
     assert declared
     assert f"{expected:.3f} kg CO2e" in declared[0]["message"]
+
+
+def test_add_carbon_aware_window(ui: Browser, live: LiveHass) -> None:
+    """A carbon-aware window from the menu on a grid forecast (carbon_intensity_uk's format):
+    the form reads the forecast, and the window's start is the forecast's lowest two hours."""
+    start = datetime.now(tz=UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    half_hour = timedelta(minutes=30)
+    # 400 g/kWh for a day, but 100 from three hours after the next full hour, for two hours.
+    forecast = [
+        {
+            "from": (start + index * half_hour).isoformat(),
+            "to": (start + (index + 1) * half_hour).isoformat(),
+            "intensity": 100 if 6 <= index < 10 else 400,
+        }
+        for index in range(48)
+    ]
+    live.set_state(
+        "sensor.grid_forecast",
+        400.0,
+        {**INTENSITY, "friendly_name": "Grid forecast", "forecast": forecast},
+    )
+    window_start = "sensor.dishwasher_window_low_carbon_window_start"
+    in_window = "binary_sensor.dishwasher_window_in_the_low_carbon_window"
+
+    def add(page: Page) -> None:
+        _open_create_helper(ui, page)
+        page.get_by_text(WINDOW_MENU).click()
+        expect(page.get_by_text(WINDOW_FORM["title"])).to_be_visible()
+        page.get_by_role("textbox", name="Name*").fill("Dishwasher window")
+        _pick_entity(page, WINDOW_FORM["data"]["forecast_entity"], "grid_forecast", "Grid forecast")
+        page.get_by_role("spinbutton", name=WINDOW_FORM["data"]["length_minutes"]).fill("120")
+        page.get_by_role("spinbutton", name=WINDOW_FORM["data"]["horizon_hours"]).fill("24")
+        ui.shot(page, "carbon_window_form", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, "Dishwasher window")
+
+    ui.run(add)
+    entry = _wait_for_entry(live, "Dishwasher window")
+    assert entry["state"] == "loaded"
+    expected = (start + 6 * half_hour).isoformat()
+    state = _wait_for(
+        window_start,
+        lambda: (
+            found
+            if (found := live.get_state(window_start)) and found["state"] == expected
+            else None
+        ),
+    )
+    assert state["attributes"]["end"] == (start + 10 * half_hour).isoformat()
+    assert state["attributes"]["mean_intensity"] == 100.0
+    assert _state(live, in_window) == "off"
+    device_id = _wait_for("the window's device", lambda: _device_id(live, "Dishwasher window"))
+
+    def device_page(page: Page) -> None:
+        ui.goto(page, f"/config/devices/device/{device_id}")
+        expect(page.get_by_text(WINDOW_ENTITY_NAMES[0], exact=True).first).to_be_visible()
+        expect(page.get_by_text(WINDOW_ENTITY_NAMES[1], exact=True).first).to_be_visible()
+        ui.shot(page, "carbon_window_device")
+
+    ui.run(device_page)
 
 
 def test_delete_node(ui: Browser, live: LiveHass) -> None:

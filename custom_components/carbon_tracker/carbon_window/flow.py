@@ -43,6 +43,11 @@ def window_fields() -> dict[vol.Marker, Any]:
                 mode=selector.NumberSelectorMode.BOX,
             )
         ),
+        vol.Required(CONF_HORIZON_HOURS, default=24): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=1, max=96, step=1, unit_of_measurement="h", mode=selector.NumberSelectorMode.BOX
+            )
+        ),
         vol.Optional(CONF_PLANNED_KWH): selector.NumberSelector(
             selector.NumberSelectorConfig(
                 min=0.01,
@@ -55,11 +60,6 @@ def window_fields() -> dict[vol.Marker, Any]:
         vol.Optional(CONF_PORT): selector.NumberSelector(
             selector.NumberSelectorConfig(
                 min=PORT_MIN, max=PORT_MAX, step=1, mode=selector.NumberSelectorMode.BOX
-            )
-        ),
-        vol.Required(CONF_HORIZON_HOURS, default=24): selector.NumberSelector(
-            selector.NumberSelectorConfig(
-                min=1, max=96, step=1, unit_of_measurement="h", mode=selector.NumberSelectorMode.BOX
             )
         ),
     }
