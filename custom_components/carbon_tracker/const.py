@@ -30,6 +30,10 @@ CONF_GHG_SCOPE: Final = "ghg_scope"
 # What a node's meter measures: consumption (the default), or energy exported or generated,
 # whose grid carbon displaced the node counts as avoided emissions (outside the inventory).
 CONF_METER_ROLE: Final = "meter_role"
+# A grid-electricity node's market-based factor (kg CO2e per kWh: a supplier's, a tariff's, a
+# contract's or a residual mix) and where it comes from, beside its location-based factor.
+CONF_MARKET_FACTOR: Final = "market_factor"
+CONF_MARKET_SOURCE: Final = "market_source"
 # Node data: the meter's history is still to be imported (asked for when the node was added).
 CONF_BACKFILL: Final = "backfill"
 

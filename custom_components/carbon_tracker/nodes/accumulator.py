@@ -75,6 +75,7 @@ class CarbonAccumulator:
     """
 
     __slots__ = (
+        "_market",
         "_sum",
         "baseline",
         "baseline_at",
@@ -91,9 +92,16 @@ class CarbonAccumulator:
         baseline_at: float | None = None,
         last_reset: str | None = None,
         max_delta_per_hour: float | None = None,
+        *,
+        market_total: float | None = None,
     ) -> None:
-        """Start from a restored total and baseline, or from nothing."""
+        """Start from a restored total and baseline, or from nothing.
+
+        ``market_total``: a node with a market-based factor also sums each counted increase at
+        it (GHG Protocol Scope 2, market-based, beside the location-based total); None: none.
+        """
         self._sum = CompensatedSum(total)
+        self._market = None if market_total is None else CompensatedSum(market_total)
         self.baseline = baseline
         self.baseline_at = baseline_at
         self.last_reset = last_reset
@@ -107,16 +115,32 @@ class CarbonAccumulator:
         """Cumulative emissions in kg CO2e."""
         return self._sum.value
 
+    @property
+    def market_total(self) -> float | None:
+        """Cumulative market-based kg CO2e (None: never priced market-based)."""
+        return None if self._market is None else self._market.value
+
+    def _add_market(self, delta: float, market_factor: float | None) -> None:
+        if market_factor is None:
+            return
+        if self._market is None:
+            self._market = CompensatedSum()
+        kilograms = delta * market_factor
+        if isfinite(self._market.value + kilograms):
+            self._market.add(kilograms)
+
     def reading(
         self,
         value: float,
         at: float,
         factor: float | None,
         last_reset: str | None = None,
+        market_factor: float | None = None,
     ) -> Outcome:
         """Take one valid reading (in the factor's unit) seen at ``at`` (seconds).
 
-        ``factor`` is kg CO2e per unit, or None while it is unknown.
+        ``factor`` is kg CO2e per unit, or None while it is unknown; ``market_factor`` the
+        market-based one, when the node has one: the same increase is counted at both.
         """
         if not isfinite(value):
             return Outcome.REFUSED
@@ -150,6 +174,7 @@ class CarbonAccumulator:
             return Outcome.REFUSED
         self.held_spike = None
         self._sum.add(kilograms)
+        self._add_market(delta, market_factor)
         self._set_baseline(value, at, last_reset)
         return Outcome.RESET if reset else Outcome.COUNTED
 
@@ -159,10 +184,11 @@ class CarbonAccumulator:
         if last_reset is not None:
             self.last_reset = last_reset
 
-    def accept_held_spike(self, factor: float) -> float:
-        """Count the held spike after all, at ``factor``; return the kilograms added.
+    def accept_held_spike(self, factor: float, market_factor: float | None = None) -> float:
+        """Count the held spike after all; return the kilograms added.
 
-        A jump too large to be a finite number of kilograms cannot be counted: it is discarded.
+        At ``factor``, and at ``market_factor`` too for a node priced market-based. A jump too
+        large to be a finite number of kilograms cannot be counted: it is discarded.
         """
         spike = self.held_spike
         if spike is None:
@@ -170,6 +196,8 @@ class CarbonAccumulator:
         kilograms = spike.delta * factor
         if not isfinite(self._sum.value + kilograms):
             kilograms = 0.0
+        else:
+            self._add_market(spike.delta, market_factor)
         self._sum.add(kilograms)
         self._set_baseline(spike.reading, spike.at, spike.last_reset)
         self.held_spike = None
@@ -231,16 +259,17 @@ class CarbonAccumulator:
                 "at": spike.at,
                 "last_reset": spike.last_reset,
             },
-        }
+        } | ({} if self._market is None else {"market": self._market.value})
 
     def as_row(self) -> list[Any]:
         """The same state as a plain list, for the durable record a factory keeps per node.
 
         [total, baseline, baseline_at, last_reset, holding, held spike or None], the spike as
         [reading, delta, at, last_reset]: a list costs a fraction of two dicts in memory and JSON.
+        A node priced market-based too has its market-based total as a seventh item.
         """
         spike = self.held_spike
-        return [
+        row = [
             self.total,
             self.baseline,
             self.baseline_at,
@@ -248,11 +277,16 @@ class CarbonAccumulator:
             self.holding,
             None if spike is None else [spike.reading, spike.delta, spike.at, spike.last_reset],
         ]
+        if self._market is not None:
+            row.append(self._market.value)
+        return row
 
     @staticmethod
     def row_as_dict(row: list[Any]) -> dict[str, Any]:
         """A row of :meth:`as_row` in the form :meth:`from_dict` reads (raises on a bad row)."""
-        total, baseline, baseline_at, last_reset, holding, spike = row
+        total, baseline, baseline_at, last_reset, holding, spike, *market = row
+        if len(market) > 1:
+            raise ValueError(row)
         return {
             "total": total,
             "baseline": baseline,
@@ -262,6 +296,7 @@ class CarbonAccumulator:
             "held_spike": None
             if spike is None
             else dict(zip(("reading", "delta", "at", "last_reset"), spike, strict=True)),
+            "market": market[0] if market else None,
         }
 
     @classmethod
@@ -275,6 +310,7 @@ class CarbonAccumulator:
             baseline_at=_optional_float(data.get("baseline_at")),
             last_reset=data.get("last_reset"),
             max_delta_per_hour=max_delta_per_hour,
+            market_total=_optional_float(data.get("market")),
         )
         accumulator.holding = bool(data.get("holding", False))
         spike = data.get("held_spike")

@@ -76,7 +76,10 @@ def async_node_sensors(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> l
             Platform.SENSOR, DOMAIN, f"{entry.entry_id}_{key}"
         ):
             registry.async_remove(retired)
-    return [CarbonEmissionsSensor(hass, entry)]
+    sensors: list[SensorEntity] = [CarbonEmissionsSensor(hass, entry)]
+    if entry.runtime_data.settings.market_factor is not None:
+        sensors.append(MarketEmissionsSensor(hass, entry))
+    return sensors
 
 
 @callback
@@ -195,6 +198,40 @@ class CarbonEmissionsSensor(TrackingNodeEntity, SensorEntity):
         """
         node = self._node
         return node.total if node.caught_up else None
+
+
+class MarketEmissionsSensor(TrackingNodeEntity, SensorEntity):
+    """The node's kg CO2e at its market-based factor (GHG Protocol Scope 2, market-based).
+
+    The same increases as the carbon sensor (location-based), priced at the factor the user
+    gave with its source; written with it, durable in the same record. Its source is in the
+    diagnostics, the list_nodes action and the reports.
+    """
+
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_suggested_display_precision = 3
+
+    def __init__(self, hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+        """Follows the node's total (the carbon sensor starts and restores the node)."""
+        super().__init__(hass, entry, "market_emissions")
+
+    async def async_added_to_hass(self) -> None:
+        """Written when the carbon total is."""
+        self._node.total_listeners.async_add(self.async_write_ha_state)
+
+    async def async_will_remove_from_hass(self) -> None:
+        """Stop hearing from the node."""
+        self._node.total_listeners.async_remove(self.async_write_ha_state)
+
+    @property
+    def native_value(self) -> float | None:
+        """The market-based total; unknown until the node has caught up (as the carbon total)."""
+        node = self._node
+        if not node.caught_up:
+            return None
+        return node.accumulator.market_total or 0.0
 
 
 class EmissionFactorNumber(TrackingNodeEntity, NumberEntity):

@@ -22,6 +22,8 @@ from ..const import (
     CONF_GHG_SCOPE,
     CONF_INTENSITY_ENTITY,
     CONF_KIND,
+    CONF_MARKET_FACTOR,
+    CONF_MARKET_SOURCE,
     CONF_MAX_DELTA_PER_HOUR,
     CONF_MAX_DELTA_UNIT,
     CONF_METER_ROLE,
@@ -103,6 +105,49 @@ def _role_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     """The role as stored: only an export or generation meter's (consumption is the default)."""
     role = MeterRole(user_input.get(CONF_METER_ROLE, MeterRole.CONSUMPTION))
     return {CONF_METER_ROLE: role.value} if role is MeterRole.EXPORT else {}
+
+
+def _market_fields(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
+    """A grid-electricity node's market-based factor (kg CO2e per kWh) and its source."""
+    factor = options.get(CONF_MARKET_FACTOR)
+    source = options.get(CONF_MARKET_SOURCE)
+    return {
+        vol.Optional(
+            CONF_MARKET_FACTOR, description={"suggested_value": factor}
+        ): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=0,
+                max=FACTOR_MAX,
+                step="any",
+                unit_of_measurement="kg CO2e/kWh",
+                mode=selector.NumberSelectorMode.BOX,
+            )
+        ),
+        vol.Optional(
+            CONF_MARKET_SOURCE, description={"suggested_value": source}
+        ): selector.TextSelector(),
+    }
+
+
+def _market_error(user_input: Mapping[str, Any], checked: Any) -> dict[str, str]:
+    """A market-based factor needs its source, and a meter of energy it can price per kWh."""
+    if user_input.get(CONF_MARKET_FACTOR) is None:
+        return {}
+    if not str(user_input.get(CONF_MARKET_SOURCE) or "").strip():
+        return {CONF_MARKET_SOURCE: "market_source_required"}
+    if checked.is_carbon or reading_multiplier(checked.unit, "kWh") is None:
+        return {CONF_MARKET_FACTOR: "market_needs_energy"}
+    return {}
+
+
+def _market_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
+    """The market-based factor as stored (nothing when the field is empty)."""
+    if user_input.get(CONF_MARKET_FACTOR) is None:
+        return {}
+    return {
+        CONF_MARKET_FACTOR: float(user_input[CONF_MARKET_FACTOR]),
+        CONF_MARKET_SOURCE: str(user_input[CONF_MARKET_SOURCE]).strip(),
+    }
 
 
 def _offered(previous: str | None, offered: list[str]) -> str:
@@ -456,6 +501,8 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
             port = int(user_input[CONF_PORT])
             if port_in_use(self.hass, port, exclude_entry_id=entry.entry_id):
                 errors[CONF_PORT] = "port_in_use"
+            elif market_error := _market_error(user_input, checked):
+                errors.update(market_error)
             else:
                 self._options = {
                     k: v
@@ -467,6 +514,9 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
                 self._options[CONF_GHG_SCOPE] = user_input[CONF_GHG_SCOPE]
                 self._options.pop(CONF_METER_ROLE, None)
                 self._options.update(_role_options(user_input))
+                for key in (CONF_MARKET_FACTOR, CONF_MARKET_SOURCE):
+                    self._options.pop(key, None)
+                self._options.update(_market_options(user_input))
                 self._options.update(_limit_options(user_input, checked.unit))
                 if checked.is_carbon:
                     # A source that measures carbon itself always counts 1:1.
@@ -491,6 +541,7 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
                     )
                 ),
                 **_role_field(entry.options.get(CONF_METER_ROLE, MeterRole.CONSUMPTION)),
+                **_market_fields(entry.options),
             }
         )
         return self.async_show_form(

@@ -113,6 +113,7 @@ class NodeRuntime:
         "hass",
         "last_reading",
         "last_reading_unit",
+        "market_factor",
         "name",
         "per_unit",
         "platforms",
@@ -170,6 +171,24 @@ class NodeRuntime:
         self._durable = durable_records(hass)
         self._record = self.record
         self._apply_limit()
+        # kg CO2e per priced unit at the market-based factor (None: location-based only).
+        self.market_factor: float | None = None
+        self._apply_market()
+
+    def _apply_market(self) -> None:
+        """Express the market-based factor (per kWh) per the unit readings are priced in."""
+        per_kwh = self.settings.market_factor
+        if per_kwh is None:
+            self.market_factor = None
+            return
+        kwh = None if self.per_unit is None else reading_multiplier(self.per_unit, "kWh")
+        if kwh is None and self.per_unit is not None:
+            _LOGGER.warning(
+                "%s: a market-based factor per kWh cannot price readings per %s",
+                self.name,
+                self.per_unit,
+            )
+        self.market_factor = None if kwh is None else per_kwh * kwh
 
     @property
     def source(self) -> str:
@@ -268,6 +287,7 @@ class NodeRuntime:
         else:
             self._per_unit_changed(stored.per_unit, self.per_unit)
         self._apply_limit()
+        self._apply_market()
 
     def _look_up_source_uid(self) -> None:
         source_entry = er.async_get(self.hass).async_get(self.settings.source)
@@ -345,7 +365,9 @@ class NodeRuntime:
         if not self.caught_up and self._settling(state, value):
             return
         at = state.last_updated_timestamp
-        outcome = accumulator.reading(value, at, self.factor, state.attributes.get(ATTR_LAST_RESET))
+        outcome = accumulator.reading(
+            value, at, self.factor, state.attributes.get(ATTR_LAST_RESET), self.market_factor
+        )
         if outcome is Outcome.REFUSED:
             self._refuse(state)
             return
@@ -440,7 +462,11 @@ class NodeRuntime:
             )
             accumulator.holding = True
         accumulator.reading(
-            value, state.last_updated_timestamp, self.factor, state.attributes.get(ATTR_LAST_RESET)
+            value,
+            state.last_updated_timestamp,
+            self.factor,
+            state.attributes.get(ATTR_LAST_RESET),
+            self.market_factor,
         )
         self.last_reading = float(state.state)
         self.last_reading_unit = state.attributes.get(ATTR_UNIT_OF_MEASUREMENT)
@@ -570,6 +596,7 @@ class NodeRuntime:
                     self._per_unit_changed(self.per_unit, parsed.per_unit)
                     self.per_unit = parsed.per_unit
                     self._apply_limit()
+                    self._apply_market()
             else:
                 _LOGGER.warning(
                     "Intensity %s of %s is %r %s, not a usable factor; readings are held",
@@ -604,7 +631,7 @@ class NodeRuntime:
         accumulator = self.accumulator
         if count:
             assert self.factor is not None
-            accumulator.accept_held_spike(self.factor)
+            accumulator.accept_held_spike(self.factor, self.market_factor)
         else:
             accumulator.discard_held_spike()
         # The held reading is now accounted for, counted or not.

@@ -14,6 +14,8 @@ from ..const import (
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
+    CONF_MARKET_FACTOR,
+    CONF_MARKET_SOURCE,
     CONF_MAX_DELTA_PER_HOUR,
     CONF_MAX_DELTA_UNIT,
     CONF_METER_ROLE,
@@ -48,6 +50,9 @@ class NodeSettings:
     factor_number: bool = False
     # Consumption, or export/generation: what it counts is then avoided emissions.
     meter_role: MeterRole = MeterRole.CONSUMPTION
+    # Scope 2 market-based: kg CO2e per kWh, and its source (None: location-based only).
+    market_factor: float | None = None
+    market_source: str | None = None
 
     @classmethod
     def from_entry(cls, entry: ConfigEntry[Any], table: FactorTable) -> NodeSettings:
@@ -81,6 +86,10 @@ class NodeSettings:
             max_delta_unit=options.get(CONF_MAX_DELTA_UNIT),
             factor_number=bool(options.get(CONF_FACTOR_NUMBER, False)),
             meter_role=MeterRole(options.get(CONF_METER_ROLE, MeterRole.CONSUMPTION)),
+            market_factor=None
+            if options.get(CONF_MARKET_FACTOR) is None
+            else float(options[CONF_MARKET_FACTOR]),
+            market_source=options.get(CONF_MARKET_SOURCE),
         )
 
     def differs_only_in_factor(self, other: NodeSettings) -> bool:
