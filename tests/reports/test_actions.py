@@ -219,6 +219,9 @@ async def test_monthly_report_with_gaps(
             "total_kg": 354.0,
             "counted_as": "total",
             "breakdown_of": None,
+            "market_based_kg": None,
+            "market_factor_value": None,
+            "market_factor_source": None,
         },
         {
             "config_entry_id": "node_2",
@@ -238,6 +241,9 @@ async def test_monthly_report_with_gaps(
             "total_kg": 430.4,
             "counted_as": "total",
             "breakdown_of": None,
+            "market_based_kg": None,
+            "market_factor_value": None,
+            "market_factor_source": None,
         },
     ]
     assert response["scopes"] == {"1": 430.4, "2": 354.0}
@@ -740,6 +746,42 @@ async def test_avoided_emissions_and_the_net_figure_asked_for(
     assert [node["counted_as"] for node in response["nodes"]] == ["total", "avoided"]
     asked = await generate(hass, **january, nodes=[1, 2], net=True)
     assert (asked["total_kg"], asked["net_kg"]) == (186.0, -186.0)
+
+
+async def test_scope_2_market_based_beside_location_based_to_the_gram(
+    hass: HomeAssistant, report_nodes: dict[int, str]
+) -> None:
+    """Node 1 with a supplier's factor: its market-based sensor's statistics are read beside its
+    carbon sensor's, both reconciled to the gram; node 2 counts its location-based kg in both."""
+    node_1 = hass.config_entries.async_get_entry(report_nodes[1])
+    assert node_1 is not None
+    hass.config_entries.async_update_entry(
+        node_1,
+        options={**node_1.options, "market_factor": 0.05, "market_source": "Supplier X 2026"},
+    )
+    await hass.async_block_till_done()
+    market = "sensor.meter_1_carbon_emissions_market_based"
+    assert hass.states.get(market) is not None
+    rows = hours(at(2025, 12, 31), at(2026, 2, 1), 0.25)
+    import_rows(hass, node_carbon_id(1), rows)
+    import_rows(hass, market, rows, scale=0.1)
+    import_rows(hass, node_carbon_id(2), hours(at(2025, 12, 31), at(2026, 2, 1), 0.5))
+    await recorded(hass)
+    response = await generate(
+        hass, period="month", start="2026-01-01 00:00:00", end="2026-02-01 00:00:00", nodes=[1, 2]
+    )
+    january = carbon_between(rows, at(2026, 1, 1), at(2026, 2, 1))
+    first, second = response["nodes"]
+    assert first["total_kg"] == round(january, 3)
+    assert first["market_based_kg"] == round(january * 0.1, 3)
+    assert (first["market_factor_value"], first["market_factor_source"]) == (
+        0.05,
+        "Supplier X 2026",
+    )
+    assert second["market_based_kg"] is None
+    assert response["scopes"] == {"2": round(january + 372.0, 3)}
+    assert response["scopes_market_based"] == {"2": round(january * 0.1 + 372.0, 3)}
+    assert response["total_market_based_kg"] == round(january * 0.1 + 372.0, 3)
 
 
 async def test_where_factors_come_from(hass: HomeAssistant, report_nodes: dict[int, str]) -> None:

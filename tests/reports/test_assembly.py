@@ -397,6 +397,28 @@ def test_avoided_emissions_never_enter_a_scope_subtotal(
     assert abs(report.net_kg - (report.total_kg - report.avoided_kg)) < 1e-9
 
 
+def test_scope_2_location_and_market_based_side_by_side() -> None:
+    """The same inventory twice: a node with a market-based factor counts its market-based kg
+    in the second, one without counts its location-based kg in both."""
+    nodes = {
+        "grid": replace(node("grid", 1, Scope.ENERGY), market_factor=0.1, market_source="Tariff"),
+        "heat": node("heat", 2, Scope.ENERGY),
+        "gas": node("gas", 3, Scope.DIRECT),
+        "sub": replace(node("sub", 4, Scope.ENERGY), market_factor=0.1, market_source="Tariff"),
+    }
+    changes = {"grid": [4.0, 2.0], "heat": [1.0, 1.0], "gas": [0.5, None], "sub": [1.0, 1.0]}
+    market = {"grid": [0.8, 0.4], "sub": [0.2, 0.2]}
+    group = GroupInfo("g", "Main", 1, TVS, ("grid",), ("sub",))
+    report = assemble(hours(2), nodes, [group], changes, {}, market_changes=market)
+    assert report.market_node_totals == {"grid": approx(1.2), "sub": approx(0.4)}
+    assert report.scope_totals == {Scope.DIRECT: 0.5, Scope.ENERGY: 8.0}
+    # The sub-meter is a breakdown in both; heat has no market factor: its 2 kg in both.
+    assert report.market_scope_totals == {Scope.DIRECT: 0.5, Scope.ENERGY: approx(3.2)}
+    assert report.market_total_kg == approx(3.7)
+    without = assemble(hours(2), {"heat": nodes["heat"]}, [], changes, {})
+    assert (without.market_total_kg, without.market_scope_totals) == (None, {})
+
+
 def test_a_group_member_outside_the_report_still_counts_in_the_group() -> None:
     """The sides are read from the changes; only the report's nodes get node rows."""
     group = GroupInfo("g", "G", None, FVM, ("f",), ("m",))

@@ -172,6 +172,9 @@ def test_as_data_figures() -> None:
         "total_kg": 3.235,
         "counted_as": "plan",
         "breakdown_of": None,
+        "market_based_kg": None,
+        "market_factor_value": None,
+        "market_factor_source": None,
     }
     # A row that can be checked: activity x factor = kg; the table's row and status.
     oven = data["nodes"][2]
@@ -855,3 +858,50 @@ def test_avoided_emissions_and_the_net_in_every_format() -> None:
     assert as_data(plain_report, SHANGHAI, {"title": "Home"})["net_kg"] is None
     assert "Net (" not in as_markdown(plain_report, SHANGHAI, "Home")
     assert "net_total" not in as_csv(plain_report, SHANGHAI)
+
+
+def test_scope_2_both_ways_in_every_format() -> None:
+    nodes = {
+        "grid": NodeInfo(
+            "grid",
+            1,
+            "Grid",
+            Scope.ENERGY,
+            "UK DESNZ 2025",
+            "CO2e",
+            market_factor=0.05,
+            market_source="Supplier X 2026",
+        ),
+        "gas": NodeInfo("gas", 2, "Boiler", Scope.DIRECT, "typed in", "CO2e"),
+    }
+    changes: dict[str, list[float | None]] = {"grid": [4.0, 2.0], "gas": [1.0, 1.0]}
+    report = assemble(SHANGHAI_DAYS, nodes, [], changes, {}, market_changes={"grid": [1.0, 0.5]})
+    data = as_data(report, SHANGHAI, {"title": "Home"})
+    assert data["scopes"] == {"1": 2.0, "2": 6.0}
+    assert data["scopes_market_based"] == {"1": 2.0, "2": 1.5}
+    assert (data["total_kg"], data["total_market_based_kg"]) == (8.0, 3.5)
+    grid = next(row for row in data["nodes"] if row["port"] == 1)
+    assert (grid["total_kg"], grid["factor_source"]) == (6.0, "UK DESNZ 2025")
+    assert (grid["market_based_kg"], grid["market_factor_value"], grid["market_factor_source"]) == (
+        1.5,
+        0.05,
+        "Supplier X 2026",
+    )
+    rows = list(csv.DictReader(io.StringIO(as_csv(report, SHANGHAI))))
+    scope_2 = next(r for r in rows if r["section"] == "scope_total" and r["scope"] == "2")
+    assert (scope_2["kg"], scope_2["market_based_kg"]) == ("6.0", "1.5")
+    total = next(r for r in rows if r["section"] == "total")
+    assert (total["kg"], total["market_based_kg"]) == ("8.0", "3.5")
+    node_total = next(r for r in rows if r["section"] == "node_total" and r["port"] == "1")
+    assert node_total["market_factor_source"] == "Supplier X 2026"
+    markdown = as_markdown(report, SHANGHAI, "Home")
+    assert "| Scope | kg, location-based | kg, market-based |" in markdown
+    assert "| 2 | 6 | 1.5 |" in markdown
+    assert "| all | 8 | 3.5 |" in markdown
+    assert (
+        "- 1 Grid: 1.5 kg at 0.05 kg CO2e/kWh (Supplier X 2026); "
+        "location-based 6 kg at UK DESNZ 2025" in markdown
+    )
+    plain = assemble(SHANGHAI_DAYS, {"gas": nodes["gas"]}, [], changes, {})
+    assert as_data(plain, SHANGHAI, {"title": "Home"})["scopes_market_based"] is None
+    assert "market-based" not in as_markdown(plain, SHANGHAI, "Home")

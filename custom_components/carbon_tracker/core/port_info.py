@@ -76,6 +76,11 @@ class NodeInfo:
     # Avoided emissions (a node on an export or generation meter): the grid carbon its energy
     # displaced, in a column of its own, never in the inventory or a scope.
     avoided: bool = False
+    # Scope 2 market-based: the factor (kg CO2e per kWh) and its source, and the unique id of
+    # the sensor that counts it (None: location-based only).
+    market_factor: float | None = None
+    market_source: str | None = None
+    market_unique_id: str | None = None
     # A site's binding group side published as a remote port (its role: "forecast",
     # "measured", "total", "subs"): a sum of that site's ports, in no total.
     group_side: str | None = None

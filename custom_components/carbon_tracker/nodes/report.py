@@ -13,6 +13,8 @@ from ..const import (
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
+    CONF_MARKET_FACTOR,
+    CONF_MARKET_SOURCE,
     CONF_METER_ROLE,
     CONF_PORT,
     CONF_SOURCE,
@@ -66,4 +68,11 @@ def node_port_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
         factor_status=status,
         meter=entry.data.get(CONF_SOURCE),
         avoided=options.get(CONF_METER_ROLE) == MeterRole.EXPORT,
+        market_factor=None
+        if options.get(CONF_MARKET_FACTOR) is None
+        else float(options[CONF_MARKET_FACTOR]),
+        market_source=options.get(CONF_MARKET_SOURCE),
+        market_unique_id=None
+        if options.get(CONF_MARKET_FACTOR) is None
+        else f"{entry.entry_id}_market_emissions",
     )

@@ -187,6 +187,12 @@ class Report:
     # and, when asked for, the net figure: the gross total minus them.
     avoided_kg: float = 0.0
     net_kg: float | None = None
+    # Scope 2 both ways: each node's market-based kg over the range (nodes with a market-based
+    # factor), and the inventory's scopes and total market-based (a node without one counts
+    # its location-based kg there); empty when no node has one.
+    market_node_totals: dict[str, float] = field(default_factory=dict)
+    market_scope_totals: dict[Scope, float] = field(default_factory=dict)
+    market_total_kg: float | None = None
     # A region's report: the inventory per site ("" for this Home Assistant's own ports), in
     # all and per scope; empty when no counted node is a remote port.
     site_totals: dict[str, float] = field(default_factory=dict)
@@ -243,6 +249,7 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
     as_of: datetime | None = None,
     *,
     net: bool = False,
+    market_changes: Changes | None = None,
 ) -> Report:
     """Build a report; ``*_changes`` hold one value per window (None: no data then).
 
@@ -264,6 +271,22 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
     for entry_id in counts.counted:
         totals.add(nodes[entry_id], node_totals[entry_id].value)
     site_totals, site_scope_totals = totals.by_site()
+    market_totals = {
+        entry_id: CompensatedSum()
+        for entry_id in nodes
+        if nodes[entry_id].market_factor is not None
+    }
+    for index in range(len(windows)):
+        _period_values(
+            {entry_id: nodes[entry_id] for entry_id in market_totals},
+            market_changes or {},
+            index,
+            market_totals,
+        )
+    market = _Totals()
+    for entry_id in counts.counted if market_totals else ():
+        source = market_totals.get(entry_id, node_totals[entry_id])
+        market.add_here(nodes[entry_id], source.value)
     avoided = CompensatedSum()
     for entry_id in counts.avoided:
         avoided.add(node_totals[entry_id].value)
@@ -285,6 +308,9 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
         site_scope_totals=site_scope_totals,
         avoided_kg=avoided.value,
         net_kg=totals.grand.value - avoided.value if net else None,
+        market_node_totals={entry_id: total.value for entry_id, total in market_totals.items()},
+        market_scope_totals=market.by_scope(market.scopes) if market_totals else {},
+        market_total_kg=market.grand.value if market_totals else None,
     )
 
 

@@ -39,6 +39,9 @@ from .request import (
     report_zone,
 )
 
+# A node's market-based statistic among the statistics read: its entry id and this.
+MARKET_KEY = "#market"
+
 # At most this many (statistic, boundary) sums read for one report.
 MAX_SUMS = 2_000_000
 
@@ -91,10 +94,14 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         if (info := node_info(hass, member_id)) is not None
     }
     statistic_of: dict[str, str] = {}
-    for entry_id in nodes:
+    registry = er.async_get(hass)
+    for entry_id, info in nodes.items():
         if (entity_id := emissions_entity_id(hass, entry_id)) is not None:
             statistic_of[entry_id] = entity_id
-    registry = er.async_get(hass)
+        if info.market_unique_id is not None and (
+            market := registry.async_get_entity_id(Platform.SENSOR, DOMAIN, info.market_unique_id)
+        ):
+            statistic_of[f"{entry_id}{MARKET_KEY}"] = market
     for group in groups:
         if group.left is None and (
             entity_id := registry.async_get_entity_id(
@@ -123,6 +130,11 @@ async def async_build(hass: HomeAssistant, request: ReportRequest) -> Report:
         {group.entry_id: changes[group.entry_id] for group in groups if group.entry_id in changes},
         request.threshold_kg,
         activity_changes=await _async_activity(hass, nodes, boundaries),
+        market_changes={
+            entry_id: changes[key]
+            for entry_id in nodes
+            if (key := f"{entry_id}{MARKET_KEY}") in changes
+        },
         statistics_until=await async_compiled_until(hass),
         as_of=dt_util.utcnow(),
         net=request.net,

@@ -149,6 +149,7 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
                 "total_kg": kg(report.node_totals[entry_id]),
                 "counted_as": _counted_as(report, entry_id)[0],
                 "breakdown_of": report.inventory.breakdown_of.get(entry_id),
+                **_market_fields(report, entry_id),
             }
             for entry_id in _by_port(report, nodes)
         ],
@@ -156,6 +157,15 @@ def as_data(report: Report, zone: tzinfo, meta: dict[str, Any]) -> dict[str, Any
         "scopes_co2_only_kg": {
             scope.value: kg(total) for scope, total in report.scope_co2_only.items()
         },
+        # Scope 2 both ways (GHG Protocol): the same inventory with each market-based factor in
+        # place of its node's location-based one; null when no node has one.
+        "scopes_market_based": {
+            scope.value: kg(total) for scope, total in report.market_scope_totals.items()
+        }
+        or None,
+        "total_market_based_kg": None
+        if report.market_total_kg is None
+        else kg(report.market_total_kg),
         "sites": [
             {
                 "site": site or None,
@@ -294,6 +304,10 @@ CSV_COLUMNS = (
     "error_pct",
     # A region's per-site rows (site_total, site_scope_total).
     "site",
+    # Scope 2 both ways: node totals, scopes and the total market-based, and the factor.
+    "market_based_kg",
+    "market_factor_value",
+    "market_factor_source",
 )
 
 
@@ -360,6 +374,7 @@ def as_csv(report: Report, zone: tzinfo) -> str:
                 **_factor_fields(info),
                 "activity": activity(report.activity_totals.get(entry_id)),
                 "kg": kg(report.node_totals[entry_id]),
+                **_market_fields(report, entry_id),
             }
         )
     for group_total in report.group_totals:
@@ -377,6 +392,17 @@ def as_csv(report: Report, zone: tzinfo) -> str:
     return out.getvalue()
 
 
+def _market_fields(report: Report, entry_id: str) -> dict[str, Any]:
+    """A node's market-based kg, factor and source (null for a location-based-only node)."""
+    info = report.nodes[entry_id]
+    total = report.market_node_totals.get(entry_id)
+    return {
+        "market_based_kg": None if total is None else kg(total),
+        "market_factor_value": info.market_factor,
+        "market_factor_source": info.market_source,
+    }
+
+
 def _total_rows(report: Report) -> list[dict[str, Any]]:
     """The CSV's last rows: a region's sites, the scopes, the total, avoided and net."""
     rows: list[dict[str, Any]] = []
@@ -392,16 +418,25 @@ def _total_rows(report: Report) -> list[dict[str, Any]]:
             )
         rows.append({"section": "site_total", "site": site, "kg": kg(total)})
     for scope, total in report.scope_totals.items():
+        market = report.market_scope_totals.get(scope)
         rows.append(
             {
                 "section": "scope_total",
                 "scope": scope.value,
                 "kg": kg(total),
                 "co2_only_kg": kg(report.scope_co2_only.get(scope, 0.0)),
+                "market_based_kg": None if market is None else kg(market),
             }
         )
     rows.append(
-        {"section": "total", "kg": kg(report.total_kg), "co2_only_kg": kg(report.co2_only_kg)}
+        {
+            "section": "total",
+            "kg": kg(report.total_kg),
+            "co2_only_kg": kg(report.co2_only_kg),
+            "market_based_kg": None
+            if report.market_total_kg is None
+            else kg(report.market_total_kg),
+        }
     )
     if report.inventory.avoided:
         rows.append({"section": "avoided_total", "kg": kg(report.avoided_kg)})
@@ -479,6 +514,7 @@ def as_markdown(report: Report, zone: tzinfo, title: str) -> str:
             for scope, total in _scopes(report)
         ]
         lines.append("")
+    lines += _market_lines(report)
     lines += _site_lines(report)
     lines += [
         "| Port | Node | Scope | Activity | Factor | Source | Gas | kg | In the totals |",
@@ -586,6 +622,34 @@ def _source_text(info: NodeInfo) -> str:
     if info.factor_status == "U":
         text += " [U: unverified]"
     return text
+
+
+def _market_lines(report: Report) -> list[str]:
+    """Scope 2 both ways: each scope location- and market-based, and each market factor."""
+    if report.market_total_kg is None:
+        return []
+    lines = [
+        "| Scope | kg, location-based | kg, market-based |",
+        "|---|---:|---:|",
+        *(
+            f"| {scope.value} | {_kg_text(total)} | "
+            f"{_kg_text(report.market_scope_totals.get(scope, 0.0))} |"
+            for scope, total in _scopes(report)
+        ),
+        f"| all | {_kg_text(report.total_kg)} | {_kg_text(report.market_total_kg)} |",
+        "",
+        "Market-based factors (a node without one counts its location-based kg there):",
+        "",
+    ]
+    for entry_id in _by_port(report, report.market_node_totals):
+        info = report.nodes[entry_id]
+        lines.append(
+            f"- {info.port} {_cell(info.name)}: {_kg_text(report.market_node_totals[entry_id])} kg "
+            f"at {info.market_factor:g} kg CO2e/kWh ({_cell(info.market_source or '')}); "
+            f"location-based {_kg_text(report.node_totals[entry_id])} kg at "
+            f"{_cell(_source_text(info))}"
+        )
+    return [*lines, ""]
 
 
 def _site_lines(report: Report) -> list[str]:
