@@ -122,7 +122,7 @@ class CarbonAccumulator:
 
     def _add_market(self, delta: float, market_factor: float | None) -> None:
         if market_factor is None:
-            return
+            return  # a node priced location-based only
         if self._market is None:
             self._market = CompensatedSum()
         kilograms = delta * market_factor
@@ -174,7 +174,8 @@ class CarbonAccumulator:
             return Outcome.REFUSED
         self.held_spike = None
         self._sum.add(kilograms)
-        self._add_market(delta, market_factor)
+        if market_factor is not None:
+            self._add_market(delta, market_factor)
         self._set_baseline(value, at, last_reset)
         return Outcome.RESET if reset else Outcome.COUNTED
 
