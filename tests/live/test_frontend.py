@@ -125,6 +125,10 @@ FACTOR_RANGE_ERROR = EN["error"]["factor_out_of_range"]
 # Not marked required (*): the field starts empty, and an empty one gets the integration's error.
 FACTOR_VALUE = EN["step"]["factor_custom"]["data"]["factor_value"]
 FACTOR_REQUIRED_ERROR = EN["error"]["factor_required"]
+# A node's meter role and its market-based factor (the options' first step).
+ROLE_OPTIONS = EN_ALL["selector"]["meter_role"]["options"]
+OPTIONS_INIT = EN_ALL["options"]["step"]["init"]
+OPTIONS_ERRORS = EN_ALL["options"]["error"]
 # A carbon-aware window: its menu entry, its form and its entities' names.
 WINDOW_MENU = EN["step"]["user"]["menu_options"]["carbon_window"]
 WINDOW_FORM = EN["step"]["carbon_window"]
@@ -352,6 +356,8 @@ DOCS = {
     "report_downloaded": "report-downloaded.png",
     "carbon_window_form": "carbon-aware-window-form.png",
     "carbon_window_device": "carbon-aware-window-device-page.png",
+    "node_export_role": "node-export-or-generation.png",
+    "options_market_factor": "options-market-based-factor.png",
 }
 
 
@@ -1101,6 +1107,73 @@ def test_add_carbon_aware_window(ui: Browser, live: LiveHass) -> None:
         ui.shot(page, "carbon_window_device")
 
     ui.run(device_page)
+
+
+def test_solar_export_and_a_market_based_factor(ui: Browser, live: LiveHass) -> None:
+    """A node on a solar export meter counts avoided emissions; a grid node given a supplier's
+    factor in its options counts Scope 2 market-based beside location-based."""
+    export = ("sensor.solar_export_meter", {**KWH, "friendly_name": "Solar export meter"})
+    live.set_state(export[0], 40.0, export[1])
+    grid = ("sensor.grid_import_meter", {**KWH, "friendly_name": "Grid import meter"})
+    live.set_state(grid[0], 900.0, grid[1])
+    avoided = "sensor.solar_export_avoided_emissions"
+    location = "sensor.grid_import_carbon_emissions"
+    market = "sensor.grid_import_carbon_emissions_market_based"
+
+    def add(page: Page, name: str, meter: str, shown_as: str, *, export_role: bool) -> None:
+        _open_create_helper(ui, page)
+        page.get_by_text(KIND_MENU).click()
+        page.get_by_role("textbox", name="Name*").fill(name)
+        _pick_entity(page, "Meter", meter, shown_as)
+        if export_role:
+            page.get_by_text(ROLE_OPTIONS["export"], exact=True).click()
+            ui.shot(page, "node_export_role", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text(FACTOR_CUSTOM, exact=True).click()
+        page.get_by_role("spinbutton", name=FACTOR_VALUE, exact=True).fill("0.2")
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, name)
+
+    ui.run(
+        lambda page: add(
+            page, "Solar export", "solar_export_meter", "Solar export meter", export_role=True
+        )
+    )
+    ui.run(
+        lambda page: add(
+            page, "Grid import", "grid_import_meter", "Grid import meter", export_role=False
+        )
+    )
+    _wait_for(avoided, lambda: live.get_state(avoided))
+    _feed_and_expect(live, export, 50.0, avoided, 10.0 * 0.2)
+    state = live.get_state(avoided)
+    assert state is not None
+    assert state["attributes"]["friendly_name"] == "Solar export Avoided emissions"
+
+    def market_factor(page: Page) -> None:
+        ui.goto(page, f"/config/integrations/integration/{DOMAIN}")
+        _entry_row(page, "Grid import").get_by_role("button", name="Configure").click()
+        expect(page.get_by_text("Tracking node options")).to_be_visible()
+        page.get_by_role("spinbutton", name=OPTIONS_INIT["data"]["market_factor"]).fill("0.05")
+        page.get_by_role("button", name="Submit").click()
+        # The factor's source is asked for: it is printed beside the figure.
+        expect(page.get_by_text(OPTIONS_ERRORS["market_source_required"])).to_be_visible()
+        page.get_by_role("textbox", name=OPTIONS_INIT["data"]["market_source"]).fill(
+            "Supplier X 2026"
+        )
+        ui.shot(page, "options_market_factor", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_text(FACTOR_CUSTOM, exact=True).click()
+        factor = page.get_by_role("spinbutton", name=FACTOR_VALUE, exact=True)
+        expect(factor).to_have_value("0.2")
+        page.get_by_role("button", name="Submit").click()
+        page.get_by_role("button", name="Finish").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
+
+    ui.run(market_factor)
+    _wait_for(market, lambda: live.get_state(market))
+    _feed_and_expect(live, grid, 910.0, location, 10.0 * 0.2)
+    _wait_for(f"{market} = 0.5", lambda: _at(live, market, 10.0 * 0.05))
 
 
 def test_delete_node(ui: Browser, live: LiveHass) -> None:
