@@ -71,7 +71,13 @@ NODES: list[NodeSpec] = [
         "Grid electricity",
         "sensor.demo_electricity_meter",
         1,
-        {"factor_mode": "entity", "intensity_entity": "sensor.demo_grid_intensity"},
+        {
+            "factor_mode": "entity",
+            "intensity_entity": "sensor.demo_grid_intensity",
+            # Scope 2 both ways: the supplier's renewable tariff beside the grid's intensity.
+            "market_factor": 0.05,
+            "market_source": "Demo Energy green tariff 2026 (supplier fuel mix)",
+        },
     ),
     (
         "Boiler gas",
@@ -96,6 +102,17 @@ NODES: list[NodeSpec] = [
         "sensor.demo_site_electricity_meter",
         5,
         {"factor_mode": "entity", "intensity_entity": "sensor.demo_grid_intensity"},
+    ),
+    (
+        # Avoided emissions: the roof's export, at the same live grid intensity.
+        "Solar export",
+        "sensor.demo_solar_export_meter",
+        6,
+        {
+            "factor_mode": "entity",
+            "intensity_entity": "sensor.demo_grid_intensity",
+            "meter_role": "export",
+        },
     ),
 ]
 
@@ -123,6 +140,13 @@ type WindowSpec = tuple[str, str, str, float, float]
 WINDOWS: list[WindowSpec] = [
     ("Dishwasher window", "sensor.demo_grid_intensity", "forecast", 120.0, 24.0),
 ]
+
+
+def carbon_sensor_name(entry: ConfigEntry) -> str:
+    """How HA names a node's carbon sensor after the node: avoided emissions on an export meter."""
+    return (
+        "avoided_emissions" if entry.options.get("meter_role") == "export" else "carbon_emissions"
+    )
 
 
 def window_entries(windows: Iterable[WindowSpec]) -> list[ConfigEntry]:
@@ -455,7 +479,8 @@ async def seed(
     )
     # HA names a node's carbon sensor after the node: "Boiler gas" -> sensor.boiler_gas_carbon_...
     carbon_sensors = {
-        f"sensor.{slugify(entry.title)}_carbon_emissions": entry.title for entry in entries
+        f"sensor.{slugify(entry.title)}_{carbon_sensor_name(entry)}": entry.title
+        for entry in entries
     }
     await save_dashboards(hass, dashboard)
     await Store(hass, 1, f"lovelace.{DASHBOARD_ID}").async_save(

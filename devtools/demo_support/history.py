@@ -44,6 +44,7 @@ METERS: dict[str, tuple[float, float]] = {
     "sensor.demo_gas_meter": (0.7, 0.3),
     "sensor.demo_fuel_meter": (0.5, 0.9),
     "sensor.demo_odometer": (14.0, 1.0),
+    "sensor.demo_solar_export_meter": (3.0, 1.0),
 }
 UNIT_CLASSES = {"energy": "energy", "gas": "volume", "volume": "volume", "distance": "distance"}
 
