@@ -58,8 +58,16 @@ from tests.live.recorded import (
 
 FACTOR = 0.5
 CUSTOM = {"factor_mode": "custom", "factor_value": FACTOR, "factor_unit": "kWh"}
+# Node A is priced market-based too (Scope 2 both ways): its second sensor shares its record.
+MARKET_FACTOR = 0.2
+MARKET_A = "sensor.node_a_carbon_emissions_market_based"
 NODES = [
-    ("Node A", "sensor.meter_a", 1, CUSTOM),
+    (
+        "Node A",
+        "sensor.meter_a",
+        1,
+        {**CUSTOM, "market_factor": MARKET_FACTOR, "market_source": "Supplier X 2026"},
+    ),
     ("Node C", "sensor.meter_c", 3, CUSTOM),
     ("Node D", "sensor.meter_d", 4, CUSTOM),
     ("Node E", "sensor.meter_e", 5, CUSTOM),
@@ -366,6 +374,8 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
         time.sleep(2 * WRITE_INTERVAL + 1.5)
         # Read again: A showed its last reading first, the others may have shown theirs since.
         totals = {which: number(live.get_state(CARBON[which])) for which in METERS}
+        totals["market"] = number(live.get_state(MARKET_A))
+        exact["market"] = driver.sent_kwh["A"] * MARKET_FACTOR
         final_e = driver.meter("sensor.meter_e")
         group = (number(live.get_state(GROUP_TOTAL)), number(live.get_state(GROUP_SUBS)))
         declared = number(live.get_state(DECLARED_TOTAL))
@@ -373,6 +383,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
         boundary = time.time() + seconds_to_boundary()
         assert seconds_to_boundary() > 10, "the meters were not quiet before the boundary"
         compiled = {entity: CARBON[entity] for entity in METERS} | {
+            "market": MARKET_A,
             "logistics": LOGISTICS_TOTAL,
             "declared": DECLARED_TOTAL,
         }
@@ -390,7 +401,7 @@ def outcome(tmp_path_factory: pytest.TempPathFactory, local_sockets: None) -> It
         first_e = numbers(live.recorded_states("sensor.meter_e"))[0][1]
         assert final_e is not None
         exact["E"] = (final_e - first_e + driver.forgot_kwh["E"]) * FACTOR
-        drops = {which: drops_in(recorded[which], TOLERANCE) for which in METERS}
+        drops = {which: drops_in(recorded[which], TOLERANCE) for which in [*METERS, "market"]}
         forgot = {which: kwh * FACTOR for which, kwh in driver.forgot_kwh.items()} | {"A": 0.0}
         statistics = {
             name: (found, value_at(recorded[name], found[0].start_ts) if found else None)
@@ -417,8 +428,9 @@ def test_the_run_had_its_kills(outcome: Outcome) -> None:
 
 
 def test_a_meter_that_reports_its_true_reading_is_exact(outcome: Outcome) -> None:
-    """Rises and a reset while down, killed in bursts: to the gram."""
+    """Rises and a reset while down, killed in bursts: to the gram, location- and market-based."""
     assert outcome.totals["A"] == pytest.approx(outcome.exact["A"], abs=TOLERANCE)
+    assert outcome.totals["market"] == pytest.approx(outcome.exact["market"], abs=TOLERANCE)
 
 
 @pytest.mark.parametrize("which", list(RESTORED))
@@ -430,7 +442,7 @@ def test_a_meter_ha_restores_loses_at_most_what_it_forgot(outcome: Outcome, whic
     assert shown >= outcome.exact[which] - outcome.forgot[which] - TOLERANCE
 
 
-@pytest.mark.parametrize("which", list(METERS))
+@pytest.mark.parametrize("which", [*METERS, "market"])
 def test_no_recorded_carbon_state_ever_went_down(outcome: Outcome, which: str) -> None:
     """HA's statistics read a drop of a total_increasing sensor as a new cycle: there is none."""
     assert outcome.drops[which] == []
@@ -459,7 +471,7 @@ def test_every_acknowledged_shipment_is_kept_once(outcome: Outcome) -> None:
     assert outcome.logistics == pytest.approx(sum(outcome.shipped.values()), abs=rounding)
 
 
-@pytest.mark.parametrize("name", [*METERS, "logistics", "declared"])
+@pytest.mark.parametrize("name", [*METERS, "market", "logistics", "declared"])
 def test_statistics_agree_with_the_sensor(outcome: Outcome, name: str) -> None:
     """The compiled period after the last change holds the sensor's state, and its ``sum`` is the
     sensor's climb since the first compiled period: no cut was read as a new cycle."""
