@@ -34,6 +34,10 @@ CONF_METER_ROLE: Final = "meter_role"
 # contract's or a residual mix) and where it comes from, beside its location-based factor.
 CONF_MARKET_FACTOR: Final = "market_factor"
 CONF_MARKET_SOURCE: Final = "market_source"
+# Or a row of the built-in table that is a market-based factor (a residual mix or its proxy).
+CONF_MARKET_FACTOR_ID: Final = "market_factor_id"
+# The table's rows that are market-based factors.
+MARKET_SCOPE: Final = "scope2_market"
 # Node data: the meter's history is still to be imported (asked for when the node was added).
 CONF_BACKFILL: Final = "backfill"
 

@@ -10,7 +10,10 @@ from homeassistant.data_entry_flow import FlowResultType
 from hypothesis import given, settings, strategies as st
 import pytest
 
+from custom_components.carbon_tracker.core.library_store import async_load_factor_table
 from custom_components.carbon_tracker.nodes.accumulator import CarbonAccumulator, Outcome
+from custom_components.carbon_tracker.nodes.settings import market_of
+from custom_components.carbon_tracker.reports.build import node_info
 from tests.common import (
     approx,
     meter_id,
@@ -110,6 +113,45 @@ async def test_options_set_and_clear_the_market_based_factor(hass: HomeAssistant
     assert hass.states.get(MARKET) is not None
 
 
+async def test_a_residual_mix_row_of_the_table_as_the_market_based_factor(
+    hass: HomeAssistant,
+) -> None:
+    """China's national grid excluding market-traded non-fossil power, the residual-mix proxy
+    its source names: offered by the options, its value and source are the table's."""
+    entry = await market_node(hass)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    offered = result["data_schema"].schema["market_factor_id"].config["options"]
+    assert "cn_mee_grid_national_excl_market_2023" in offered
+    assert all("excl_market" in row for row in offered)
+    fields = {"port": 1, "factor_number": True, "ghg_scope": "2"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"],
+        {**fields, "market_factor_id": "cn_mee_grid_national_excl_market_2023", **SUPPLIER},
+    )
+    assert result["errors"] == {"market_factor": "market_one_factor"}
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {**fields, "market_factor_id": "cn_mee_grid_national_excl_market_2023"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "factor_custom"}
+    )
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"factor_value": 0.5, "factor_unit": "kWh"}
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    await hass.async_block_till_done()
+    assert entry.options["market_factor_id"] == "cn_mee_grid_national_excl_market_2023"
+    assert "market_factor" not in entry.options
+    set_meter(hass, 110.0, entity_id=meter_id(1))
+    await hass.async_block_till_done()
+    assert state_number(hass, MARKET) == approx(10 * 0.6096)
+    info = node_info(hass, entry.entry_id)
+    assert info is not None
+    assert info.market_factor == 0.6096
+    assert info.market_source is not None
+    assert info.market_source.endswith("[row cn_mee_grid_national_excl_market_2023, CO2]")
+
+
 async def test_a_market_based_factor_needs_a_meter_of_energy(hass: HomeAssistant) -> None:
     set_meter(hass, 100.0, unit="m³", entity_id=meter_id(1), device_class="gas")
     entry = await setup_node(
@@ -160,3 +202,15 @@ def test_a_held_jump_counted_later_counts_market_based_too() -> None:
     assert accumulator.market_total == pytest.approx(20.0)
     with pytest.raises(ValueError, match=r"\[0\.0"):
         CarbonAccumulator.row_as_dict([0.0, None, None, None, False, None, 1.0, 2.0])
+
+
+async def test_a_row_the_table_no_longer_has_prices_nothing_market_based(
+    hass: HomeAssistant,
+) -> None:
+    table = await async_load_factor_table(hass)
+    assert market_of({"market_factor_id": "gone_2019"}, table) == (None, None)
+    # A row per another unit than kWh is not a market-based factor per kWh.
+    gas_row = next(row for row in table.factors.values() if row.per_unit != "kWh")
+    assert market_of({"market_factor_id": gas_row.id}, table) == (None, None)
+    assert market_of({}, table) == (None, None)
+    assert market_of(SUPPLIER, table) == (0.2, "Supplier X fuel mix 2026")

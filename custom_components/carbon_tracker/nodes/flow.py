@@ -23,6 +23,7 @@ from ..const import (
     CONF_INTENSITY_ENTITY,
     CONF_KIND,
     CONF_MARKET_FACTOR,
+    CONF_MARKET_FACTOR_ID,
     CONF_MARKET_SOURCE,
     CONF_MAX_DELTA_PER_HOUR,
     CONF_MAX_DELTA_UNIT,
@@ -30,6 +31,7 @@ from ..const import (
     CONF_PORT,
     CONF_SOURCE,
     FACTOR_MAX,
+    MARKET_SCOPE,
     PORT_MAX,
     PORT_MIN,
     FactorMode,
@@ -41,7 +43,7 @@ from ..core.carbon_units import (
     factor_unit_label,
 )
 from ..core.factor_library import LibraryFactor, fits_device_class, meter_order
-from ..core.library_store import async_load_factor_table
+from ..core.library_store import FactorTable, async_load_factor_table
 from ..core.scopes import Scope
 from ..core.units import reading_multiplier, unit_ratio
 from ..flow_steps import ComposedFlow, FlowSteps, StepHandler
@@ -107,11 +109,29 @@ def _role_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     return {CONF_METER_ROLE: role.value} if role is MeterRole.EXPORT else {}
 
 
-def _market_fields(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
-    """A grid-electricity node's market-based factor (kg CO2e per kWh) and its source."""
+def _market_fields(options: Mapping[str, Any], table: FactorTable) -> dict[vol.Marker, Any]:
+    """A grid-electricity node's market-based factor.
+
+    A row of the table (a residual mix), or one typed in (kg CO2e per kWh) with its source.
+    """
     factor = options.get(CONF_MARKET_FACTOR)
     source = options.get(CONF_MARKET_SOURCE)
+    rows = sorted(
+        factor.id
+        for factor in table.factors.values()
+        if factor.scope == MARKET_SCOPE and factor.per_unit == "kWh"
+    )
     return {
+        vol.Optional(
+            CONF_MARKET_FACTOR_ID,
+            description={"suggested_value": options.get(CONF_MARKET_FACTOR_ID)},
+        ): selector.SelectSelector(
+            selector.SelectSelectorConfig(
+                options=rows,
+                translation_key=CONF_FACTOR_ID,
+                mode=selector.SelectSelectorMode.DROPDOWN,
+            )
+        ),
         vol.Optional(
             CONF_MARKET_FACTOR, description={"suggested_value": factor}
         ): selector.NumberSelector(
@@ -130,10 +150,18 @@ def _market_fields(options: Mapping[str, Any]) -> dict[vol.Marker, Any]:
 
 
 def _market_error(user_input: Mapping[str, Any], checked: Any) -> dict[str, str]:
-    """A market-based factor needs its source, and a meter of energy it can price per kWh."""
-    if user_input.get(CONF_MARKET_FACTOR) is None:
+    """The market-based factor's errors.
+
+    One factor (a row or a typed one, with its source), and a meter of energy it can price per
+    kWh.
+    """
+    typed = user_input.get(CONF_MARKET_FACTOR) is not None
+    if user_input.get(CONF_MARKET_FACTOR_ID):
+        if typed:
+            return {CONF_MARKET_FACTOR: "market_one_factor"}
+    elif not typed:
         return {}
-    if not str(user_input.get(CONF_MARKET_SOURCE) or "").strip():
+    elif not str(user_input.get(CONF_MARKET_SOURCE) or "").strip():
         return {CONF_MARKET_SOURCE: "market_source_required"}
     if checked.is_carbon or reading_multiplier(checked.unit, "kWh") is None:
         return {CONF_MARKET_FACTOR: "market_needs_energy"}
@@ -141,7 +169,9 @@ def _market_error(user_input: Mapping[str, Any], checked: Any) -> dict[str, str]
 
 
 def _market_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
-    """The market-based factor as stored (nothing when the field is empty)."""
+    """The market-based factor as stored (nothing when the fields are empty)."""
+    if factor_id := user_input.get(CONF_MARKET_FACTOR_ID):
+        return {CONF_MARKET_FACTOR_ID: str(factor_id)}
     if user_input.get(CONF_MARKET_FACTOR) is None:
         return {}
     return {
@@ -514,7 +544,7 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
                 self._options[CONF_GHG_SCOPE] = user_input[CONF_GHG_SCOPE]
                 self._options.pop(CONF_METER_ROLE, None)
                 self._options.update(_role_options(user_input))
-                for key in (CONF_MARKET_FACTOR, CONF_MARKET_SOURCE):
+                for key in (CONF_MARKET_FACTOR, CONF_MARKET_SOURCE, CONF_MARKET_FACTOR_ID):
                     self._options.pop(key, None)
                 self._options.update(_market_options(user_input))
                 self._options.update(_limit_options(user_input, checked.unit))
@@ -541,7 +571,7 @@ class NodeOptionsFlow(ComposedFlow, OptionsFlow):
                     )
                 ),
                 **_role_field(entry.options.get(CONF_METER_ROLE, MeterRole.CONSUMPTION)),
-                **_market_fields(entry.options),
+                **_market_fields(entry.options, await async_load_factor_table(self.hass)),
             }
         )
         return self.async_show_form(

@@ -13,8 +13,6 @@ from ..const import (
     CONF_FACTOR_UNIT,
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
-    CONF_MARKET_FACTOR,
-    CONF_MARKET_SOURCE,
     CONF_METER_ROLE,
     CONF_PORT,
     CONF_SOURCE,
@@ -24,6 +22,7 @@ from ..core.library_store import factor_table
 from ..core.port_info import NodeInfo
 from ..core.scopes import Scope
 from .scope import node_scope
+from .settings import market_of
 
 
 def node_port_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
@@ -55,6 +54,7 @@ def node_port_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
     if mode == "custom" and runtime is not None:
         # A factor changed from its number entity applies in place, without a reload.
         value = getattr(runtime, "factor", value)
+    market = market_of(options, table)
     return NodeInfo(
         entry.entry_id,
         int(options[CONF_PORT]),
@@ -68,11 +68,7 @@ def node_port_info(hass: HomeAssistant, entry: ConfigEntry) -> NodeInfo:
         factor_status=status,
         meter=entry.data.get(CONF_SOURCE),
         avoided=options.get(CONF_METER_ROLE) == MeterRole.EXPORT,
-        market_factor=None
-        if options.get(CONF_MARKET_FACTOR) is None
-        else float(options[CONF_MARKET_FACTOR]),
-        market_source=options.get(CONF_MARKET_SOURCE),
-        market_unique_id=None
-        if options.get(CONF_MARKET_FACTOR) is None
-        else f"{entry.entry_id}_market_emissions",
+        market_factor=market[0],
+        market_source=market[1],
+        market_unique_id=None if market[0] is None else f"{entry.entry_id}_market_emissions",
     )

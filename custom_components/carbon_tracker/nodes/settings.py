@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -15,6 +16,7 @@ from ..const import (
     CONF_FACTOR_VALUE,
     CONF_INTENSITY_ENTITY,
     CONF_MARKET_FACTOR,
+    CONF_MARKET_FACTOR_ID,
     CONF_MARKET_SOURCE,
     CONF_MAX_DELTA_PER_HOUR,
     CONF_MAX_DELTA_UNIT,
@@ -73,6 +75,7 @@ class NodeSettings:
             static_factor = float(options[CONF_FACTOR_VALUE])
             per_unit = options[CONF_FACTOR_UNIT]
         max_delta = options.get(CONF_MAX_DELTA_PER_HOUR)
+        market_factor, market_source = market_of(options, table)
         return cls(
             source=entry.data[CONF_SOURCE],
             port=int(options[CONF_PORT]),
@@ -86,10 +89,8 @@ class NodeSettings:
             max_delta_unit=options.get(CONF_MAX_DELTA_UNIT),
             factor_number=bool(options.get(CONF_FACTOR_NUMBER, False)),
             meter_role=MeterRole(options.get(CONF_METER_ROLE, MeterRole.CONSUMPTION)),
-            market_factor=None
-            if options.get(CONF_MARKET_FACTOR) is None
-            else float(options[CONF_MARKET_FACTOR]),
-            market_source=options.get(CONF_MARKET_SOURCE),
+            market_factor=market_factor,
+            market_source=market_source,
         )
 
     def differs_only_in_factor(self, other: NodeSettings) -> bool:
@@ -125,3 +126,20 @@ class NodeSettings:
             other.factor_id,
             other.intensity_entity,
         )
+
+
+def market_of(options: Mapping[str, Any], table: FactorTable) -> tuple[float | None, str | None]:
+    """A node's market-based factor (kg CO2e per kWh) and its source, from its options.
+
+    A row of the built-in table (a residual mix, or the proxy a source names for one) gives
+    both; else the typed factor and the source typed with it; else none. A row the table no
+    longer has gives none.
+    """
+    if (factor_id := options.get(CONF_MARKET_FACTOR_ID)) is not None:
+        row = table.factors.get(str(factor_id))
+        if row is None or row.per_unit != "kWh":
+            return None, None
+        return row.value, f"{row.source} [row {row.id}, {row.gas}]"
+    if options.get(CONF_MARKET_FACTOR) is None:
+        return None, None
+    return float(options[CONF_MARKET_FACTOR]), options.get(CONF_MARKET_SOURCE)
