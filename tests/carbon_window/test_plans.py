@@ -123,6 +123,35 @@ async def test_the_audit_of_a_shift_is_a_group_of_the_plan_against_the_load(
     assert (info.port, info.plan) == (7, True)
 
 
+async def test_each_run_is_measured_on_the_loads_own_port_beside_its_plan(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory
+) -> None:
+    """With the load's port, each run's window has the load's carbon over it: per run, the
+    measure beside the plan, and a restart inside the window loses neither."""
+    freezer.move_to(NOW)
+    nodes = await add_nodes(hass, 1)
+    assert nodes
+    set_forecast(hass, [300, 200, 100, 100, 400])
+    window = await setup_node(hass, forecast_port(load_port=1))
+    await enter_window(hass, freezer, T0 + 2 * HALF_HOUR)
+    set_meter(hass, 101.0, entity_id=meter_id(1))
+    await hass.async_block_till_done()
+    assert await hass.config_entries.async_reload(window.entry_id)
+    await hass.async_block_till_done()
+    set_meter(hass, 101.6, entity_id=meter_id(1))
+    await hass.async_block_till_done()
+    state = hass.states.get(PLANNED)
+    assert state is not None
+    assert state.attributes["last_run_measured_kg"] is None  # under way
+    await enter_window(hass, freezer, T0 + 4 * HALF_HOUR)
+    state = hass.states.get(PLANNED)
+    assert state is not None
+    # 1.6 kWh on the dishwasher's node (0.5 kg/kWh) against 1.5 kWh planned at 0.1 kg/kWh.
+    assert state.attributes["load_port"] == 1
+    assert state.attributes["last_run_measured_kg"] == approx(0.8)
+    assert state.attributes["last_run_error_kg"] == approx(0.65)
+
+
 async def test_the_form_makes_a_forecast_port_with_a_port_of_its_own(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory
 ) -> None:
@@ -137,6 +166,8 @@ async def test_the_form_makes_a_forecast_port_with_a_port_of_its_own(
     }
     result = await pick_kind(hass, "carbon_window")
     for changes, errors in (
+        ({"port": 7, "planned_kwh": 1.5, "load_port": 9}, {"load_port": "load_port_unknown"}),
+        ({"load_port": 1}, {"load_port": "load_port_unknown"}),
         ({"port": 1, "planned_kwh": 1.5}, {"port": "port_in_use"}),
         ({"port": 7}, {"planned_kwh": "plan_needs_kwh_and_port"}),
         ({"planned_kwh": 1.5}, {"planned_kwh": "plan_needs_kwh_and_port"}),
@@ -146,11 +177,12 @@ async def test_the_form_makes_a_forecast_port_with_a_port_of_its_own(
         )
         assert result["errors"] == errors
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], {**form, "port": 7, "planned_kwh": 1.5}
+        result["flow_id"], {**form, "port": 7, "planned_kwh": 1.5, "load_port": 1}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["options"]["port"] == 7
     assert result["options"]["planned_kwh"] == 1.5
+    assert result["options"]["load_port"] == 1
     await hass.async_block_till_done()
     entry_id = result["result"].entry_id
     assert used_ports(hass) == {1, 7}

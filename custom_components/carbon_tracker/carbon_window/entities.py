@@ -120,6 +120,15 @@ class PlannedCarbonSensor(CarbonWindowEntity, SensorEntity):
             "last_run_promised_saving_kg": None
             if run is None or run.promised_saving_kg is None
             else round(run.promised_saving_kg, 6),
+            # With the load's port: what the last run measured over its window, and how far
+            # that is from its plan (measured minus planned, as a forecast group's error).
+            "load_port": runtime.settings.load_port,
+            "last_run_measured_kg": None
+            if runtime.last_run_measured is None
+            else round(runtime.last_run_measured, 6),
+            "last_run_error_kg": None
+            if run is None or runtime.last_run_measured is None
+            else round(runtime.last_run_measured - run.kg, 6),
         }
 
 

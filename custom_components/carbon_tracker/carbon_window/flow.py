@@ -16,12 +16,13 @@ from ..const import CONF_KIND, CONF_PORT, PORT_MAX, PORT_MIN
 from ..core.carbon_windows import ForecastError, parse_forecast
 from ..flow_steps import FlowSteps
 from ..kinds import EntryKind
-from ..ports import port_in_use
+from ..ports import port_in_use, ports_by_number
 from .settings import (
     CONF_FORECAST_ATTRIBUTE,
     CONF_FORECAST_ENTITY,
     CONF_HORIZON_HOURS,
     CONF_LENGTH_MINUTES,
+    CONF_LOAD_PORT,
     CONF_PLANNED_KWH,
     forecast_of,
 )
@@ -62,6 +63,11 @@ def window_fields() -> dict[vol.Marker, Any]:
                 min=PORT_MIN, max=PORT_MAX, step=1, mode=selector.NumberSelectorMode.BOX
             )
         ),
+        vol.Optional(CONF_LOAD_PORT): selector.NumberSelector(
+            selector.NumberSelectorConfig(
+                min=PORT_MIN, max=PORT_MAX, step=1, mode=selector.NumberSelectorMode.BOX
+            )
+        ),
     }
 
 
@@ -80,6 +86,9 @@ def check_window(
         return {CONF_PORT: "port_in_use"}
     if (port is None) != (user_input.get(CONF_PLANNED_KWH) is None):
         return {CONF_PLANNED_KWH: "plan_needs_kwh_and_port"}
+    load = user_input.get(CONF_LOAD_PORT)
+    if load is not None and (port is None or int(load) not in ports_by_number(hass)):
+        return {CONF_LOAD_PORT: "load_port_unknown"}
     state = hass.states.get(str(user_input[CONF_FORECAST_ENTITY]))
     attribute = str(user_input.get(CONF_FORECAST_ATTRIBUTE) or "").strip() or None
     forecast = forecast_of(state, attribute)
@@ -104,6 +113,8 @@ def window_options(user_input: Mapping[str, Any]) -> dict[str, Any]:
     if user_input.get(CONF_PORT) is not None:
         options[CONF_PORT] = int(user_input[CONF_PORT])
         options[CONF_PLANNED_KWH] = float(user_input[CONF_PLANNED_KWH])
+        if user_input.get(CONF_LOAD_PORT) is not None:
+            options[CONF_LOAD_PORT] = int(user_input[CONF_LOAD_PORT])
     return options
 
 

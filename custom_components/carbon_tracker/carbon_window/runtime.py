@@ -46,6 +46,7 @@ from ..core.carbon_windows import (
 from ..core.compensated import CompensatedSum
 from ..core.listeners import Listeners
 from ..durable import durable_records
+from ..ports import emissions_entity_id, ports_by_number
 from .settings import WindowSettings, forecast_of
 
 _LOGGER = logging.getLogger(__name__)
@@ -73,6 +74,10 @@ class CarbonWindowRuntime:
         self.runs = 0
         self.last_run: PlannedRun | None = None
         self._planned_start: str | None = None
+        # The load's carbon total when the planned run's window started, and what the last
+        # run measured (the load's increase over its window).
+        self._load_at_start: float | None = None
+        self.last_run_measured: float | None = None
         self._intensity_when_found: float | None = None
         self._durable = durable_records(hass)
         self._restore()
@@ -168,7 +173,31 @@ class CarbonWindowRuntime:
         self.runs += 1
         self.last_run = run
         self._planned_start = window.start.isoformat()
+        self._load_at_start = self._load_total()
+        self.last_run_measured = None
         self._durable.async_mark(self.entry_id, self.record)
+
+    def _measure(self, ended: Window) -> None:
+        """The planned run's window ended: the load's carbon over it is the run's measure."""
+        if self._load_at_start is None or self._planned_start != ended.start.isoformat():
+            return
+        now = self._load_total()
+        if now is not None and now >= self._load_at_start:
+            self.last_run_measured = now - self._load_at_start
+        self._load_at_start = None
+        self._durable.async_mark(self.entry_id, self.record)
+
+    def _load_total(self) -> float | None:
+        """The load's carbon total now (its port's carbon sensor), if it has a number."""
+        if self.settings.load_port is None:
+            return None
+        port = ports_by_number(self.hass).get(self.settings.load_port)
+        entity_id = None if port is None else emissions_entity_id(self.hass, port.member_id)
+        state = None if entity_id is None else self.hass.states.get(entity_id)
+        try:
+            return None if state is None else float(state.state)
+        except ValueError:
+            return None
 
     def record(self) -> dict[str, Any]:
         """The plans' durable record."""
@@ -177,6 +206,8 @@ class CarbonWindowRuntime:
             "planned_kg": self.planned.value,
             "runs": self.runs,
             "planned_start": self._planned_start,
+            "load_at_start": self._load_at_start,
+            "last_run_measured": self.last_run_measured,
             "last_run": None
             if run is None
             else {
@@ -209,10 +240,13 @@ class CarbonWindowRuntime:
                 )
             )
             planned_start = record["planned_start"]
+            load_at_start = _optional(record.get("load_at_start"))
+            measured = _optional(record.get("last_run_measured"))
         except KeyError, TypeError, ValueError:
             return
         self.planned = CompensatedSum(planned)
         self.runs, self.last_run, self._planned_start = runs, run, planned_start
+        self._load_at_start, self.last_run_measured = load_at_start, measured
 
     def _schedule(self) -> None:
         """Write at the window's start; find the next one at its end."""
@@ -233,6 +267,8 @@ class CarbonWindowRuntime:
 
     @callback
     def _on_end(self, now: datetime) -> None:
+        if self.window is not None:
+            self._measure(self.window)
         self.window = None
         self._find(now)
 
@@ -258,3 +294,7 @@ class CarbonWindowRuntime:
             "unit": self.unit,
             "plans": self.record() if self.settings.plans else None,
         }
+
+
+def _optional(value: Any) -> float | None:
+    return None if value is None else float(value)

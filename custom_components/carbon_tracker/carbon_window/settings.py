@@ -17,6 +17,8 @@ CONF_LENGTH_MINUTES = "length_minutes"
 CONF_HORIZON_HOURS = "horizon_hours"
 # The run's energy: with a port, each run is recorded as a plan (its forecast carbon).
 CONF_PLANNED_KWH = "planned_kwh"
+# The load's own port (its tracking node): each run's measured carbon beside its plan.
+CONF_LOAD_PORT = "load_port"
 
 # Where the common carbon-intensity integrations keep their forecast (core/carbon_windows.py
 # names the formats): Carbon Intensity UK's rates, carbon_intensity_uk's forecast, Energi Data
@@ -39,6 +41,7 @@ class WindowSettings:
     # With both, the window is a forecast port: each run planned into it adds its forecast kg.
     planned_kwh: float | None = None
     port: int | None = None
+    load_port: int | None = None
 
     @property
     def plans(self) -> bool:
@@ -55,6 +58,7 @@ class WindowSettings:
             timedelta(hours=float(options[CONF_HORIZON_HOURS])),
             None if options.get(CONF_PLANNED_KWH) is None else float(options[CONF_PLANNED_KWH]),
             None if options.get(CONF_PORT) is None else int(options[CONF_PORT]),
+            None if options.get(CONF_LOAD_PORT) is None else int(options[CONF_LOAD_PORT]),
         )
 
 
