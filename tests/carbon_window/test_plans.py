@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -34,6 +35,7 @@ from tests.common import (
 )
 
 PLANNED = "sensor.dishwasher_window_planned_carbon"
+WINDOW_START = "sensor.dishwasher_window_low_carbon_window_start"
 
 
 def forecast_port(**options: Any) -> Any:
@@ -67,11 +69,15 @@ async def test_each_run_is_recorded_once_at_the_windows_mean(
     assert state.attributes["last_run_start"] == (T0 + 2 * HALF_HOUR).isoformat()
     assert state.attributes["last_run_kg_per_kwh"] == approx(0.1)
     assert state.attributes["last_run_promised_saving_kg"] == approx(0.3)
-    # A new forecast inside the window, and a restart inside it: the run is not counted again.
+    # A new forecast inside the window, and a restart in the middle of it: the run is not
+    # counted again (the window from now would be another one).
     set_forecast(hass, [5, 5, 5, 5, 5, 5])
     await hass.async_block_till_done()
+    freezer.move_to(T0 + 2 * HALF_HOUR + timedelta(minutes=20))
     assert await hass.config_entries.async_reload(entry.entry_id)
     await hass.async_block_till_done()
+    assert (start := hass.states.get(WINDOW_START)) is not None
+    assert start.state == (T0 + 2 * HALF_HOUR).isoformat()
     assert state_number(hass, PLANNED) == approx(0.15)
     assert (state := hass.states.get(PLANNED)) is not None
     assert state.attributes["runs"] == 1

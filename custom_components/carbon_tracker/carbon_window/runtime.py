@@ -78,6 +78,8 @@ class CarbonWindowRuntime:
         # run measured (the load's increase over its window).
         self._load_at_start: float | None = None
         self.last_run_measured: float | None = None
+        # The planned run's window, kept so that a start inside it goes on with it.
+        self._planned_window: Window | None = None
         self._intensity_when_found: float | None = None
         self._durable = durable_records(hass)
         self._restore()
@@ -103,7 +105,13 @@ class CarbonWindowRuntime:
             )
         )
         self._read(self.hass.states.get(self.settings.forecast_entity))
-        self._find(dt_util.utcnow())
+        now = dt_util.utcnow()
+        planned = self._planned_window
+        if planned is not None and planned.start <= now < planned.end:
+            # Started again inside the planned run's window: it is still the window, not a new
+            # one from now (which would be a second run).
+            self.window = planned
+        self._find(now)
 
     @callback
     def async_stop(self) -> None:
@@ -173,6 +181,7 @@ class CarbonWindowRuntime:
         self.runs += 1
         self.last_run = run
         self._planned_start = window.start.isoformat()
+        self._planned_window = window
         self._load_at_start = self._load_total()
         self.last_run_measured = None
         self._durable.async_mark(self.entry_id, self.record)
@@ -206,6 +215,9 @@ class CarbonWindowRuntime:
             "planned_kg": self.planned.value,
             "runs": self.runs,
             "planned_start": self._planned_start,
+            "planned_window": None
+            if (planned := self._planned_window) is None
+            else [planned.start.isoformat(), planned.end.isoformat(), planned.mean],
             "load_at_start": self._load_at_start,
             "last_run_measured": self.last_run_measured,
             "last_run": None
@@ -242,11 +254,22 @@ class CarbonWindowRuntime:
             planned_start = record["planned_start"]
             load_at_start = _optional(record.get("load_at_start"))
             measured = _optional(record.get("last_run_measured"))
-        except KeyError, TypeError, ValueError:
+            stored = record.get("planned_window")
+            window = (
+                None
+                if stored is None
+                else Window(
+                    datetime.fromisoformat(stored[0]),
+                    datetime.fromisoformat(stored[1]),
+                    float(stored[2]),
+                )
+            )
+        except KeyError, TypeError, ValueError, IndexError:
             return
         self.planned = CompensatedSum(planned)
         self.runs, self.last_run, self._planned_start = runs, run, planned_start
         self._load_at_start, self.last_run_measured = load_at_start, measured
+        self._planned_window = window
 
     def _schedule(self) -> None:
         """Write at the window's start; find the next one at its end."""
