@@ -117,9 +117,9 @@ def _market_fields(options: Mapping[str, Any], table: FactorTable) -> dict[vol.M
     factor = options.get(CONF_MARKET_FACTOR)
     source = options.get(CONF_MARKET_SOURCE)
     rows = sorted(
-        factor.id
-        for factor in table.factors.values()
-        if factor.scope == MARKET_SCOPE and factor.per_unit == "kWh"
+        row.id
+        for row in table.factors.values()
+        if row.scope == MARKET_SCOPE and row.per_unit == "kWh"
     )
     return {
         vol.Optional(

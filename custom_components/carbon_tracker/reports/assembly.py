@@ -276,13 +276,11 @@ def assemble(  # noqa: PLR0917 (what a report is made of)
         for entry_id in nodes
         if nodes[entry_id].market_factor is not None
     }
-    for index in range(len(windows)):
-        _period_values(
-            {entry_id: nodes[entry_id] for entry_id in market_totals},
-            market_changes or {},
-            index,
-            market_totals,
-        )
+    # Over the whole range only: the periods' rows stay location-based.
+    for entry_id, market_total in market_totals.items():
+        for value in (market_changes or {}).get(entry_id) or ():
+            if value is not None:
+                market_total.add(value)
     market = _Totals()
     for entry_id in counts.counted if market_totals else ():
         source = market_totals.get(entry_id, node_totals[entry_id])
