@@ -43,7 +43,7 @@ import urllib.request
 
 import aiohttp
 
-from devtools.seed import HOST, GroupSpec, NodeSpec, seed
+from devtools.seed import HOST, GroupSpec, NodeSpec, WindowSpec, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEGRATION = ROOT / "custom_components" / "carbon_tracker"
@@ -159,6 +159,7 @@ class LiveHass:
         mqtt_port: int | None = None,
         publisher: tuple[str, str] | None = None,
         remotes: Iterable[tuple[str, str, int]] = (),
+        windows: Iterable[WindowSpec] = (),
     ) -> Self:
         """Write configuration.yaml, link the integration and seed .storage; nothing runs yet.
 
@@ -170,7 +171,8 @@ class LiveHass:
         ``db_url``: the recorder's database (PostgreSQL or MariaDB, as a central runs it); by
         default SQLite in the folder, which the ``statistics`` and ``recorded_states`` helpers
         read. ``time_zone``: the server's. ``mqtt_port``, ``publisher``, ``remotes``: a region's
-        site or central on a broker of 127.0.0.1 (see ``devtools.seed.seed``).
+        site or central on a broker of 127.0.0.1 (see ``devtools.seed.seed``). ``windows``:
+        carbon-aware windows (``devtools.seed.WindowSpec``).
         """
         config_dir = Path(directory or tempfile.mkdtemp(prefix="carbon-tracker-live-")).resolve()
         config_dir.mkdir(parents=True, exist_ok=True)
@@ -195,6 +197,7 @@ class LiveHass:
             mqtt_port=mqtt_port,
             publisher=publisher,
             remotes=remotes,
+            windows=windows,
         )
         token = _run_async(seeding, timeout=60)
         if token is None:

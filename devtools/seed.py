@@ -132,13 +132,14 @@ GROUPS: list[GroupSpec] = [
 ]
 
 
-# (title, forecast entity, its attribute, run length in minutes, horizon in hours)
-type WindowSpec = tuple[str, str, str, float, float]
+# (title, forecast entity, its attribute, run length in minutes, horizon in hours, more options:
+# a forecast port's planned_kwh, port and load_port)
+type WindowSpec = tuple[str, str, str, float, float, dict[str, Any]]
 
 # The demo's carbon-aware window: a dishwasher's two hours in the next day of the demo grid
 # intensity's forecast (config/demo_meters.yaml).
 WINDOWS: list[WindowSpec] = [
-    ("Dishwasher window", "sensor.demo_grid_intensity", "forecast", 120.0, 24.0),
+    ("Dishwasher window", "sensor.demo_grid_intensity", "forecast", 120.0, 24.0, {}),
 ]
 
 
@@ -160,9 +161,10 @@ def window_entries(windows: Iterable[WindowSpec]) -> list[ConfigEntry]:
                 "forecast_attribute": attribute,
                 "length_minutes": length,
                 "horizon_hours": horizon,
+                **more,
             },
         )
-        for title, entity, attribute, length, horizon in windows
+        for title, entity, attribute, length, horizon, more in windows
     ]
 
 

@@ -358,6 +358,8 @@ DOCS = {
     "carbon_window_device": "carbon-aware-window-device-page.png",
     "node_export_role": "node-export-or-generation.png",
     "options_market_factor": "options-market-based-factor.png",
+    "carbon_window_plan_form": "carbon-window-forecast-port-form.png",
+    "shift_audit_group_device": "audit-of-a-shift-group-device-page.png",
 }
 
 
@@ -1105,6 +1107,129 @@ def test_add_carbon_aware_window(ui: Browser, live: LiveHass) -> None:
         expect(page.get_by_text(WINDOW_ENTITY_NAMES[0], exact=True).first).to_be_visible()
         expect(page.get_by_text(WINDOW_ENTITY_NAMES[1], exact=True).first).to_be_visible()
         ui.shot(page, "carbon_window_device")
+
+    ui.run(device_page)
+
+
+FORECAST_MEMBERS_FORM = EN["step"]["group_members_forecast_vs_measured"]
+FORECAST_GROUP_NAMES = [
+    EN_ALL["entity"]["sensor"][key]["name"] for key in ("error", "forecast", "measured")
+]
+PLANNED_NAME = EN_ALL["entity"]["sensor"]["planned_carbon"]["name"]
+
+
+def test_audit_of_a_shift(ui: Browser, live: LiveHass) -> None:
+    """A window that plans a run (a forecast port) against the load's node in a group.
+
+    The window is added in the menu with the run's energy, its own port and the load's port
+    (the seeded Office electricity node); a forecast-vs-measured group binds the two. When the
+    forecast says the next hour is low, the window starts at once and records its run: 1.5 kWh
+    at 100 g/kWh, 0.15 kg forecast. The load then uses 1 kWh: the group's error is what the run
+    emitted beyond its promise.
+    """
+    office_carbon = "sensor.office_electricity_carbon_emissions"
+    office_node = _wait_for("Office electricity in list_nodes", lambda: _node(live, office_carbon))
+    load_port, factor = int(office_node["port"]), float(office_node["factor"])
+    plan_port = 60
+    forecast_entity = ("sensor.shift_forecast", {**INTENSITY, "friendly_name": "Shift forecast"})
+    now = datetime.now(tz=UTC).replace(microsecond=0)
+    half_hour = timedelta(minutes=30)
+
+    def forecast(begins: datetime, slots: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "from": (begins + index * half_hour).isoformat(),
+                "to": (begins + (index + 1) * half_hour).isoformat(),
+                "intensity": 100,
+            }
+            for index in range(slots)
+        ]
+
+    # Readable, but too short for a 30-minute run yet: the window waits for a longer forecast.
+    live.set_state(
+        forecast_entity[0],
+        100.0,
+        {**forecast_entity[1], "forecast": forecast(now - timedelta(minutes=20), 1)},
+    )
+    window_name, group_name = "Washing run", "Shift audit"
+    planned = "sensor.washing_run_planned_carbon"
+    form = WINDOW_FORM["data"]
+
+    def add_window(page: Page) -> None:
+        _open_create_helper(ui, page)
+        page.get_by_text(WINDOW_MENU).click()
+        expect(page.get_by_text(WINDOW_FORM["title"])).to_be_visible()
+        page.get_by_role("textbox", name="Name*").fill(window_name)
+        _pick_entity(page, form["forecast_entity"], "shift_forecast", "Shift forecast")
+        page.get_by_role("spinbutton", name=form["length_minutes"]).fill("30")
+        page.get_by_role("spinbutton", name=form["planned_kwh"]).fill("1.5")
+        page.get_by_role("spinbutton", name=form["port"], exact=True).fill(str(plan_port))
+        page.get_by_role("spinbutton", name=form["load_port"]).fill(str(load_port))
+        ui.shot(page, "carbon_window_plan_form", dialog=True)
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, window_name)
+
+    ui.run(add_window)
+    assert _wait_for_entry(live, window_name)["state"] == "loaded"
+    _wait_for(f"{planned} = 0", lambda: _at(live, planned, 0.0))
+
+    members = FORECAST_MEMBERS_FORM["data"]
+    notation = f"G9: {plan_port} > {load_port}"
+
+    def add_group(page: Page) -> None:
+        _open_create_helper(ui, page)
+        page.get_by_text(GROUP_MENU).click()
+        page.get_by_role("textbox", name=GROUP_FORM["data"]["name"] + "*").fill(group_name)
+        page.get_by_role("radio", name=GROUP_KINDS["forecast_vs_measured"]).check()
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text(FORECAST_MEMBERS_FORM["title"])).to_be_visible()
+        page.get_by_role("textbox", name=members["notation"], exact=True).fill(notation)
+        page.get_by_role("button", name="Submit").click()
+        expect(page.get_by_text(THRESHOLD_FORM["title"])).to_be_visible()
+        page.get_by_role("button", name="Submit").click()
+        _finish_creation(page, group_name)
+
+    ui.run(add_group)
+    assert _wait_for_entry(live, group_name)["state"] == "loaded"
+    error, forecast_side, measured = (
+        "sensor.shift_audit_error",
+        "sensor.shift_audit_forecast",
+        "sensor.shift_audit_measured",
+    )
+    _wait_for(f"{error} = 0", lambda: _at(live, error, 0.0))
+
+    # The next hour is low: the lowest 30 minutes start now, and the run is planned at once.
+    plan_kg = 1.5 * 0.1
+    live.set_state(
+        forecast_entity[0],
+        100.0,
+        {**forecast_entity[1], "forecast": forecast(now - timedelta(minutes=5), 2)},
+    )
+    _wait_for(f"{planned} = {plan_kg}", lambda: _at(live, planned, plan_kg))
+    state = live.get_state(planned)
+    assert state is not None
+    assert state["attributes"]["runs"] == 1
+    assert state["attributes"]["load_port"] == load_port
+    _wait_for(f"{forecast_side} = {plan_kg}", lambda: _at(live, forecast_side, plan_kg))
+
+    # The washing machine (on the office's meter here) uses 1 kWh during its window.
+    office = ("sensor.office_meter", {**KWH, "friendly_name": "Office meter"})
+    office_kwh = _carbon(live, office[0])
+    office_kg = _carbon(live, office_carbon)
+    assert office_kwh is not None
+    assert office_kg is not None
+    _feed_and_expect(live, office, office_kwh + 1.0, office_carbon, office_kg + factor)
+    _wait_for(f"{measured} = {factor}", lambda: _at(live, measured, factor))
+    _wait_for(f"{error} = {factor - plan_kg}", lambda: _at(live, error, factor - plan_kg))
+    group_device = _wait_for("the group's device", lambda: _device_id(live, group_name))
+
+    def device_page(page: Page) -> None:
+        ui.goto(page, f"/config/devices/device/{group_device}")
+        for entity_name in FORECAST_GROUP_NAMES:
+            expect(page.get_by_text(entity_name, exact=True).first).to_be_visible()
+        for kilograms in (factor - plan_kg, plan_kg, factor):
+            expect(page.get_by_text(f"{kilograms:.3f} kg").first).to_be_visible()
+        ui.shot(page, "shift_audit_group_device")
 
     ui.run(device_page)
 
