@@ -47,9 +47,18 @@ async def async_setup_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry
     spec = spec_of(entry)
     entry.runtime_data = await spec.build(hass, entry)
     await spec.start(hass, entry)
-    # Every kind's device is named after its entry: a rename reaches the device at once.
-    entry.async_on_unload(entry.add_update_listener(async_device_follows_title))
+    entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
+
+
+async def _async_entry_updated(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> None:
+    """One listener per entry (at factory scale each is memory): the device, then the kind.
+
+    Every kind's device is named after its entry, so a rename reaches the device at once; then
+    the kind applies the change in place or reloads the entry.
+    """
+    await async_device_follows_title(hass, entry)
+    await spec_of(entry).updated(hass, entry)
 
 
 async def async_unload_entry(hass: HomeAssistant, entry: CarbonTrackerConfigEntry) -> bool:

@@ -104,6 +104,9 @@ class KindSpec:
     options_flow: Callable[[], OptionsFlow]
     build: Callable[[HomeAssistant, Any], Awaitable[Any]]
     start: Callable[[HomeAssistant, Any], Awaitable[None]]
+    # The entry's options or data changed (its one update listener, after its device took the
+    # entry's title): apply them in place, or reload.
+    updated: Callable[[HomeAssistant, Any], Awaitable[None]]
     # Every platform the kind can set up (a node sets up a subset: its runtime says which).
     platforms: tuple[Platform, ...]
     entities: Mapping[Platform, EntityAdder]

@@ -1,7 +1,11 @@
-"""What a live ``hass``'s recorder kept, read as the statistics compile reads it."""
+"""What the live tests share: waiting for a state, and what a live ``hass``'s recorder kept.
+
+The recorder's states are read as the statistics compile reads them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import pairwise
 import math
 import time
@@ -11,6 +15,18 @@ from devtools.live import RecordedState
 
 PERIOD = 300  # s, one short-term statistics period
 COMPILE_WAIT = 90.0  # s after a boundary: the recorder compiles at :10 past it
+
+
+def wait_for[T](what: str, probe: Callable[[], T | None], timeout: float) -> T:
+    """Poll ``probe`` until it returns something other than None (bounded)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = probe()
+        if found is not None:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
 
 
 def number(state: dict[str, Any] | None) -> float | None:

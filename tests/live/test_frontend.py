@@ -39,7 +39,6 @@ from pathlib import Path
 import re
 import shutil
 import signal
-import time
 from typing import Any
 
 from playwright.sync_api import (
@@ -56,6 +55,7 @@ import pytest_socket
 
 from devtools.live import LiveHass
 from devtools.seed import DEMO_PASSWORD, DEMO_USER
+from tests.live.recorded import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "live" / "artifacts" / "frontend"
@@ -378,15 +378,7 @@ def _publish(screenshots: dict[str, Path]) -> None:
 
 
 def _wait_for[T](what: str, probe: Callable[[], T | None], timeout: float = STATE_TIMEOUT_S) -> T:
-    """Poll ``probe`` until it returns something other than None (bounded)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.1)
+    return wait_for(what, probe, timeout)
 
 
 def _entries(live: LiveHass) -> dict[str, dict[str, Any]]:

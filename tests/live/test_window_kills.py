@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from devtools.live import LiveHass
+from tests.live.recorded import number, wait_for
 
 METER = "sensor.dishwasher_meter"
 METER_ATTRIBUTES = {
@@ -111,22 +112,14 @@ class Run:
 def _wait[T](
     live: LiveHass, what: str, probe: Callable[[], T | None], timeout: float = WAIT_S
 ) -> T:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = probe()
-        if found is not None:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}:\n{live.log_tail()}")
-        time.sleep(0.2)
+    try:
+        return wait_for(what, probe, timeout)
+    except AssertionError as err:
+        raise AssertionError(f"{err}:\n{live.log_tail()}") from None
 
 
 def _number(live: LiveHass, entity_id: str) -> float | None:
-    state = live.get_state(entity_id)
-    try:
-        return None if state is None else float(state["state"])
-    except ValueError:
-        return None
+    return number(live.get_state(entity_id))
 
 
 class Driver:

@@ -25,11 +25,10 @@ async def async_start_window(hass: HomeAssistant, entry: CarbonWindowConfigEntry
     """The entities, then the forecast read and followed."""
     runtime = entry.runtime_data
     entry.async_on_unload(runtime.async_stop)
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, WINDOW_PLATFORMS)
     runtime.async_start()
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Other settings: the window starts again with them."""
     await hass.config_entries.async_reload(entry.entry_id)

@@ -9,7 +9,7 @@ from .diagnostics import window_diagnostics
 from .entities import async_window_binary_sensors, async_window_sensors
 from .flow import WindowConfigSteps, WindowOptionsFlow
 from .report import window_port_info
-from .setup import WINDOW_PLATFORMS, async_build_window, async_start_window
+from .setup import WINDOW_PLATFORMS, async_build_window, async_entry_updated, async_start_window
 
 SPEC = KindSpec(
     kind=EntryKind.CARBON_WINDOW,
@@ -17,6 +17,7 @@ SPEC = KindSpec(
     options_flow=WindowOptionsFlow,
     build=async_build_window,
     start=async_start_window,
+    updated=async_entry_updated,
     platforms=WINDOW_PLATFORMS,
     entities={
         Platform.SENSOR: adding(async_window_sensors),

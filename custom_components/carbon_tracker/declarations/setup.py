@@ -42,7 +42,6 @@ async def async_start_declaration(hass: HomeAssistant, entry: DeclarationConfigE
     _async_follow_days(hass, entry, runtime)
     async_follow_person(hass, entry)
     async_setup_reminder(hass, entry, runtime)
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, DECLARATION_PLATFORMS)
 
 
@@ -76,7 +75,7 @@ def _async_follow_days(
     entry.async_on_unload(stop)
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """New settings: the entry starts again with them (the book is kept)."""
     await hass.config_entries.async_reload(entry.entry_id)
 

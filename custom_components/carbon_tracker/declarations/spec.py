@@ -15,6 +15,7 @@ from .settings import CONF_PERSON
 from .setup import (
     DECLARATION_PLATFORMS,
     async_build_declaration,
+    async_entry_updated,
     async_remove_declaration,
     async_start_declaration,
 )
@@ -26,6 +27,7 @@ SPEC = KindSpec(
     identity=(CONF_PERSON,),
     build=async_build_declaration,
     start=async_start_declaration,
+    updated=async_entry_updated,
     platforms=DECLARATION_PLATFORMS,
     entities={Platform.SENSOR: adding(async_declaration_sensors)},
     diagnostics=declaration_diagnostics,

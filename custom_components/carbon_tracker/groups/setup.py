@@ -66,7 +66,6 @@ async def async_start_group(hass: HomeAssistant, entry: BindingGroupConfigEntry)
             event_filter=_created_or_updated,
         )
     )
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     if entry.runtime_data.uses_template:
         _remove_forecast_cumulative(hass, entry.entry_id)
     await hass.config_entries.async_forward_entry_setups(entry, GROUP_PLATFORMS)
@@ -128,7 +127,7 @@ def _on_registry_updated(
         async_clear(hass, MEMBER_DELETED, group.entry_id)
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: BindingGroupConfigEntry) -> None:
     """New members, window or threshold: the group starts again with them."""
     await hass.config_entries.async_reload(entry.entry_id)
 

@@ -11,7 +11,13 @@ from .flow import GroupConfigSteps, GroupOptionsFlow
 from .logbook import GROUP_LOGBOOK
 from .repairs import GROUP_REPAIR_FLOWS
 from .report import group_report_info
-from .setup import GROUP_PLATFORMS, async_build_group, async_remove_group, async_start_group
+from .setup import (
+    GROUP_PLATFORMS,
+    async_build_group,
+    async_entry_updated,
+    async_remove_group,
+    async_start_group,
+)
 from .sides import group_sides
 
 SPEC = KindSpec(
@@ -20,6 +26,7 @@ SPEC = KindSpec(
     options_flow=GroupOptionsFlow,
     build=async_build_group,
     start=async_start_group,
+    updated=async_entry_updated,
     platforms=GROUP_PLATFORMS,
     entities={
         Platform.SENSOR: adding(async_group_sensors),

@@ -44,11 +44,10 @@ async def async_start_logistics(hass: HomeAssistant, entry: LogisticsConfigEntry
     entry.async_on_unload(lambda: webhook.async_unregister(hass, webhook_id))
     # A reload right after a batch must not read the ledger from before it.
     entry.async_on_unload(runtime.async_flush)
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, LOGISTICS_PLATFORMS)
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """New catalogues or method: the entry starts again with them (the ledger is kept)."""
     await hass.config_entries.async_reload(entry.entry_id)
 

@@ -12,6 +12,7 @@ from .report import logistics_port_info
 from .setup import (
     LOGISTICS_PLATFORMS,
     async_build_logistics,
+    async_entry_updated,
     async_remove_logistics,
     async_start_logistics,
 )
@@ -22,6 +23,7 @@ SPEC = KindSpec(
     options_flow=LogisticsOptionsFlow,
     build=async_build_logistics,
     start=async_start_logistics,
+    updated=async_entry_updated,
     platforms=LOGISTICS_PLATFORMS,
     # A sensor for each transport mode as it first carries goods: the adder keeps the callback.
     entities={Platform.SENSOR: async_logistics_sensors},

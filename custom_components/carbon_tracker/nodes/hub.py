@@ -8,6 +8,9 @@ meter's state change reaches its node through a dict lookup, as with HA's own tr
 Registry changes of a meter: renamed, the node follows the new entity id (its entry is updated and
 reloaded); removed, the node raises its missing-source repair; moved to another device, the node
 is reloaded, so its entities sit on the meter's new device.
+
+Once HA has started (or at once, for a node set up later), the hub checks that each node's meter
+exists: one check for all nodes rather than a start-up listener per node.
 """
 
 from __future__ import annotations
@@ -16,8 +19,16 @@ import logging
 from typing import Any, Protocol
 
 from homeassistant.const import EVENT_STATE_CHANGED
-from homeassistant.core import Event, EventStateChangedData, HomeAssistant, State, callback
+from homeassistant.core import (
+    CoreState,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
 from homeassistant.helpers import entity_registry as er
+from homeassistant.helpers.start import async_at_started
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import CONF_SOURCE, DOMAIN
@@ -38,6 +49,9 @@ class NodeSource(Protocol):
 
     def async_source_gone(self) -> None:
         """The meter was removed."""
+
+    def async_check_source(self) -> None:
+        """Whether the meter exists, once HA has started: its repair raised or cleared."""
 
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,11 +76,22 @@ class NodeHub:
             self._on_registry,
             event_filter=self._is_meter_entry,
         )
+        async_at_started(hass, self._check_sources)
 
     @callback
     def async_add(self, node: NodeSource) -> None:
-        """Watch the registry entry of the node's meter (from the node's setup)."""
+        """Watch the registry entry of the node's meter (from the node's setup).
+
+        Set up after HA has started, its meter is checked now; before, with all the others.
+        """
         self.by_source[node.source] = node
+        if self.hass.state is CoreState.running:
+            node.async_check_source()
+
+    @callback
+    def _check_sources(self, _: HomeAssistant) -> None:
+        for node in list(self.by_source.values()):
+            node.async_check_source()
 
     @callback
     def async_remove(self, node: NodeSource) -> None:

@@ -332,6 +332,19 @@ class NodeRuntime:
         self._throttle.cancel()
 
     @callback
+    def async_check_source(self) -> None:
+        """Once HA has started: a meter neither in the states nor in the registry is missing."""
+        source = self.settings.source
+        if (
+            self.hass.states.get(source) is None
+            and er.async_get(self.hass).async_get(source) is None
+        ):
+            _LOGGER.warning("Source %s of tracking node %s no longer exists", source, self.name)
+            self.async_source_gone()
+        else:
+            async_clear(self.hass, SOURCE_MISSING, self.entry_id)
+
+    @callback
     def async_source_gone(self) -> None:
         """The meter no longer exists: its next valid reading, if it comes back, clears that."""
         self._source_missing = True

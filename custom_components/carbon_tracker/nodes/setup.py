@@ -6,18 +6,16 @@ from functools import partial
 import logging
 
 from homeassistant.const import Platform
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ConfigEntryError
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.helpers.device import async_entity_id_to_device_id
 from homeassistant.helpers.helper_integration import (
     async_remove_helper_devices,
 )
-from homeassistant.helpers.start import async_at_started
 
 from ..const import CONF_BACKFILL, DOMAIN, FactorMode
 from ..core.library_store import factor_table
-from ..issues import SOURCE_MISSING, async_clear
 from .backfill import async_schedule_pending_backfill
 from .entities import FACTOR_NUMBER_KEY
 from .factor_change import async_announce_factor_change
@@ -73,18 +71,6 @@ async def async_start_node(hass: HomeAssistant, entry: TrackingNodeConfigEntry) 
     hub.async_add(entry.runtime_data)
     entry.async_on_unload(partial(hub.async_remove, entry.runtime_data))
 
-    @callback
-    def check_source_exists(_: HomeAssistant) -> None:
-        if (
-            hass.states.get(settings.source) is None
-            and er.async_get(hass).async_get(settings.source) is None
-        ):
-            _raise_source_missing(hass, entry)
-        else:
-            async_clear(hass, SOURCE_MISSING, entry.entry_id)
-
-    entry.async_on_unload(async_at_started(hass, check_source_exists))
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     platforms = entry.runtime_data.platforms = node_platforms(settings)
     if Platform.NUMBER not in platforms:
         _remove_factor_number(hass, entry)
@@ -128,13 +114,7 @@ def _remove_stale_devices(
     )
 
 
-def _raise_source_missing(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
-    source = entry.runtime_data.settings.source
-    _LOGGER.warning("Source %s of tracking node %s no longer exists", source, entry.title)
-    entry.runtime_data.async_source_gone()
-
-
-async def _async_update_listener(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: TrackingNodeConfigEntry) -> None:
     """Announce a factor change once; apply it in place, or reload for anything else."""
     runtime = entry.runtime_data
     old = runtime.settings

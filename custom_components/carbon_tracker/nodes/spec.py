@@ -12,7 +12,7 @@ from .flow import NodeConfigSteps, NodeOptionsFlow
 from .logbook import NODE_LOGBOOK
 from .repairs import NODE_REPAIR_FLOWS
 from .report import node_port_info
-from .setup import NODE_PLATFORMS, async_build_node, async_start_node
+from .setup import NODE_PLATFORMS, async_build_node, async_entry_updated, async_start_node
 
 SPEC = KindSpec(
     kind=EntryKind.TRACKING_NODE,
@@ -21,6 +21,7 @@ SPEC = KindSpec(
     identity=(CONF_SOURCE,),
     build=async_build_node,
     start=async_start_node,
+    updated=async_entry_updated,
     platforms=NODE_PLATFORMS,
     entities={
         Platform.SENSOR: adding(async_node_sensors),

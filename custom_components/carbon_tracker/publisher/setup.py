@@ -45,11 +45,10 @@ async def async_start_publisher(hass: HomeAssistant, entry: PublisherConfigEntry
             hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STARTED, start_watching)
         )
     entry.async_on_unload(runtime.async_stop)
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PUBLISHER_PLATFORMS)
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Other ports or another prefix: the publisher starts again with them."""
     await hass.config_entries.async_reload(entry.entry_id)
 

@@ -12,6 +12,7 @@ from .settings import CONF_SITE_ID, side_ports
 from .setup import (
     PUBLISHER_PLATFORMS,
     async_build_publisher,
+    async_entry_updated,
     async_remove_publisher,
     async_start_publisher,
 )
@@ -24,6 +25,7 @@ SPEC = KindSpec(
     identity=(CONF_SITE_ID,),
     build=async_build_publisher,
     start=async_start_publisher,
+    updated=async_entry_updated,
     platforms=PUBLISHER_PLATFORMS,
     entities={Platform.SENSOR: adding(async_publisher_sensors)},
     diagnostics=publisher_diagnostics,

@@ -32,7 +32,6 @@ async def async_start_remote(hass: HomeAssistant, entry: RemoteSiteConfigEntry) 
     runtime = entry.runtime_data
     settings = runtime.settings
     entry.async_on_unload(runtime.async_flush)
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, REMOTE_PLATFORMS)
     # Payloads as bytes: the wire's own check reads them (and refuses what is not UTF-8 JSON).
     entry.async_on_unload(
@@ -55,7 +54,7 @@ async def async_start_remote(hass: HomeAssistant, entry: RemoteSiteConfigEntry) 
     )
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """Another prefix or numbering: the entry starts again with them (the ledger is kept)."""
     await hass.config_entries.async_reload(entry.entry_id)
 

@@ -10,7 +10,13 @@ from .entities import async_remote_sensors
 from .flow import RemoteConfigSteps, RemoteOptionsFlow
 from .ports import remote_port_info, remote_ports
 from .settings import CONF_SITE_ID
-from .setup import REMOTE_PLATFORMS, async_build_remote, async_remove_remote, async_start_remote
+from .setup import (
+    REMOTE_PLATFORMS,
+    async_build_remote,
+    async_entry_updated,
+    async_remove_remote,
+    async_start_remote,
+)
 
 SPEC = KindSpec(
     kind=EntryKind.REMOTE_SITE,
@@ -20,6 +26,7 @@ SPEC = KindSpec(
     identity=(CONF_SITE_ID,),
     build=async_build_remote,
     start=async_start_remote,
+    updated=async_entry_updated,
     platforms=REMOTE_PLATFORMS,
     # A sensor for each remote port as it is first heard of: the adder keeps the callback.
     entities={Platform.SENSOR: async_remote_sensors},

@@ -27,11 +27,10 @@ async def async_build_profile(
 
 async def async_start_profile(hass: HomeAssistant, entry: ReportProfileConfigEntry) -> None:
     """Forward the profile's sensor (which starts it)."""
-    entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PROFILE_PLATFORMS)
 
 
-async def _async_update_listener(hass: HomeAssistant, entry: ConfigEntry) -> None:
+async def async_entry_updated(hass: HomeAssistant, entry: ConfigEntry) -> None:
     """New settings: the profile starts again with them."""
     await hass.config_entries.async_reload(entry.entry_id)
 
