@@ -202,6 +202,26 @@ async def test_source_missing_at_start(hass: HomeAssistant) -> None:
     assert issue.translation_placeholders == {"name": "Grid energy", "source": "sensor.nowhere"}
 
 
+async def test_one_check_at_start_for_every_node_still_loaded(hass: HomeAssistant) -> None:
+    """The hub checks all nodes' meters once HA has started: only those still set up then."""
+    hass.set_state(CoreState.not_running)
+    set_meter(hass, 100)
+    present = await setup_node(hass, node_entry(port=1))
+    missing = await setup_node(hass, node_entry(source="sensor.nowhere", port=2, title="Gone"))
+    unloaded = await setup_node(
+        hass, node_entry(source="sensor.elsewhere", port=3, title="Unloaded")
+    )
+    assert await hass.config_entries.async_unload(unloaded.entry_id)
+    issues = ir.async_get(hass)
+
+    hass.set_state(CoreState.running)
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STARTED)
+    await hass.async_block_till_done()
+    assert issues.async_get_issue(DOMAIN, f"source_missing_{missing.entry_id}") is not None
+    assert issues.async_get_issue(DOMAIN, f"source_missing_{present.entry_id}") is None
+    assert issues.async_get_issue(DOMAIN, f"source_missing_{unloaded.entry_id}") is None
+
+
 async def test_source_missing_when_set_up_after_start(hass: HomeAssistant) -> None:
     assert hass.state is CoreState.running
     entry = await setup_node(hass, node_entry(source="sensor.nowhere"))

@@ -236,6 +236,13 @@ async def test_title_only_change_does_not_reload(
     assert entry.runtime_data is node
     assert node.name == "House"
     assert entry.title == "House"
+    # One update listener per entry: the node's device takes the title, then the node its name.
+    assert len(entry.update_listeners) == 1
+    device = dr.async_get(hass).async_get_device_by_identifier(
+        (DOMAIN, entry.entry_id), entry.entry_id
+    )
+    assert device is not None
+    assert device.name == "House"
 
 
 async def test_factor_change_from_the_options_is_applied_in_place(
