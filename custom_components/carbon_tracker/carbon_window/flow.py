@@ -89,6 +89,9 @@ def check_window(
     load = user_input.get(CONF_LOAD_PORT)
     if load is not None and (port is None or int(load) not in ports_by_number(hass)):
         return {CONF_LOAD_PORT: "load_port_unknown"}
+    if load is not None and int(load) == int(port):
+        # The plan against itself: every run would measure exactly what it planned.
+        return {CONF_LOAD_PORT: "load_port_is_the_plan"}
     state = hass.states.get(str(user_input[CONF_FORECAST_ENTITY]))
     attribute = str(user_input.get(CONF_FORECAST_ATTRIBUTE) or "").strip() or None
     forecast = forecast_of(state, attribute)
