@@ -87,11 +87,12 @@ def check_window(
     if (port is None) != (user_input.get(CONF_PLANNED_KWH) is None):
         return {CONF_PLANNED_KWH: "plan_needs_kwh_and_port"}
     load = user_input.get(CONF_LOAD_PORT)
-    if load is not None and (port is None or int(load) not in ports_by_number(hass)):
-        return {CONF_LOAD_PORT: "load_port_unknown"}
-    if load is not None and int(load) == int(port):
-        # The plan against itself: every run would measure exactly what it planned.
-        return {CONF_LOAD_PORT: "load_port_is_the_plan"}
+    if load is not None:
+        if port is None or int(load) not in ports_by_number(hass):
+            return {CONF_LOAD_PORT: "load_port_unknown"}
+        if int(load) == int(port):
+            # The plan against itself: every run would measure exactly what it planned.
+            return {CONF_LOAD_PORT: "load_port_is_the_plan"}
     state = hass.states.get(str(user_input[CONF_FORECAST_ENTITY]))
     attribute = str(user_input.get(CONF_FORECAST_ATTRIBUTE) or "").strip() or None
     forecast = forecast_of(state, attribute)
