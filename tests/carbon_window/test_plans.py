@@ -196,29 +196,14 @@ async def test_the_form_makes_a_forecast_port_with_a_port_of_its_own(
     assert port is not None
     assert (port.number, port.name) == (7, "Dishwasher window")
     # Its options keep its own port; the load's port is another node's, never its own.
+    options = {key: form[key] for key in ("forecast_entity", "length_minutes", "horizon_hours")}
+    options |= {"port": 7, "planned_kwh": 2.0}
     result = await hass.config_entries.options.async_init(entry_id)
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            "forecast_entity": FORECAST,
-            "length_minutes": 60,
-            "horizon_hours": 4,
-            "port": 7,
-            "planned_kwh": 2.0,
-            "load_port": 7,
-        },
+        result["flow_id"], {**options, "load_port": 7}
     )
     assert result["errors"] == {"load_port": "load_port_is_the_plan"}
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"],
-        {
-            "forecast_entity": FORECAST,
-            "length_minutes": 60,
-            "horizon_hours": 4,
-            "port": 7,
-            "planned_kwh": 2.0,
-        },
-    )
+    result = await hass.config_entries.options.async_configure(result["flow_id"], options)
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
 
