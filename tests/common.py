@@ -251,6 +251,18 @@ async def pick_kind(hass: HomeAssistant, kind: str) -> FlowResult:
     return await hass.config_entries.flow.async_configure(result["flow_id"], {"next_step_id": kind})
 
 
+async def options_typed_factor(
+    hass: HomeAssistant, result: FlowResult, value: float = 0.5, unit: str = "kWh"
+) -> FlowResult:
+    """A node's options at their factor step: the typed factor ``value`` kg per ``unit``."""
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], {"next_step_id": "factor_custom"}
+    )
+    return await hass.config_entries.options.async_configure(
+        result["flow_id"], {"factor_value": value, "factor_unit": unit}
+    )
+
+
 async def kind_form(hass: HomeAssistant, kind: str) -> FlowResult:
     """Create helper > Carbon Tracker: the menu of kinds, then the first form of ``kind``."""
     result = await pick_kind(hass, kind)

@@ -19,6 +19,7 @@ from tests.common import (
     meter_id,
     node_carbon_id,
     node_entry,
+    options_typed_factor,
     set_meter,
     setup_node,
     state_number,
@@ -98,12 +99,7 @@ async def test_options_set_and_clear_the_market_based_factor(hass: HomeAssistant
     assert result["errors"] == {"market_source": "market_source_required"}
     result = await options(**SUPPLIER)
     assert result["step_id"] == "factor"
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "factor_custom"}
-    )
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"factor_value": 0.5, "factor_unit": "kWh"}
-    )
+    result = await options_typed_factor(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert (entry.options["market_factor"], entry.options["market_source"]) == (
@@ -132,12 +128,7 @@ async def test_a_residual_mix_row_of_the_table_as_the_market_based_factor(
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {**fields, "market_factor_id": "cn_mee_grid_national_excl_market_2023"}
     )
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "factor_custom"}
-    )
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"factor_value": 0.5, "factor_unit": "kWh"}
-    )
+    result = await options_typed_factor(hass, result)
     assert result["type"] is FlowResultType.CREATE_ENTRY
     await hass.async_block_till_done()
     assert entry.options["market_factor_id"] == "cn_mee_grid_national_excl_market_2023"

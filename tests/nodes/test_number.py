@@ -28,7 +28,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry, async_
 from custom_components.carbon_tracker.const import DOMAIN, EVENT_FACTOR_CHANGED
 from custom_components.carbon_tracker.logbook import async_describe_events
 from custom_components.carbon_tracker.nodes.factor_change import async_set_node_factor
-from tests.common import approx, carbon, node_entry, set_meter, setup_node
+from tests.common import approx, carbon, node_entry, options_typed_factor, set_meter, setup_node
 
 NUMBER = "number.grid_energy_emission_factor"
 INTENSITY = "sensor.grid_intensity"
@@ -326,12 +326,7 @@ async def test_the_number_is_opt_in_and_follows_the_option(hass: HomeAssistant) 
     result = await hass.config_entries.options.async_configure(
         result["flow_id"], {"port": 1, "factor_number": True}
     )
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"next_step_id": "factor_custom"}
-    )
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"factor_value": 0.5, "factor_unit": "kWh"}
-    )
+    result = await options_typed_factor(hass, result)
     await hass.async_block_till_done()
     assert entry.options["factor_number"] is True
     number = hass.states.get(NUMBER)
