@@ -21,7 +21,14 @@ Prints exactly these ``name=value`` lines on stdout (N = 5000); progress and det
 - ``scale_N_sustained_vs_no_nodes``: the same median for updates per second end to end (the run
   plus the time the recorder then takes to write what it queued): at these rates the recorder
   falls behind in both processes, and what HA can take for good is what the recorder keeps up
-  with.
+  with;
+- ``scale_N_rss_kib_per_idle_twin``, ``scale_N_updates_idle_twins_vs_no_nodes`` and
+  ``scale_N_sustained_idle_twins_vs_no_nodes``: the same figures for a third hass, with the N
+  meters and N idle twins (``bench_meters: twins:``, one more sensor entity per meter, in kg,
+  written once when added and never again, no config entry, no device) and no node. That is the
+  floor of any design that gives each meter a carbon sensor of its own: what one more HA entity
+  per meter costs by itself, through HA's own memory and its cyclic garbage collector, whose
+  full collections take time in proportion to every object the process holds.
 
 Each hass is set up by ``devtools.live.LiveHass`` (configuration.yaml as it writes it: recorder
 on SQLite, ``api:``, ``logger:``; ``.storage`` seeded with the nodes as config entries), plus the
@@ -29,21 +36,23 @@ benchmark's own ``bench_meters`` integration (``bench/meters/``): N real sensor 
 in the entity registry, and the actions that drive them from inside the event loop. An update
 run is the ``bench_meters.run`` action: every meter advances by STEP kWh and writes its state,
 then ``hass.async_block_till_done()``, ``rounds`` times; updates/s = N x rounds / the seconds it
-measured with ``time.perf_counter``. Both processes run side by side (each started and
-restarted in turn, the other idle meanwhile): the node hass's warm-up run sets the rounds so
-that each of its timed runs lasts about TARGET_RUN_S, and then the timed runs alternate, one of
-the node hass, one of the hass without nodes, the same rounds, RUNS times: a slower moment of
-the machine falls on both, not on one of them minutes apart. The recorder is drained
-(``bench_meters.settle``) after each run, so the runs are independent. At the end every meter
-and every carbon sensor must be exactly at the total the updates imply, and the hass without
-nodes must have no Carbon Tracker entity or entry. Each run's log line (stderr) also gives the
+measured with ``time.perf_counter``. The processes run side by side (each started and
+restarted in turn, the others idle meanwhile): the node hass's warm-up run sets the rounds so
+that each of its timed runs lasts about TARGET_RUN_S, and then the timed runs take turns, one of
+the node hass, one of the hass without nodes, one of the hass with idle twins, the same rounds,
+RUNS times: a slower moment of the machine falls on a whole turn, not on one run minutes apart.
+The recorder is drained (``bench_meters.settle``) after each run, so the runs are independent.
+At the end every meter and every carbon sensor must be exactly at the total the updates imply,
+the hasses without nodes must have no Carbon Tracker entity or entry, and the twins must all be
+there. Each run's log line (stderr) also gives the
 time the cyclic garbage collector took, and the updates per second end to end (run + recorder
 drain).
 
 ``BENCH_PROFILE=1`` adds a cProfile of one more update run of the node hass (stderr; on Python
 3.14 it sees every thread, the recorder's included);
-``BENCH_SCALE_DETAIL=1`` prints the GC-tracked objects per node by type (census of both
-processes, diff / N). ``BENCH_SCALE_N`` changes N (for a quick try; the names change with it).
+``BENCH_SCALE_DETAIL=1`` prints the GC-tracked objects per node by type (census of the node
+hass and the hass without nodes, diff / N; plain containers named by what holds them).
+``BENCH_SCALE_N`` changes N (for a quick try; the names change with it).
 """
 
 from __future__ import annotations
@@ -69,8 +78,8 @@ from devtools.seed import NodeSpec
 N = int(os.environ.get("BENCH_SCALE_N", "5000"))
 FACTOR = 0.5  # kg CO2e per kWh: the custom factor of every node
 STEP = 0.25  # kWh per update: with FACTOR every total is exact in binary
-RUNS = 3
-TARGET_RUN_S = 5.0
+RUNS = 5
+TARGET_RUN_S = 8.0
 WARMUP_ROUNDS = 1
 MAX_ROUNDS = 200
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
@@ -130,25 +139,26 @@ def node_specs(n: int) -> list[NodeSpec]:
 class ScaleHass:
     """A LiveHass with the bench meters added, and what the benchmark asks of it."""
 
-    def __init__(self, live: LiveHass, label: str, nodes: int) -> None:
-        """Drive ``live``, created with ``nodes`` nodes."""
+    def __init__(self, live: LiveHass, label: str, nodes: int, twins: int) -> None:
+        """Drive ``live``, created with ``nodes`` nodes and ``twins`` idle twins."""
         self.live = live
         self.label = label
         self.nodes = nodes
+        self.twins = twins
         self.rounds_done = 0  # meter advances so far, the warm-up included
         self.started_at = 0.0  # time.time() just before the process was started
         self.running_at = 0.0
 
     @classmethod
-    def create(cls, directory: Path, label: str, nodes: int) -> ScaleHass:
-        """Seed the folder with ``nodes`` nodes, then add the N bench meters."""
+    def create(cls, directory: Path, label: str, nodes: int, twins: int = 0) -> ScaleHass:
+        """Seed the folder with ``nodes`` nodes, then add the N bench meters (and idle twins)."""
         live = LiveHass.create(node_specs(nodes), directory=directory, name=f"Scale {label}")
         # Not a LiveHass option: the meters integration is linked and configured here.
         link = live.config_dir / "custom_components" / "bench_meters"
         link.symlink_to(METERS, target_is_directory=True)
         with (live.config_dir / "configuration.yaml").open("a") as config:
-            config.write(f"\nbench_meters:\n  count: {N}\n")
-        return cls(live, label, nodes)
+            config.write(f"\nbench_meters:\n  count: {N}\n  twins: {twins}\n")
+        return cls(live, label, nodes, twins)
 
     @property
     def pid(self) -> int:
@@ -297,11 +307,13 @@ class ScaleHass:
             raise AssertionError(f"{self.label}: Carbon Tracker entries or entities unexpected")
         if self.nodes == 0 and info["carbon_entities"] != 0:
             raise AssertionError(f"{self.label}: Carbon Tracker entities without nodes")
+        if info["twins"] != self.twins:
+            raise AssertionError(f"{self.label}: {info['twins']} idle twins, not {self.twins}")
         log("%s: all %d meters and %d carbon sensors exact", self.label, N, self.nodes)
 
     def census(self) -> dict[str, tuple[int, int]]:
         """GC-tracked objects by type: (count, bytes)."""
-        answer = self.action("census", {"top": 400})
+        answer = self.action("census", {"top": 3000, "holders": True})
         return {row["type"]: (row["count"], row["bytes"]) for row in answer["top"]}
 
 
@@ -320,13 +332,13 @@ def _value(state: dict[str, Any] | None) -> float:
 
 
 @contextmanager
-def scale_hass(label: str, nodes: int) -> Iterator[ScaleHass]:
+def scale_hass(label: str, nodes: int, twins: int = 0) -> Iterator[ScaleHass]:
     """A ScaleHass in a temporary folder; killed on exit, the folder removed unless it failed."""
     directory = Path(tempfile.mkdtemp(prefix=f"carbon-scale-{label.replace(' ', '-')}-"))
     created = time.monotonic()
     done = False
     try:
-        scale = ScaleHass.create(directory, label, nodes)
+        scale = ScaleHass.create(directory, label, nodes, twins)
         log("%s: seeded %s in %.1f s", label, directory, time.monotonic() - created)
         try:
             yield scale
@@ -397,25 +409,32 @@ def prepare(scale: ScaleHass) -> dict[str, Any]:
     return figures
 
 
-def interleaved_rates(nodes: ScaleHass, bare: ScaleHass) -> dict[str, float]:
-    """Warm both up; then RUNS timed runs of each, alternating, the same rounds.
+def interleaved_rates(nodes: ScaleHass, bare: ScaleHass, twins: ScaleHass) -> dict[str, float]:
+    """Warm all three up; then RUNS timed runs of each, in turn, the same rounds.
 
-    Side by side in time, a slower or busier moment of the machine falls on both runs of a pair.
-    Answers each's best rate, the median of the pairs' ratios, and the same median end to end.
+    Side by side in time, a slower or busier moment of the machine falls on every run of a turn.
+    Answers each's best rate, the medians of the turns' ratios to the hass without nodes, and the
+    same medians end to end.
     """
     warmup = nodes.run(WARMUP_ROUNDS)
     bare.run(WARMUP_ROUNDS)
+    twins.run(WARMUP_ROUNDS)
     rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
-    pairs = [(nodes.run(rounds), bare.run(rounds)) for _ in range(RUNS)]
-    ratios = [with_nodes["rate"] / without["rate"] for with_nodes, without in pairs]
-    sustained = [with_nodes["sustained"] / without["sustained"] for with_nodes, without in pairs]
-    log("pairs' ratios %s, end to end %s", _rounded(ratios), _rounded(sustained))
+    turns = [(nodes.run(rounds), bare.run(rounds), twins.run(rounds)) for _ in range(RUNS)]
+    ratios = [with_nodes["rate"] / without["rate"] for with_nodes, without, _ in turns]
+    sustained = [n["sustained"] / without["sustained"] for n, without, _ in turns]
+    twin_ratios = [idle["rate"] / without["rate"] for _, without, idle in turns]
+    twin_sustained = [idle["sustained"] / without["sustained"] for _, without, idle in turns]
+    log("nodes: ratios %s, end to end %s", _rounded(ratios), _rounded(sustained))
+    log("idle twins: ratios %s, end to end %s", _rounded(twin_ratios), _rounded(twin_sustained))
     return {
         "rounds": rounds,
-        "nodes": max(with_nodes["rate"] for with_nodes, _ in pairs),
-        "bare": max(without["rate"] for _, without in pairs),
+        "nodes": max(with_nodes["rate"] for with_nodes, _, _ in turns),
+        "bare": max(without["rate"] for _, without, _ in turns),
         "ratio": median(ratios),
         "sustained": median(sustained),
+        "twins_ratio": median(twin_ratios),
+        "twins_sustained": median(twin_sustained),
     }
 
 
@@ -443,6 +462,10 @@ def print_census(
     print(f"--- GC-tracked objects per node (census diff / {N}) ---", file=sys.stderr)
     for size, count, name in rows[:30]:
         print(f"{size / N:9.1f} B {count / N:7.2f} obj  {name}", file=sys.stderr)
+    print(f"--- the same, by objects per node (census diff / {N}) ---", file=sys.stderr)
+    for size, count, name in sorted(rows, key=lambda row: -row[1])[:40]:
+        print(f"{count / N:7.2f} obj {size / N:9.1f} B  {name}", file=sys.stderr)
+    print(f"{sum(row[1] for row in rows) / N:7.2f} objects per node in all", file=sys.stderr)
     total = sum(row[0] for row in rows)
     print(f"{total / N / 1024:9.2f} KiB per node in the top types (shallow)", file=sys.stderr)
 
@@ -451,18 +474,32 @@ def main() -> None:
     """Both processes side by side (started one after the other, runs alternating)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     log("scale benchmark: %d meters, with and without %d nodes", N, N)
-    with scale_hass("nodes", N) as with_nodes, scale_hass("no nodes", 0) as without:
+    with (
+        scale_hass("nodes", N) as with_nodes,
+        scale_hass("no nodes", 0) as without,
+        scale_hass("idle twins", 0, twins=N) as with_twins,
+    ):
         nodes = prepare(with_nodes)
         bare = prepare(without)
-        rates = interleaved_rates(with_nodes, without)
+        twins = prepare(with_twins)
+        rates = interleaved_rates(with_nodes, without, with_twins)
         if PROFILE:
             answer = with_nodes.run(int(rates["rounds"]), profile=True)
             print("--- cProfile of an update run of nodes ---", file=sys.stderr)
             print(answer["profile"], file=sys.stderr, flush=True)
         finish(with_nodes, nodes)
         finish(without, bare)
+        finish(with_twins, twins)
     per_node = (
         max(nodes["rss_start"] - bare["rss_start"], nodes["rss_after"] - bare["rss_after"]) / N
+    )
+    per_twin = (
+        max(twins["rss_start"] - bare["rss_start"], twins["rss_after"] - bare["rss_after"]) / N
+    )
+    log(
+        "KiB per idle twin after the start %.1f, after the updates %.1f",
+        (twins["rss_start"] - bare["rss_start"]) / N,
+        (twins["rss_after"] - bare["rss_after"]) / N,
     )
     log(
         "KiB per node after the start %.1f, after the updates %.1f",
@@ -483,6 +520,9 @@ def main() -> None:
     emit(f"scale_{N}_updates_per_s_no_nodes", rates["bare"], 0)
     emit(f"scale_{N}_updates_vs_no_nodes", rates["ratio"], 3)
     emit(f"scale_{N}_sustained_vs_no_nodes", rates["sustained"], 3)
+    emit(f"scale_{N}_rss_kib_per_idle_twin", per_twin, 1)
+    emit(f"scale_{N}_updates_idle_twins_vs_no_nodes", rates["twins_ratio"], 3)
+    emit(f"scale_{N}_sustained_idle_twins_vs_no_nodes", rates["twins_sustained"], 3)
     log("scale benchmark done")
 
 

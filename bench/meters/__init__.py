@@ -7,7 +7,9 @@ Only the benchmark uses it: it links this folder into a test configuration's
       count: 5000
 
 ``async_setup`` loads the sensor platform by discovery, which creates the meters
-``sensor.bench_meter_0`` ... ``sensor.bench_meter_{count-1}`` (kWh, energy, total_increasing).
+``sensor.bench_meter_0`` ... ``sensor.bench_meter_{count-1}`` (kWh, energy, total_increasing),
+and, with ``twins: K``, K idle entities ``sensor.bench_twin_{i}`` (kg, never written after they
+are added): the benchmark's measure of what one more HA entity per meter costs by itself.
 Actions, all answering with a response only:
 
 - ``bench_meters.run`` (``rounds``, ``step``, optional ``profile``): advance every meter
@@ -17,8 +19,9 @@ Actions, all answering with a response only:
 - ``bench_meters.settle``: wait until the recorder has written everything queued so far.
 - ``bench_meters.info``: how many meters exist, how many entities and config entries Carbon
   Tracker has, the recorder's backlog.
-- ``bench_meters.census`` (optional ``top``): the GC-tracked objects of the process by type, and
-  live allocations by file and line when the process runs with ``PYTHONTRACEMALLOC``.
+- ``bench_meters.census`` (optional ``top``, ``referrers``, ``holders``): the GC-tracked objects
+  of the process by type (plain containers named by what holds them, with ``holders``), and live
+  allocations by file and line when the process runs with ``PYTHONTRACEMALLOC``.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from homeassistant.helpers import config_validation as cv, discovery, entity_reg
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
-from .const import CONF_COUNT, DOMAIN, METERS
+from .const import CONF_COUNT, CONF_TWINS, DOMAIN, METERS
 from .sensor import BenchMeter
 
 if TYPE_CHECKING:
@@ -52,7 +55,14 @@ if TYPE_CHECKING:
 CARBON_DOMAIN = "carbon_tracker"
 
 CONFIG_SCHEMA = vol.Schema(
-    {DOMAIN: vol.Schema({vol.Required(CONF_COUNT): vol.All(vol.Coerce(int), vol.Range(min=1))})},
+    {
+        DOMAIN: vol.Schema(
+            {
+                vol.Required(CONF_COUNT): vol.All(vol.Coerce(int), vol.Range(min=1)),
+                vol.Optional(CONF_TWINS, default=0): vol.All(vol.Coerce(int), vol.Range(min=0)),
+            }
+        )
+    },
     extra=vol.ALLOW_EXTRA,
 )
 
@@ -68,6 +78,8 @@ CENSUS_SCHEMA = vol.Schema(
         vol.Optional("top", default=40): vol.All(int, vol.Range(min=1)),
         # Type names whose referrers are wanted (a few objects each, three levels up).
         vol.Optional("referrers"): [str],
+        # Name plain containers (dict, list, tuple, set, cell) by what holds them.
+        vol.Optional("holders", default=False): cv.boolean,
     }
 )
 
@@ -83,7 +95,13 @@ async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:
     register(DOMAIN, "info", actions.info, supports_response=only)
     register(DOMAIN, "census", actions.census, CENSUS_SCHEMA, supports_response=only)
     hass.async_create_task(
-        discovery.async_load_platform(hass, Platform.SENSOR, DOMAIN, {CONF_COUNT: count}, config),
+        discovery.async_load_platform(
+            hass,
+            Platform.SENSOR,
+            DOMAIN,
+            {CONF_COUNT: count, CONF_TWINS: config[DOMAIN][CONF_TWINS]},
+            config,
+        ),
         eager_start=True,
     )
     return True
@@ -170,6 +188,7 @@ class BenchActions:
             ),
             "carbon_entries": len(hass.config_entries.async_entries(CARBON_DOMAIN)),
             "states": len(hass.states.async_entity_ids()),
+            "twins": sum(1 for e in hass.states.async_entity_ids("sensor") if "bench_twin_" in e),
             "recorder_backlog": None if recorder is None else recorder.backlog,
         }
 
@@ -178,9 +197,13 @@ class BenchActions:
         counts: Counter[str] = Counter()
         sizes: Counter[str] = Counter()
         gc.collect()
-        for obj in gc.get_objects():
+        every = gc.get_objects()
+        holders = _container_holders(every) if call.data["holders"] else {}
+        for obj in every:
             kind = type(obj)
             name = f"{kind.__module__}.{kind.__qualname__}"
+            if (holder := holders.get(id(obj))) is not None:
+                name = f"{name} in {holder}"
             # Callables by what they call: which code keeps a closure or a bound method per node.
             if kind is types.FunctionType:
                 name = f"{name} {obj.__module__}.{obj.__qualname__}"
@@ -285,6 +308,42 @@ def _describe(obj: Any) -> str:
         keys = list(obj)[:4]
         return f"dict{keys}"
     return name
+
+
+_PLAIN = (dict, list, tuple, set, types.CellType)
+
+
+def _container_holders(every: list[Any]) -> dict[int, str]:
+    """For each plain container, the type of an object that holds it.
+
+    Held by another plain container: named after that container's holder ("dict in list in
+    State"), two levels at most; the holder found first wins.
+    """
+
+    def type_name(obj: Any) -> str:
+        kind = type(obj)
+        return f"{kind.__module__}.{kind.__qualname__}"
+
+    holders: dict[int, str] = {}
+    plain: list[Any] = []
+    for obj in every:
+        if isinstance(obj, _PLAIN):
+            plain.append(obj)
+            continue
+        owner = type_name(obj)
+        for ref in gc.get_referents(obj):
+            if isinstance(ref, _PLAIN):
+                holders.setdefault(id(ref), owner)
+    for _ in range(2):
+        found: dict[int, str] = {}
+        for obj in plain:
+            if (owner := holders.get(id(obj))) is None:
+                continue
+            for ref in gc.get_referents(obj):
+                if isinstance(ref, _PLAIN) and id(ref) not in holders:
+                    found.setdefault(id(ref), f"{type(obj).__name__} in {owner}")
+        holders.update(found)
+    return holders
 
 
 def _referrers(wanted: list[str]) -> dict[str, list[str]]:

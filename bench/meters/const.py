@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 
 DOMAIN = "bench_meters"
 CONF_COUNT = "count"
+# Idle entities beside the meters: one more HA entity per meter, never written after it is added.
+CONF_TWINS = "twins"
 
 # The meters, in order, once the sensor platform has created them.
 METERS: HassKey[list[BenchMeter]] = HassKey(DOMAIN)
@@ -24,3 +26,8 @@ def meter_entity_id(index: int) -> str:
 def meter_initial(index: int) -> float:
     """The first reading of meter ``index``, in kWh (distinct and exact in binary)."""
     return 1000.0 + index
+
+
+def twin_entity_id(index: int) -> str:
+    """The entity id of the idle twin of meter ``index``."""
+    return f"sensor.bench_twin_{index}"

@@ -11,12 +11,20 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorStateClass,
 )
-from homeassistant.const import UnitOfEnergy
+from homeassistant.const import UnitOfEnergy, UnitOfMass
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
-from .const import CONF_COUNT, DOMAIN, METERS, meter_entity_id, meter_initial
+from .const import (
+    CONF_COUNT,
+    CONF_TWINS,
+    DOMAIN,
+    METERS,
+    meter_entity_id,
+    meter_initial,
+    twin_entity_id,
+)
 
 
 class BenchMeter(SensorEntity):
@@ -48,15 +56,35 @@ class BenchMeter(SensorEntity):
         self.async_write_ha_state()
 
 
+class BenchTwin(SensorEntity):
+    """An idle entity beside meter ``index``: what one more HA entity per meter costs by itself.
+
+    A total in kg, as a node's carbon sensor, written once when it is added and never again.
+    """
+
+    _attr_device_class = SensorDeviceClass.WEIGHT
+    _attr_native_unit_of_measurement = UnitOfMass.KILOGRAMS
+    _attr_state_class = SensorStateClass.TOTAL_INCREASING
+    _attr_should_poll = False
+    _attr_native_value = 0.0
+
+    def __init__(self, index: int) -> None:
+        """The twin of meter ``index``."""
+        self._attr_unique_id = f"{DOMAIN}_twin_{index}"
+        self._attr_name = f"Bench twin {index}"
+        self.entity_id = twin_entity_id(index)
+
+
 async def async_setup_platform(
     hass: HomeAssistant,
     config: ConfigType,
     async_add_entities: AddEntitiesCallback,
     discovery_info: DiscoveryInfoType | None = None,
 ) -> None:
-    """Create the meters asked for in ``bench_meters: count:``."""
+    """Create the meters asked for in ``bench_meters: count:`` (and ``twins:`` idle twins)."""
     if discovery_info is None:
         return
     meters = [BenchMeter(index) for index in range(int(discovery_info[CONF_COUNT]))]
     hass.data[METERS] = meters
-    async_add_entities(meters)
+    twins = [BenchTwin(index) for index in range(int(discovery_info[CONF_TWINS]))]
+    async_add_entities([*meters, *twins])
