@@ -53,14 +53,19 @@ drain).
 ``BENCH_SCALE_DETAIL=1`` prints the GC-tracked objects per node by type (census of the node
 hass and the hass without nodes, diff / N; plain containers named by what holds them).
 ``BENCH_SCALE_N`` changes N (for a quick try; the names change with it).
+``BENCH_SCALE_SHAPES=1`` adds two more hasses of N twins, each twin on a device of its own: as N
+config entries (``scale_N_rss_kib_per_entry_twin``, ``scale_N_updates_entry_twins_vs_no_nodes``,
+``scale_N_sustained_entry_twins_vs_no_nodes``) and as N subentries of one config entry (the same
+with ``subentry_twin``): what Home Assistant's shape of a node costs, and what subentries save.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
+import json
 import logging
 import math
 import os
@@ -71,6 +76,8 @@ import sys
 import tempfile
 import time
 from typing import Any
+
+from homeassistant.config_entries import ConfigEntry
 
 from devtools.live import LiveHass, LiveHassError
 from devtools.seed import NodeSpec
@@ -84,6 +91,7 @@ WARMUP_ROUNDS = 1
 MAX_ROUNDS = 200
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 DETAIL = os.environ.get("BENCH_SCALE_DETAIL") == "1"
+SHAPES = os.environ.get("BENCH_SCALE_SHAPES") == "1"
 
 METERS = Path(__file__).resolve().parent / "meters"
 CARBON_SUFFIX = "_carbon_emissions"
@@ -150,15 +158,23 @@ class ScaleHass:
         self.running_at = 0.0
 
     @classmethod
-    def create(cls, directory: Path, label: str, nodes: int, twins: int = 0) -> ScaleHass:
-        """Seed the folder with ``nodes`` nodes, then add the N bench meters (and idle twins)."""
+    def create(
+        cls, directory: Path, label: str, nodes: int, twins: int = 0, shape: str | None = None
+    ) -> ScaleHass:
+        """Seed the folder with ``nodes`` nodes, then add the N bench meters (and idle twins).
+
+        ``shape`` "entries": N more twins, each a config entry with a device of its own;
+        "subentries": the same N as subentries of one config entry.
+        """
         live = LiveHass.create(node_specs(nodes), directory=directory, name=f"Scale {label}")
+        if shape is not None:
+            _seed_twin_entries(live.config_dir, shape)
         # Not a LiveHass option: the meters integration is linked and configured here.
         link = live.config_dir / "custom_components" / "bench_meters"
         link.symlink_to(METERS, target_is_directory=True)
         with (live.config_dir / "configuration.yaml").open("a") as config:
             config.write(f"\nbench_meters:\n  count: {N}\n  twins: {twins}\n")
-        return cls(live, label, nodes, twins)
+        return cls(live, label, nodes, N if shape is not None else twins)
 
     @property
     def pid(self) -> int:
@@ -317,6 +333,37 @@ class ScaleHass:
         return {row["type"]: (row["count"], row["bytes"]) for row in answer["top"]}
 
 
+def _seed_twin_entries(config_dir: Path, shape: str) -> None:
+    """Add N twins of the bench meters as config entries, or as subentries of one entry."""
+    path = config_dir / ".storage" / "core.config_entries"
+    stored = json.loads(path.read_text())
+
+    def entry(title: str, data: dict[str, Any], subentries: list[Any] | None) -> dict[str, Any]:
+        return ConfigEntry(
+            data=data,
+            discovery_keys={},
+            domain="bench_meters",
+            minor_version=1,
+            options={},
+            source="user",
+            subentries_data=subentries,
+            title=title,
+            unique_id=None,
+            version=1,
+        ).as_dict()
+
+    if shape == "entries":
+        added = [entry(f"Twin {i}", {"twin": i}, None) for i in range(N)]
+    else:
+        subentries = [
+            {"data": {"twin": i}, "subentry_type": "twin", "title": f"Twin {i}", "unique_id": None}
+            for i in range(N)
+        ]
+        added = [entry("Twins", {}, subentries)]
+    stored["data"]["entries"].extend(added)
+    path.write_text(json.dumps(stored))
+
+
 def _numeric(state: dict[str, Any] | None) -> bool:
     return not math.isnan(_value(state))
 
@@ -332,13 +379,15 @@ def _value(state: dict[str, Any] | None) -> float:
 
 
 @contextmanager
-def scale_hass(label: str, nodes: int, twins: int = 0) -> Iterator[ScaleHass]:
+def scale_hass(
+    label: str, nodes: int, twins: int = 0, shape: str | None = None
+) -> Iterator[ScaleHass]:
     """A ScaleHass in a temporary folder; killed on exit, the folder removed unless it failed."""
     directory = Path(tempfile.mkdtemp(prefix=f"carbon-scale-{label.replace(' ', '-')}-"))
     created = time.monotonic()
     done = False
     try:
-        scale = ScaleHass.create(directory, label, nodes, twins)
+        scale = ScaleHass.create(directory, label, nodes, twins, shape)
         log("%s: seeded %s in %.1f s", label, directory, time.monotonic() - created)
         try:
             yield scale
@@ -409,33 +458,34 @@ def prepare(scale: ScaleHass) -> dict[str, Any]:
     return figures
 
 
-def interleaved_rates(nodes: ScaleHass, bare: ScaleHass, twins: ScaleHass) -> dict[str, float]:
-    """Warm all three up; then RUNS timed runs of each, in turn, the same rounds.
+def interleaved_rates(bare: ScaleHass, contenders: list[ScaleHass]) -> dict[str, Any]:
+    """Warm every hass up; then RUNS timed runs of each, in turn, the same rounds.
 
-    Side by side in time, a slower or busier moment of the machine falls on every run of a turn.
-    Answers each's best rate, the medians of the turns' ratios to the hass without nodes, and the
-    same medians end to end.
+    The first contender's warm-up sets the rounds. Side by side in time, a slower or busier
+    moment of the machine falls on every run of a turn. Answers the rounds, the best rate of the
+    hass without nodes, and for each contender (by label) its best rate and the medians of the
+    turns' ratios to the hass without nodes, as measured and end to end.
     """
-    warmup = nodes.run(WARMUP_ROUNDS)
-    bare.run(WARMUP_ROUNDS)
-    twins.run(WARMUP_ROUNDS)
+    warmup = contenders[0].run(WARMUP_ROUNDS)
+    for scale in (bare, *contenders[1:]):
+        scale.run(WARMUP_ROUNDS)
     rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
-    turns = [(nodes.run(rounds), bare.run(rounds), twins.run(rounds)) for _ in range(RUNS)]
-    ratios = [with_nodes["rate"] / without["rate"] for with_nodes, without, _ in turns]
-    sustained = [n["sustained"] / without["sustained"] for n, without, _ in turns]
-    twin_ratios = [idle["rate"] / without["rate"] for _, without, idle in turns]
-    twin_sustained = [idle["sustained"] / without["sustained"] for _, without, idle in turns]
-    log("nodes: ratios %s, end to end %s", _rounded(ratios), _rounded(sustained))
-    log("idle twins: ratios %s, end to end %s", _rounded(twin_ratios), _rounded(twin_sustained))
-    return {
+    turns = [(bare.run(rounds), [scale.run(rounds) for scale in contenders]) for _ in range(RUNS)]
+    rates: dict[str, Any] = {
         "rounds": rounds,
-        "nodes": max(with_nodes["rate"] for with_nodes, _, _ in turns),
-        "bare": max(without["rate"] for _, without, _ in turns),
-        "ratio": median(ratios),
-        "sustained": median(sustained),
-        "twins_ratio": median(twin_ratios),
-        "twins_sustained": median(twin_sustained),
+        "bare": max(without["rate"] for without, _ in turns),
     }
+    for index, scale in enumerate(contenders):
+        runs = [(without, others[index]) for without, others in turns]
+        ratios = [run["rate"] / without["rate"] for without, run in runs]
+        sustained = [run["sustained"] / without["sustained"] for without, run in runs]
+        log("%s: ratios %s, end to end %s", scale.label, _rounded(ratios), _rounded(sustained))
+        rates[scale.label] = {
+            "best": max(run["rate"] for _, run in runs),
+            "ratio": median(ratios),
+            "sustained": median(sustained),
+        }
+    return rates
 
 
 def _rounded(values: list[float]) -> list[float]:
@@ -471,59 +521,63 @@ def print_census(
 
 
 def main() -> None:
-    """Both processes side by side (started one after the other, runs alternating)."""
+    """The processes side by side (started one after the other, runs taking turns)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
     log("scale benchmark: %d meters, with and without %d nodes", N, N)
-    with (
-        scale_hass("nodes", N) as with_nodes,
-        scale_hass("no nodes", 0) as without,
-        scale_hass("idle twins", 0, twins=N) as with_twins,
-    ):
+    with ExitStack() as stack:
+        with_nodes = stack.enter_context(scale_hass("nodes", N))
+        without = stack.enter_context(scale_hass("no nodes", 0))
+        # Contenders beside the nodes, by the name their figures carry.
+        others = {"idle_twin": stack.enter_context(scale_hass("idle twins", 0, twins=N))}
+        if SHAPES:
+            for shape in ("entries", "subentries"):
+                name = f"{shape.removesuffix('ies')}y_twin"
+                others[name] = stack.enter_context(scale_hass(f"{name}s", 0, shape=shape))
         nodes = prepare(with_nodes)
         bare = prepare(without)
-        twins = prepare(with_twins)
-        rates = interleaved_rates(with_nodes, without, with_twins)
+        other_figures = {name: prepare(scale) for name, scale in others.items()}
+        rates = interleaved_rates(without, [with_nodes, *others.values()])
         if PROFILE:
             answer = with_nodes.run(int(rates["rounds"]), profile=True)
             print("--- cProfile of an update run of nodes ---", file=sys.stderr)
             print(answer["profile"], file=sys.stderr, flush=True)
         finish(with_nodes, nodes)
         finish(without, bare)
-        finish(with_twins, twins)
-    per_node = (
-        max(nodes["rss_start"] - bare["rss_start"], nodes["rss_after"] - bare["rss_after"]) / N
-    )
-    per_twin = (
-        max(twins["rss_start"] - bare["rss_start"], twins["rss_after"] - bare["rss_after"]) / N
-    )
-    log(
-        "KiB per idle twin after the start %.1f, after the updates %.1f",
-        (twins["rss_start"] - bare["rss_start"]) / N,
-        (twins["rss_after"] - bare["rss_after"]) / N,
-    )
-    log(
-        "KiB per node after the start %.1f, after the updates %.1f",
-        (nodes["rss_start"] - bare["rss_start"]) / N,
-        (nodes["rss_after"] - bare["rss_after"]) / N,
-    )
+        for name, scale in others.items():
+            finish(scale, other_figures[name])
     if DETAIL:
         print_census(nodes["census"], bare["census"])
+    node_rates = rates[with_nodes.label]
     emit(f"scale_{N}_start_s", nodes["start_s"], 2)
     emit(f"scale_{N}_restart_s", nodes["restart_s"], 2)
-    emit(f"scale_{N}_rss_kib_per_node", per_node, 1)
+    emit(f"scale_{N}_rss_kib_per_node", _kib_each(with_nodes.label, nodes, bare), 1)
     emit(
         f"scale_{N}_rss_kib_per_node_first_start",
         (nodes["rss_first_start"] - bare["rss_first_start"]) / N,
         1,
     )
-    emit(f"scale_{N}_updates_per_s", rates["nodes"], 0)
+    emit(f"scale_{N}_updates_per_s", node_rates["best"], 0)
     emit(f"scale_{N}_updates_per_s_no_nodes", rates["bare"], 0)
-    emit(f"scale_{N}_updates_vs_no_nodes", rates["ratio"], 3)
-    emit(f"scale_{N}_sustained_vs_no_nodes", rates["sustained"], 3)
-    emit(f"scale_{N}_rss_kib_per_idle_twin", per_twin, 1)
-    emit(f"scale_{N}_updates_idle_twins_vs_no_nodes", rates["twins_ratio"], 3)
-    emit(f"scale_{N}_sustained_idle_twins_vs_no_nodes", rates["twins_sustained"], 3)
+    emit(f"scale_{N}_updates_vs_no_nodes", node_rates["ratio"], 3)
+    emit(f"scale_{N}_sustained_vs_no_nodes", node_rates["sustained"], 3)
+    for name, scale in others.items():
+        other_rates = rates[scale.label]
+        emit(f"scale_{N}_rss_kib_per_{name}", _kib_each(scale.label, other_figures[name], bare), 1)
+        emit(f"scale_{N}_updates_{name}s_vs_no_nodes", other_rates["ratio"], 3)
+        emit(f"scale_{N}_sustained_{name}s_vs_no_nodes", other_rates["sustained"], 3)
     log("scale benchmark done")
+
+
+def _kib_each(label: str, figures: dict[str, Any], bare: dict[str, Any]) -> float:
+    """KiB per node (or twin) over the hass without nodes: the larger of the two samples."""
+    after_start = (figures["rss_start"] - bare["rss_start"]) / N
+    after_updates = (figures["rss_after"] - bare["rss_after"]) / N
+    log(
+        "%s: KiB each after the start %.1f, after the updates %.1f",
+        label,
+        *(after_start, after_updates),
+    )
+    return max(after_start, after_updates)
 
 
 if __name__ == "__main__":

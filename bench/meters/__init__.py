@@ -39,6 +39,7 @@ import tracemalloc
 import types
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import Platform
 from homeassistant.core import HomeAssistant, ServiceCall, ServiceResponse, SupportsResponse
 from homeassistant.exceptions import HomeAssistantError
@@ -82,6 +83,17 @@ CENSUS_SCHEMA = vol.Schema(
         vol.Optional("holders", default=False): cv.boolean,
     }
 )
+
+
+async def async_setup_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Twins seeded as config entries (or subentries of one): the cost of that shape."""
+    await hass.config_entries.async_forward_entry_setups(entry, [Platform.SENSOR])
+    return True
+
+
+async def async_unload_entry(hass: HomeAssistant, entry: ConfigEntry) -> bool:
+    """Unload the twin's sensor platform."""
+    return await hass.config_entries.async_unload_platforms(entry, [Platform.SENSOR])
 
 
 async def async_setup(hass: HomeAssistant, config: ConfigType) -> bool:

@@ -13,6 +13,8 @@ DOMAIN = "bench_meters"
 CONF_COUNT = "count"
 # Idle entities beside the meters: one more HA entity per meter, never written after it is added.
 CONF_TWINS = "twins"
+# A config entry's (or subentry's) twin: the index of its meter.
+CONF_TWIN = "twin"
 
 # The meters, in order, once the sensor platform has created them.
 METERS: HassKey[list[BenchMeter]] = HassKey(DOMAIN)

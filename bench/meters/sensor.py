@@ -11,13 +11,19 @@ from homeassistant.components.sensor import (
     SensorEntity,
     SensorStateClass,
 )
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import UnitOfEnergy, UnitOfMass
 from homeassistant.core import HomeAssistant, callback
-from homeassistant.helpers.entity_platform import AddEntitiesCallback
+from homeassistant.helpers.device_registry import DeviceInfo
+from homeassistant.helpers.entity_platform import (
+    AddConfigEntryEntitiesCallback,
+    AddEntitiesCallback,
+)
 from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 
 from .const import (
     CONF_COUNT,
+    CONF_TWIN,
     CONF_TWINS,
     DOMAIN,
     METERS,
@@ -68,11 +74,13 @@ class BenchTwin(SensorEntity):
     _attr_should_poll = False
     _attr_native_value = 0.0
 
-    def __init__(self, index: int) -> None:
-        """The twin of meter ``index``."""
+    def __init__(self, index: int, device: str | None = None) -> None:
+        """The twin of meter ``index``; on a device of its own when ``device`` names one."""
         self._attr_unique_id = f"{DOMAIN}_twin_{index}"
         self._attr_name = f"Bench twin {index}"
         self.entity_id = twin_entity_id(index)
+        if device is not None:
+            self._attr_device_info = DeviceInfo(identifiers={(DOMAIN, device)}, name=device)
 
 
 async def async_setup_platform(
@@ -88,3 +96,16 @@ async def async_setup_platform(
     hass.data[METERS] = meters
     twins = [BenchTwin(index) for index in range(int(discovery_info[CONF_TWINS]))]
     async_add_entities([*meters, *twins])
+
+
+async def async_setup_entry(
+    hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
+) -> None:
+    """A twin with a device of its own: one per entry, or one per subentry of the entry."""
+    if not entry.subentries:
+        index = int(entry.data[CONF_TWIN])
+        async_add_entities([BenchTwin(index, f"twin {index}")])
+        return
+    for subentry_id, subentry in entry.subentries.items():
+        index = int(subentry.data[CONF_TWIN])
+        async_add_entities([BenchTwin(index, f"twin {index}")], config_subentry_id=subentry_id)
