@@ -38,9 +38,10 @@ run is the ``bench_meters.run`` action: every meter advances by STEP kWh and wri
 then ``hass.async_block_till_done()``, ``rounds`` times; updates/s = N x rounds / the seconds it
 measured with ``time.perf_counter``. The processes run side by side (each started and
 restarted in turn, the others idle meanwhile): the node hass's warm-up run sets the rounds so
-that each of its timed runs lasts about TARGET_RUN_S, and then the timed runs take turns, one of
-the node hass, one of the hass without nodes, one of the hass with idle twins, the same rounds,
-RUNS times: a slower moment of the machine falls on a whole turn, not on one run minutes apart.
+that each of its timed runs lasts about TARGET_RUN_S, and then the timed runs take turns, one run
+of each hass a turn, the same rounds, RUNS turns, each turn starting one hass later: a slower
+moment of the machine falls on a whole turn, not on one run minutes apart, and no hass always
+runs first or last.
 The recorder is drained (``bench_meters.settle``) after each run, so the runs are independent.
 At the end every meter and every carbon sensor must be exactly at the total the updates imply,
 the hasses without nodes must have no Carbon Tracker entity or entry, and the twins must all be
@@ -459,29 +460,34 @@ def prepare(scale: ScaleHass) -> dict[str, Any]:
 
 
 def interleaved_rates(bare: ScaleHass, contenders: list[ScaleHass]) -> dict[str, Any]:
-    """Warm every hass up; then RUNS timed runs of each, in turn, the same rounds.
+    """Warm every hass up; then RUNS timed runs of each, in turns, the same rounds.
 
     The first contender's warm-up sets the rounds. Side by side in time, a slower or busier
-    moment of the machine falls on every run of a turn. Answers the rounds, the best rate of the
-    hass without nodes, and for each contender (by label) its best rate and the medians of the
-    turns' ratios to the hass without nodes, as measured and end to end.
+    moment of the machine falls on every run of a turn; each turn starts one hass later than the
+    one before, so that no hass always runs first or last. Answers the rounds, the best rate of
+    the hass without nodes, and for each contender (by label) its best rate and the medians of
+    the turns' ratios to the hass without nodes, as measured and end to end.
     """
     warmup = contenders[0].run(WARMUP_ROUNDS)
     for scale in (bare, *contenders[1:]):
         scale.run(WARMUP_ROUNDS)
     rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
-    turns = [(bare.run(rounds), [scale.run(rounds) for scale in contenders]) for _ in range(RUNS)]
+    every = [bare, *contenders]
+    turns: list[dict[str, dict[str, Any]]] = []
+    for turn in range(RUNS):
+        first = turn % len(every)
+        turns.append({scale.label: scale.run(rounds) for scale in every[first:] + every[:first]})
     rates: dict[str, Any] = {
         "rounds": rounds,
-        "bare": max(without["rate"] for without, _ in turns),
+        "bare": max(runs[bare.label]["rate"] for runs in turns),
     }
-    for index, scale in enumerate(contenders):
-        runs = [(without, others[index]) for without, others in turns]
-        ratios = [run["rate"] / without["rate"] for without, run in runs]
-        sustained = [run["sustained"] / without["sustained"] for without, run in runs]
+    for scale in contenders:
+        pairs = [(runs[bare.label], runs[scale.label]) for runs in turns]
+        ratios = [run["rate"] / without["rate"] for without, run in pairs]
+        sustained = [run["sustained"] / without["sustained"] for without, run in pairs]
         log("%s: ratios %s, end to end %s", scale.label, _rounded(ratios), _rounded(sustained))
         rates[scale.label] = {
-            "best": max(run["rate"] for _, run in runs),
+            "best": max(run["rate"] for _, run in pairs),
             "ratio": median(ratios),
             "sustained": median(sustained),
         }
