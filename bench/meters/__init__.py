@@ -47,7 +47,7 @@ from homeassistant.helpers import config_validation as cv, discovery, entity_reg
 from homeassistant.helpers.typing import ConfigType
 import voluptuous as vol
 
-from .const import CONF_COUNT, CONF_TWINS, DOMAIN, METERS
+from .const import CONF_COUNT, CONF_TWINS, DOMAIN, METERS, TWIN_PREFIX
 from .sensor import BenchMeter
 
 if TYPE_CHECKING:
@@ -200,7 +200,9 @@ class BenchActions:
             ),
             "carbon_entries": len(hass.config_entries.async_entries(CARBON_DOMAIN)),
             "states": len(hass.states.async_entity_ids()),
-            "twins": sum(1 for e in hass.states.async_entity_ids("sensor") if "bench_twin_" in e),
+            "twins": sum(
+                1 for e in hass.states.async_entity_ids("sensor") if e.startswith(TWIN_PREFIX)
+            ),
             "recorder_backlog": None if recorder is None else recorder.backlog,
         }
 
@@ -213,7 +215,7 @@ class BenchActions:
         holders = _container_holders(every) if call.data["holders"] else {}
         for obj in every:
             kind = type(obj)
-            name = f"{kind.__module__}.{kind.__qualname__}"
+            name = _type_name(obj)
             if (holder := holders.get(id(obj))) is not None:
                 name = f"{name} in {holder}"
             # Callables by what they call: which code keeps a closure or a bound method per node.
@@ -325,24 +327,25 @@ def _describe(obj: Any) -> str:
 _PLAIN = (dict, list, tuple, set, types.CellType)
 
 
+def _type_name(obj: Any) -> str:
+    """The census's name of an object's type: module and qualified name."""
+    kind = type(obj)
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
 def _container_holders(every: list[Any]) -> dict[int, str]:
     """For each plain container, the type of an object that holds it.
 
     Held by another plain container: named after that container's holder ("dict in list in
     State"), two levels at most; the holder found first wins.
     """
-
-    def type_name(obj: Any) -> str:
-        kind = type(obj)
-        return f"{kind.__module__}.{kind.__qualname__}"
-
     holders: dict[int, str] = {}
     plain: list[Any] = []
     for obj in every:
         if isinstance(obj, _PLAIN):
             plain.append(obj)
             continue
-        owner = type_name(obj)
+        owner = _type_name(obj)
         for ref in gc.get_referents(obj):
             if isinstance(ref, _PLAIN):
                 holders.setdefault(id(ref), owner)
@@ -366,8 +369,7 @@ def _referrers(wanted: list[str]) -> dict[str, list[str]]:
     gc.collect()
     found: dict[str, list[Any]] = {name: [] for name in wanted}
     for obj in gc.get_objects():
-        kind = type(obj)
-        if (name := f"{kind.__module__}.{kind.__qualname__}") in found:
+        if (name := _type_name(obj)) in found:
             found[name].append(obj)
     answer: dict[str, list[str]] = {}
     for name, every in found.items():

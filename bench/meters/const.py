@@ -30,6 +30,10 @@ def meter_initial(index: int) -> float:
     return 1000.0 + index
 
 
+# The entity ids of the twins: this, then the index of their meter.
+TWIN_PREFIX = "sensor.bench_twin_"
+
+
 def twin_entity_id(index: int) -> str:
     """The entity id of the idle twin of meter ``index``."""
-    return f"sensor.bench_twin_{index}"
+    return f"{TWIN_PREFIX}{index}"

@@ -102,10 +102,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: ConfigEntry, async_add_entities: AddConfigEntryEntitiesCallback
 ) -> None:
     """A twin with a device of its own: one per entry, or one per subentry of the entry."""
-    if not entry.subentries:
-        index = int(entry.data[CONF_TWIN])
-        async_add_entities([BenchTwin(index, f"twin {index}")])
-        return
-    for subentry_id, subentry in entry.subentries.items():
-        index = int(subentry.data[CONF_TWIN])
+    twins = {key: subentry.data for key, subentry in entry.subentries.items()} or {None: entry.data}
+    for subentry_id, data in twins.items():
+        index = int(data[CONF_TWIN])
         async_add_entities([BenchTwin(index, f"twin {index}")], config_subentry_id=subentry_id)
