@@ -32,6 +32,7 @@ outage is bridged, because the next valid reading is compared with the last vali
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from math import isfinite
@@ -262,28 +263,31 @@ class CarbonAccumulator:
             },
         } | ({} if self._market is None else {"market": self._market.value})
 
-    def as_row(self) -> list[Any]:
-        """The same state as a plain list, for the durable record a factory keeps per node.
+    def as_row(self) -> tuple[Any, ...]:
+        """The same state as a plain tuple, for the durable record a factory keeps per node.
 
-        [total, baseline, baseline_at, last_reset, holding, held spike or None], the spike as
-        [reading, delta, at, last_reset]: a list costs a fraction of two dicts in memory and JSON.
+        (total, baseline, baseline_at, last_reset, holding, held spike or None), the spike as
+        (reading, delta, at, last_reset): a fraction of two dicts in memory and JSON (a list in
+        the file). A tuple of numbers and texts is one the garbage collector stops tracking at
+        its first pass: thousands of records taken every round never reach its older
+        generations, whose full collections walk every object they hold.
         A node priced market-based too has its market-based total as a seventh item.
         """
         spike = self.held_spike
-        row = [
+        row = (
             self.total,
             self.baseline,
             self.baseline_at,
             self.last_reset,
             self.holding,
-            None if spike is None else [spike.reading, spike.delta, spike.at, spike.last_reset],
-        ]
+            None if spike is None else (spike.reading, spike.delta, spike.at, spike.last_reset),
+        )
         if self._market is not None:
-            row.append(self._market.value)
+            return (*row, self._market.value)
         return row
 
     @staticmethod
-    def row_as_dict(row: list[Any]) -> dict[str, Any]:
+    def row_as_dict(row: Sequence[Any]) -> dict[str, Any]:
         """A row of :meth:`as_row` in the form :meth:`from_dict` reads (raises on a bad row)."""
         total, baseline, baseline_at, last_reset, holding, spike, *market = row
         if len(market) > 1:

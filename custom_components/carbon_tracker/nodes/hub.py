@@ -32,6 +32,7 @@ from homeassistant.helpers.start import async_at_started
 from homeassistant.util.hass_dict import HassKey
 
 from ..const import CONF_SOURCE, DOMAIN
+from ..core.throttle import WritePace
 
 
 class NodeSource(Protocol):
@@ -62,7 +63,7 @@ HUB_KEY: HassKey[NodeHub] = HassKey(f"{DOMAIN}_node_hub")
 class NodeHub:
     """The nodes by the entity id of their meter."""
 
-    __slots__ = ("by_source", "following", "hass")
+    __slots__ = ("by_source", "following", "hass", "pace")
 
     def __init__(self, hass: HomeAssistant) -> None:
         """Listen once, for all nodes, for as long as HA runs."""
@@ -70,6 +71,8 @@ class NodeHub:
         # Set up: the meter's registry changes matter. Started: its readings are taken too.
         self.by_source: dict[str, NodeSource] = {}
         self.following: dict[str, NodeSource] = {}
+        # The carbon sensors' write interval: 5 s, longer past a thousand following nodes.
+        self.pace = WritePace(self.following)
         hass.bus.async_listen(EVENT_STATE_CHANGED, self._on_state, event_filter=self._is_followed)
         hass.bus.async_listen(
             er.EVENT_ENTITY_REGISTRY_UPDATED,

@@ -165,7 +165,9 @@ class NodeRuntime:
         self._jump_issue_open = False
         self._unsubscribes: list[CALLBACK_TYPE] = []
         # Writes the total at once, then at most once per interval (by the reading's time).
-        self._throttle = WriteThrottle(hass.loop, self.total_listeners.async_notify)
+        self._throttle = WriteThrottle(
+            hass.loop, self.total_listeners.async_notify, node_hub(hass).pace
+        )
         # The integration's durable records, and this node's record as a bound method made once
         # (marking it on the hot path then allocates nothing).
         self._durable = durable_records(hass)
@@ -234,13 +236,13 @@ class NodeRuntime:
 
     # --- restore --------------------------------------------------------------------------
 
-    def record(self) -> list[Any]:
+    def record(self) -> tuple[Any, ...]:
         """The node's durable record: what a start after a power cut continues from.
 
         The accumulator's row, then the source, the unit readings are priced per and the
-        source's registry id: one list per node (a factory has thousands).
+        source's registry id: one flat tuple per node (a factory has thousands; see as_row).
         """
-        return [*self.accumulator.as_row(), self.settings.source, self.per_unit, self.source_uid]
+        return (*self.accumulator.as_row(), self.settings.source, self.per_unit, self.source_uid)
 
     @callback
     def async_restore_durable(self) -> bool:
