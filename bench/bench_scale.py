@@ -37,11 +37,11 @@ in the entity registry, and the actions that drive them from inside the event lo
 run is the ``bench_meters.run`` action: every meter advances by STEP kWh and writes its state,
 then ``hass.async_block_till_done()``, ``rounds`` times; updates/s = N x rounds / the seconds it
 measured with ``time.perf_counter``. The processes run side by side (each started and
-restarted in turn, the others idle meanwhile): the node hass's warm-up run sets the rounds so
-that each of its timed runs lasts about TARGET_RUN_S, and then the timed runs take turns, one run
-of each hass a turn, the same rounds, RUNS turns, each turn starting one hass later: a slower
-moment of the machine falls on a whole turn, not on one run minutes apart, and no hass always
-runs first or last.
+restarted in turn, the others idle meanwhile): after a warm-up run of each, a calibration run
+of the node hass sets the rounds so that each of its timed runs lasts about TARGET_RUN_S, and
+then the timed runs take turns, one run of each hass a turn, the same rounds, RUNS turns, each
+turn starting one hass later: a slower moment of the machine falls on a whole turn, not on one
+run minutes apart, and no hass always runs first or last.
 The recorder is drained (``bench_meters.settle``) after each run, so the runs are independent.
 At the end every meter and every carbon sensor must be exactly at the total the updates imply,
 the hasses without nodes must have no Carbon Tracker entity or entry, and the twins must all be
@@ -53,6 +53,11 @@ drain).
 3.14 it sees every thread, the recorder's included);
 ``BENCH_SCALE_DETAIL=1`` prints the GC-tracked objects per node by type (census of the node
 hass and the hass without nodes, diff / N; plain containers named by what holds them).
+Every hass runs on jemalloc, preloaded as Home Assistant's container and OS images preload it
+(their start script, unless ``DISABLE_JEMALLOC`` is set): the allocator a factory's HA runs on.
+``BENCH_SCALE_ALLOCATOR=glibc`` runs them on the C library's malloc instead (a ``hass`` started
+from a virtual environment); the benchmark fails if jemalloc is asked for and missing
+(``scripts/setup`` installs Debian's ``libjemalloc2``).
 ``BENCH_SCALE_N`` changes N (for a quick try; the names change with it).
 ``BENCH_SCALE_SHAPES=1`` adds two more hasses of N twins, each twin on a device of its own: as N
 config entries (``scale_N_rss_kib_per_entry_twin``, ``scale_N_updates_entry_twins_vs_no_nodes``,
@@ -89,10 +94,13 @@ STEP = 0.25  # kWh per update: with FACTOR every total is exact in binary
 RUNS = 5
 TARGET_RUN_S = 8.0
 WARMUP_ROUNDS = 1
+CALIBRATION_ROUNDS = 5
 MAX_ROUNDS = 200
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 DETAIL = os.environ.get("BENCH_SCALE_DETAIL") == "1"
 SHAPES = os.environ.get("BENCH_SCALE_SHAPES") == "1"
+ALLOCATOR = os.environ.get("BENCH_SCALE_ALLOCATOR", "jemalloc")
+JEMALLOC_GLOB = "/usr/lib/*/libjemalloc.so.2"
 
 METERS = Path(__file__).resolve().parent / "meters"
 CARBON_SUFFIX = "_carbon_emissions"
@@ -462,16 +470,20 @@ def prepare(scale: ScaleHass) -> dict[str, Any]:
 def interleaved_rates(bare: ScaleHass, contenders: list[ScaleHass]) -> dict[str, Any]:
     """Warm every hass up; then RUNS timed runs of each, in turns, the same rounds.
 
-    The first contender's warm-up sets the rounds. Side by side in time, a slower or busier
-    moment of the machine falls on every run of a turn; each turn starts one hass later than the
-    one before, so that no hass always runs first or last. Answers the rounds, the best rate of
-    the hass without nodes, and for each contender (by label) its best rate and the medians of
-    the turns' ratios to the hass without nodes, as measured and end to end.
+    A calibration run of the first contender after the warm-ups sets the rounds. Side by side in
+    time, a slower or busier moment of the machine falls on every run of a turn; each turn starts
+    one hass later than the one before, so that no hass always runs first or last. Answers the
+    rounds, the best rate of the hass without nodes, and for each contender (by label) its best
+    rate and the medians of the turns' ratios to the hass without nodes, as measured and end to
+    end.
     """
-    warmup = contenders[0].run(WARMUP_ROUNDS)
-    for scale in (bare, *contenders[1:]):
+    for scale in (bare, *contenders):
         scale.run(WARMUP_ROUNDS)
-    rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * warmup["rate"] / N)))
+    # Timed on a run of a few rounds after the warm-up: a first round is slower than the rest
+    # (caches, the carbon sensors' first writes), and runs set by it lasted a third of the target.
+    calibration = contenders[0].run(CALIBRATION_ROUNDS)
+    rounds = max(2, min(MAX_ROUNDS, round(TARGET_RUN_S * calibration["rate"] / N)))
+    log("%d rounds a run (%.0f updates/s in the calibration run)", rounds, calibration["rate"])
     every = [bare, *contenders]
     turns: list[dict[str, dict[str, Any]]] = []
     for turn in range(RUNS):
@@ -526,9 +538,25 @@ def print_census(
     print(f"{total / N / 1024:9.2f} KiB per node in the top types (shallow)", file=sys.stderr)
 
 
+def use_allocator() -> None:
+    """Have every hass started from now on run on ALLOCATOR (jemalloc: preloaded as HA does)."""
+    if ALLOCATOR == "glibc":
+        log("allocator: the C library's malloc")
+        return
+    if ALLOCATOR != "jemalloc":
+        raise SystemExit(f"BENCH_SCALE_ALLOCATOR={ALLOCATOR}: jemalloc or glibc")
+    libraries = sorted(Path("/").glob(JEMALLOC_GLOB.removeprefix("/")))
+    if not libraries:
+        raise SystemExit(f"no {JEMALLOC_GLOB}: scripts/setup installs libjemalloc2")
+    # Inherited by each hass (LiveHass passes this environment on).
+    os.environ["LD_PRELOAD"] = str(libraries[0])
+    log("allocator: jemalloc (%s preloaded)", libraries[0])
+
+
 def main() -> None:
     """The processes side by side (started one after the other, runs taking turns)."""
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(message)s")
+    use_allocator()
     log("scale benchmark: %d meters, with and without %d nodes", N, N)
     with ExitStack() as stack:
         with_nodes = stack.enter_context(scale_hass("nodes", N))
