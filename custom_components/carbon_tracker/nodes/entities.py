@@ -47,18 +47,24 @@ class TrackingNodeEntity(Entity):
         self._node: NodeRuntime = entry.runtime_data
         self._attr_translation_key = key
         self._attr_unique_id = f"{entry.entry_id}_{key}"
-        settings = self._node.settings
-        device = async_entity_id_to_device(hass, settings.source)
-        if device is not None:
-            self.device_entry = device
-        else:
-            self._attr_device_info = DeviceInfo(
-                identifiers={(DOMAIN, entry.entry_id)},
-                name=entry.title,
-                manufacturer="Carbon Tracker",
-                model="Tracking node",
-                serial_number=f"port {settings.port}",
-            )
+        self.device_entry = async_entity_id_to_device(hass, entry.runtime_data.settings.source)
+
+    @property
+    def device_info(self) -> DeviceInfo | None:
+        """The node's own device, when its meter has none.
+
+        Built when HA asks (as the entity is added), not kept: a factory has thousands of nodes.
+        """
+        if self.device_entry is not None:
+            return None
+        node = self._node
+        return DeviceInfo(
+            identifiers={(DOMAIN, node.entry_id)},
+            name=node.name,
+            manufacturer="Carbon Tracker",
+            model="Tracking node",
+            serial_number=f"port {node.settings.port}",
+        )
 
 
 # Disabled diagnostic sensors of versions before 1.2, shown as a row each, all alike, in the
