@@ -884,6 +884,19 @@ async def test_a_pending_write_is_dropped_with_the_entity(hass: HomeAssistant) -
         assert node._throttle.pending is None
 
 
+async def _seconds_to_next_write(
+    hass: HomeAssistant, entry: MockConfigEntry, reading: int
+) -> float:
+    """Two readings of the node's meter in a row: how long the second one waits to be shown."""
+    set_meter(hass, reading)
+    await hass.async_block_till_done()
+    set_meter(hass, reading + 1)
+    await hass.async_block_till_done()
+    pending = entry.runtime_data._throttle.pending
+    assert pending is not None
+    return pending.when() - hass.loop.time()
+
+
 async def test_many_nodes_each_write_less_often(hass: HomeAssistant) -> None:
     """Past PACED_WRITERS following nodes, every node's interval stretches in proportion."""
     other = "sensor.second_meter"
@@ -894,23 +907,11 @@ async def test_many_nodes_each_write_less_often(hass: HomeAssistant) -> None:
         set_meter(hass, 100)
         set_meter(hass, 50, entity_id=other)
         entry = await setup_node(hass, node_entry())
-        set_meter(hass, 101)
-        await hass.async_block_till_done()
-        set_meter(hass, 102)
-        await hass.async_block_till_done()
-        alone = entry.runtime_data._throttle.pending
-        assert alone is not None
-        assert alone.when() - hass.loop.time() <= 0.2
+        assert await _seconds_to_next_write(hass, entry, 101) <= 0.2
         await setup_node(hass, node_entry(source=other, port=2, title="Second meter"))
         await asyncio.sleep(0.25)
         await hass.async_block_till_done()
         assert carbon(hass) == approx(1.0)
         # Two nodes follow their meters: each writes every 0.4 s.
-        set_meter(hass, 103)
-        await hass.async_block_till_done()
-        set_meter(hass, 104)
-        await hass.async_block_till_done()
-        paced = entry.runtime_data._throttle.pending
-        assert paced is not None
-        assert paced.when() - hass.loop.time() > 0.3
+        assert await _seconds_to_next_write(hass, entry, 103) > 0.3
         assert entry.runtime_data.total == approx(2.0)
