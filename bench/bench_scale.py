@@ -85,6 +85,13 @@ from typing import Any
 
 from homeassistant.config_entries import ConfigEntry
 
+from bench.meters.const import (
+    CONF_TWIN,
+    DOMAIN as METERS_DOMAIN,
+    TWIN_SUBENTRY,
+    meter_entity_id as meter_id,
+    meter_initial,
+)
 from devtools.live import LiveHass, LiveHassError
 from devtools.seed import NodeSpec
 
@@ -125,16 +132,6 @@ def emit(name: str, value: float, digits: int = 3) -> None:
 def log(message: str, *args: Any) -> None:
     """Progress on stderr, with the seconds since the benchmark started."""
     _LOGGER.info("%6.1f s  " + message, time.perf_counter() - _START, *args)
-
-
-def meter_id(index: int) -> str:
-    """The entity id bench_meters gives meter ``index``."""
-    return f"sensor.bench_meter_{index}"
-
-
-def meter_initial(index: int) -> float:
-    """The first reading of meter ``index`` (bench/meters/const.py)."""
-    return 1000.0 + index
 
 
 def carbon_id(index: int) -> str:
@@ -179,10 +176,10 @@ class ScaleHass:
         if shape is not None:
             _seed_twin_entries(live.config_dir, shape)
         # Not a LiveHass option: the meters integration is linked and configured here.
-        link = live.config_dir / "custom_components" / "bench_meters"
+        link = live.config_dir / "custom_components" / METERS_DOMAIN
         link.symlink_to(METERS, target_is_directory=True)
         with (live.config_dir / "configuration.yaml").open("a") as config:
-            config.write(f"\nbench_meters:\n  count: {N}\n  twins: {twins}\n")
+            config.write(f"\n{METERS_DOMAIN}:\n  count: {N}\n  twins: {twins}\n")
         return cls(live, label, nodes, N if shape is not None else twins)
 
     @property
@@ -351,7 +348,7 @@ def _seed_twin_entries(config_dir: Path, shape: str) -> None:
         return ConfigEntry(
             data=data,
             discovery_keys={},
-            domain="bench_meters",
+            domain=METERS_DOMAIN,
             minor_version=1,
             options={},
             source="user",
@@ -362,10 +359,15 @@ def _seed_twin_entries(config_dir: Path, shape: str) -> None:
         ).as_dict()
 
     if shape == "entries":
-        added = [entry(f"Twin {i}", {"twin": i}, None) for i in range(N)]
+        added = [entry(f"Twin {i}", {CONF_TWIN: i}, None) for i in range(N)]
     else:
         subentries = [
-            {"data": {"twin": i}, "subentry_type": "twin", "title": f"Twin {i}", "unique_id": None}
+            {
+                "data": {CONF_TWIN: i},
+                "subentry_type": TWIN_SUBENTRY,
+                "title": f"Twin {i}",
+                "unique_id": None,
+            }
             for i in range(N)
         ]
         added = [entry("Twins", {}, subentries)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from homeassistant.config_entries import ConfigEntry, ConfigFlow, ConfigSubentryFlow
 from homeassistant.core import callback
 
-from .const import DOMAIN
+from .const import DOMAIN, TWIN_SUBENTRY
 
 
 class BenchTwinSubentryFlow(ConfigSubentryFlow):
@@ -28,4 +28,4 @@ class BenchMetersFlow(ConfigFlow, domain=DOMAIN):
         cls, config_entry: ConfigEntry
     ) -> dict[str, type[ConfigSubentryFlow]]:
         """A twin, seeded as a subentry."""
-        return {"twin": BenchTwinSubentryFlow}
+        return {TWIN_SUBENTRY: BenchTwinSubentryFlow}

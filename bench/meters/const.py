@@ -15,6 +15,8 @@ CONF_COUNT = "count"
 CONF_TWINS = "twins"
 # A config entry's (or subentry's) twin: the index of its meter.
 CONF_TWIN = "twin"
+# The subentry type of a twin seeded as a subentry of one config entry.
+TWIN_SUBENTRY = "twin"
 
 # The meters, in order, once the sensor platform has created them.
 METERS: HassKey[list[BenchMeter]] = HassKey(DOMAIN)
